@@ -1,0 +1,1 @@
+"""The bankassist agent: a LangGraph state machine for one assistant turn."""

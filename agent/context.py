@@ -1,0 +1,20 @@
+"""Per-run context: who is asking, about whom, and the run's dependencies. Never checkpointed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agent.services import Services
+
+
+@dataclass(frozen=True)
+class Context:
+    """Passed at invocation; the customer comes from the session or the operator, never from the message."""
+
+    services: Services
+    # The raw message lives only here: state (and so every checkpoint) holds the PII-masked text.
+    user_text: str
+    customer_id: str | None = None
+    user_id: str | None = None

@@ -1,0 +1,31 @@
+"""Wiring only: mask_pii -> guard_scope -> route_turn -> one answering node -> END."""
+
+from __future__ import annotations
+
+from langgraph.graph import END, START, StateGraph
+
+from agent.context import Context
+from agent.nodes.analyze_credit import analyze_credit
+from agent.nodes.answer_banking import answer_banking
+from agent.nodes.guard_scope import guard_scope
+from agent.nodes.mask_pii import mask_pii
+from agent.nodes.refuse_out_of_scope import refuse_out_of_scope
+from agent.nodes.reply_smalltalk import reply_smalltalk
+from agent.nodes.route_turn import route_turn
+from agent.state import State
+from agent.timing import timed
+
+ANSWER_NODES = (answer_banking, analyze_credit, reply_smalltalk, refuse_out_of_scope)
+
+
+def build_graph() -> StateGraph:
+    """The uncompiled graph; compile it with a checkpointer."""
+    builder = StateGraph(State, context_schema=Context)
+    for node in (mask_pii, guard_scope, *ANSWER_NODES):
+        builder.add_node(node.__name__, timed(node))
+    builder.add_edge(START, "mask_pii")
+    builder.add_edge("mask_pii", "guard_scope")
+    builder.add_conditional_edges("guard_scope", route_turn)
+    for node in ANSWER_NODES:
+        builder.add_edge(node.__name__, END)
+    return builder

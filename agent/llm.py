@@ -1,0 +1,70 @@
+"""Chat-model factory for the two roles, `synthesizer` and `extractor`, on either backend."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
+from agent.settings import Settings
+
+Role = Literal["synthesizer", "extractor"]
+# Tokens of model calls with this tag are the user-visible answer; every other call's tokens stay hidden.
+ANSWER_TAG = "final_answer"
+
+
+def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
+    """Return a LangChain chat model for `role`; local weights load lazily on first use."""
+    if settings.backend == "openai":
+        return _openai_chat_model(role, settings)
+    return _local_chat_model(role, settings)
+
+
+def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
+    """Transformers in process; both roles share one runtime, the extractor with its adapter on."""
+    from agent.local_model import TransformersChatModel, load_local_runtime
+
+    assert settings.model_cache_dir is not None  # filled by the settings validator
+    loader = partial(
+        load_local_runtime, settings.base_model, settings.adapter_path, settings.device, settings.model_cache_dir
+    )
+    return TransformersChatModel(
+        runtime_loader=loader,
+        model_name=settings.base_model,
+        use_adapter=role == "extractor" and settings.adapter_path is not None,
+        max_new_tokens=settings.max_new_tokens,
+    )
+
+
+def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
+    """An OpenAI-compatible server (vLLM in production); the role picks the served model name."""
+    from langchain_openai import ChatOpenAI
+
+    name = settings.extractor_model_name if role == "extractor" else settings.synthesizer_model_name
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
+    return ChatOpenAI(
+        model=name,
+        base_url=str(settings.openai_base_url),
+        api_key=key,  # type: ignore[arg-type]
+        timeout=settings.request_timeout_s,
+        max_retries=settings.max_retries,  # the openai client backs off exponentially between retries
+        temperature=0.0,
+        max_completion_tokens=settings.max_new_tokens,
+    )
+
+
+def generate_answer(
+    model: BaseChatModel, messages: list[BaseMessage], max_tokens: int | None = None, stop: list[str] | None = None
+) -> str:
+    """Run the model for a user-visible answer, tagged so its tokens are streamed to the user."""
+    limits = {"max_completion_tokens": max_tokens} if max_tokens else {}
+    reply = model.invoke(messages, config={"tags": [ANSWER_TAG]}, stop=stop, **limits)
+    return reply.text.strip()
+
+
+def generate_hidden(model: BaseChatModel, messages: list[BaseMessage], max_tokens: int | None = None) -> str:
+    """Run the model for an intermediate result (a draft, extracted facts): its tokens are never shown."""
+    limits = {"max_completion_tokens": max_tokens} if max_tokens else {}
+    return model.invoke(messages, **limits).text.strip()

@@ -1,0 +1,217 @@
+"""The `local` backend: transformers in process, one copy of base weights shared by both roles."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from agent.model_files import resolve_model_dir
+from tools.errors import ModelFilesError
+
+log = logging.getLogger(__name__)
+ROLE_OF_MESSAGE_TYPE = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+@dataclass
+class LocalRuntime:
+    """A loaded model and tokenizer; the extractor's LoRA adapter, if any, sits on the same base weights."""
+
+    model: Any
+    tokenizer: Any
+    has_adapter: bool
+    # One generation at a time: toggling the adapter is model-wide, and CPU cores are shared anyway.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def generate(self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]) -> str:
+        """Generate a reply to `chat` greedily and return only the new text, cut at a stop string."""
+        inputs = self._encode(chat)
+        with self.lock, self._adapter(use_adapter):
+            output = self.model.generate(**inputs, **self._generation_kwargs(max_new_tokens, stop))
+        new_tokens = output[0][inputs["input_ids"].shape[1] :]
+        return cut_at_stop(self.tokenizer.decode(new_tokens, skip_special_tokens=True), stop).strip()
+
+    def stream(
+        self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+    ) -> Iterator[str]:
+        """Yield the reply's text piece by piece while a background thread generates it."""
+        from transformers import TextIteratorStreamer
+
+        inputs = self._encode(chat)
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with self._adapter(use_adapter):
+                    self.model.generate(**inputs, **self._generation_kwargs(max_new_tokens, stop), streamer=streamer)
+            except BaseException as exc:  # re-raised in the caller's thread below
+                errors.append(exc)
+                streamer.end()
+
+        with self.lock:
+            worker = threading.Thread(target=run, daemon=True)
+            worker.start()
+            try:
+                yield from until_stop((piece for piece in streamer if piece), stop)
+            finally:
+                # The streamer's queue is unbounded, so the worker never blocks: wait for it to finish
+                # (it stops at the same stop strings) before the model is used again.
+                worker.join()
+        if errors:
+            raise errors[0]
+
+    def _encode(self, chat: list[dict[str, str]]) -> Any:
+        """Render the chat with the model's own template into input tensors."""
+        encoded = self.tokenizer.apply_chat_template(
+            chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        )
+        return {key: value.to(self.model.device) for key, value in encoded.items()}
+
+    def _generation_kwargs(self, max_new_tokens: int, stop: list[str]) -> dict[str, Any]:
+        """Greedy decoding: answers must be reproducible and grounded, not creative."""
+        stopping = {"stop_strings": stop, "tokenizer": self.tokenizer} if stop else {}
+        return {
+            "max_new_tokens": max_new_tokens,
+            "do_sample": False,
+            "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            **stopping,
+        }
+
+    def _adapter(self, use_adapter: bool) -> Any:
+        """Switch the LoRA adapter off for the base role; a no-op when no adapter is loaded."""
+        if self.has_adapter and not use_adapter:
+            return self.model.disable_adapter()
+        return nullcontext()
+
+
+def load_local_runtime(base_model: str, adapter_path: Path | None, device: str, cache_dir: Path) -> LocalRuntime:
+    """Load (once per process) the base model, and the adapter on top of it when given."""
+    return _load_cached(base_model, str(adapter_path) if adapter_path else None, device, str(cache_dir))
+
+
+@lru_cache(maxsize=2)
+def _load_cached(base_model: str, adapter_path: str | None, device: str, cache_dir: str) -> LocalRuntime:
+    """Load weights; cached so the synthesizer and extractor share one copy."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    source = resolve_model_dir(base_model, Path(cache_dir))
+    target = "cuda" if device == "cuda" or (device == "auto" and torch.cuda.is_available()) else "cpu"
+    # fp32 on CPU: bf16 matmuls are slower than fp32 on most CPUs; bf16 on GPU halves memory.
+    dtype = torch.bfloat16 if target == "cuda" else torch.float32
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(target)
+    except OSError as exc:
+        raise ModelFilesError(f"Cannot load the model {base_model!r}: {_first_line(exc)}") from exc
+    if adapter_path:
+        model = _attach_adapter(model, adapter_path)
+    model.eval()
+    return LocalRuntime(model=model, tokenizer=tokenizer, has_adapter=adapter_path is not None)
+
+
+def _attach_adapter(model: Any, adapter_path: str) -> Any:
+    """Wrap the base model with the extractor's LoRA adapter (no second copy of base weights)."""
+    from peft import PeftModel
+
+    if not (Path(adapter_path) / "adapter_config.json").is_file():
+        raise ModelFilesError(f"No LoRA adapter found at {adapter_path} (adapter_config.json is missing).")
+    return PeftModel.from_pretrained(model, adapter_path, adapter_name="extractor")
+
+
+def _first_line(exc: BaseException) -> str:
+    """Shorten a library error to its first line for a one-line user message."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def to_chat(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
+    """Convert LangChain messages to the role/content dicts chat templates expect."""
+    return [{"role": ROLE_OF_MESSAGE_TYPE.get(m.type, "user"), "content": m.text} for m in messages]
+
+
+class TransformersChatModel(BaseChatModel):
+    """A LangChain chat model over a LocalRuntime, with token streaming."""
+
+    runtime_loader: Callable[[], LocalRuntime]
+    model_name: str
+    use_adapter: bool = False
+    max_new_tokens: int = 160
+
+    @property
+    def _llm_type(self) -> str:
+        """Name used in LangChain tracing."""
+        return "transformers-local"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """Generate the whole reply at once."""
+        text = self.runtime_loader().generate(
+            to_chat(messages), use_adapter=self.use_adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
+        )
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Yield the reply token by token, reporting each to the callbacks (LangGraph's message stream)."""
+        pieces = self.runtime_loader().stream(
+            to_chat(messages), use_adapter=self.use_adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
+        )
+        for piece in pieces:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+    def _token_cap(self, kwargs: dict[str, Any]) -> int:
+        """A per-call `max_completion_tokens` (the OpenAI parameter) may lower the model's cap."""
+        return min(self.max_new_tokens, int(kwargs.get("max_completion_tokens") or self.max_new_tokens))
+
+
+def cut_at_stop(text: str, stop: list[str]) -> str:
+    """Truncate `text` at the first stop string, as OpenAI-compatible servers do."""
+    for marker in stop:
+        text = text.split(marker, 1)[0]
+    return text
+
+
+def until_stop(pieces: Iterator[str], stop: list[str]) -> Iterator[str]:
+    """Pass text through until a stop string appears, holding back what could be its beginning.
+
+    Trailing whitespace is held back too, so text that ends at a stop string ends cleanly.
+    """
+    hold = max((len(s) for s in stop), default=1) - 1
+    buffer = ""
+    for piece in pieces:
+        buffer += piece
+        cut = cut_at_stop(buffer, stop)
+        if len(cut) < len(buffer):
+            if cut.rstrip():
+                yield cut.rstrip()
+            return
+        safe = min(len(buffer) - hold, len(buffer.rstrip()))
+        if safe > 0:
+            yield buffer[:safe]
+            buffer = buffer[safe:]
+    if buffer.rstrip():
+        yield buffer.rstrip()

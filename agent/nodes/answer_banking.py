@@ -1,0 +1,56 @@
+"""Banking questions: retrieve policy passages, answer from them with citations, or say we don't know."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from agent import prompts
+from agent.context import Context
+from agent.llm import generate_answer
+from agent.nodes.history import earlier_messages
+from agent.state import Source, State
+from retrieval.retriever import RetrievedDocument
+from tools.text import first_sentences
+
+# Small models go on to imitate the prompt's markup; any of these ends the answer.
+STOP_STRINGS = ["<source", "</source", "<question", "</question"]
+MAX_SENTENCES = 4
+
+
+def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Answer from the top-k passages; below the relevance threshold, give the contact channel instead."""
+    services = runtime.context.services
+    settings = services.settings
+    question = state["masked_input"]
+    documents = services.retriever.retrieve(question, settings.retrieval_top_k)
+    relevant = [d for d in documents if d.score >= settings.retrieval_min_score]
+    if not relevant:
+        return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": []}
+    messages = [
+        SystemMessage(prompts.BANKING_SYSTEM),
+        *earlier_messages(state, settings.history_messages),
+        HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=question)),
+    ]
+    answer = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
+    return {"messages": [AIMessage(answer)], "sources": [to_source(d) for d in relevant]}
+
+
+def format_sources(documents: list[RetrievedDocument]) -> str:
+    """Number the documents [1]..[n] inside delimited blocks."""
+    return "\n\n".join(
+        prompts.SOURCE_BLOCK.format(number=n, title=d.title, text="\n\n".join(d.passages))
+        for n, d in enumerate(documents, start=1)
+    )
+
+
+def to_source(document: RetrievedDocument) -> Source:
+    """What the user and `ask --json` see of a source."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "score": round(document.score, 4),
+        "snippet": document.passages[0],
+    }

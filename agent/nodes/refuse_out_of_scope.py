@@ -1,0 +1,15 @@
+"""Anything outside banking and credit gets a polite, fixed refusal: no model call, nothing to leak."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from agent import prompts
+from agent.state import State
+
+
+def refuse_out_of_scope(state: State) -> dict[str, Any]:
+    """Decline and say what the assistant can do."""
+    return {"messages": [AIMessage(prompts.REFUSAL)]}

@@ -1,0 +1,214 @@
+"""The one entry point every front end calls: run a turn, stream a turn, list threads and customers."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.types import Overwrite
+
+from agent.checkpoint import open_checkpointer
+from agent.context import Context
+from agent.graph import build_graph
+from agent.llm import ANSWER_TAG
+from agent.scope import ScopeDecision
+from agent.services import Services, build_guard, build_services, open_report_store
+from agent.settings import Settings, get_settings
+from tools.errors import InvalidInputError, ModelServerError, StoreError, UnknownCustomerError
+from tools.pii import PiiMasker
+from tools.reports import Customer
+
+THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What one turn produced; `to_dict()` is the `ask --json` contract."""
+
+    thread_id: str
+    route: str
+    scope_confidence: float
+    answer: str
+    masked_input: str
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Sources as {id, title, score}: snippets are for the UI, not the JSON contract."""
+        data = asdict(self)
+        data["sources"] = [{k: s[k] for k in ("id", "title", "score")} for s in self.sources]
+        return data
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the final answer, as it is generated."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """A node finished; `update` is what it changed (route, sources, facts...)."""
+
+    node: str
+    update: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Done:
+    """The turn is complete."""
+
+    result: TurnResult
+
+
+class Assistant:
+    """The compiled graph with its services and checkpointer."""
+
+    def __init__(self, services: Services, checkpointer: BaseCheckpointSaver) -> None:
+        """Compile the graph once; it is reused for every turn and thread."""
+        self.services = services
+        self.checkpointer = checkpointer
+        self.graph = build_graph().compile(checkpointer=checkpointer)
+
+    def ask(self, text: str, customer_id: str | None = None, thread_id: str | None = None) -> TurnResult:
+        """Run one turn to completion."""
+        context, config, turn_input = self._prepare(text, customer_id, thread_id)
+        with translate_errors(self.services.settings):
+            values = self.graph.invoke(turn_input, config, context=context)
+        return to_result(config, values)
+
+    def stream(
+        self, text: str, customer_id: str | None = None, thread_id: str | None = None
+    ) -> Iterator[Token | Step | Done]:
+        """Run one turn, yielding node steps and the answer's tokens, then the result."""
+        context, config, turn_input = self._prepare(text, customer_id, thread_id)
+        streamed = False
+        with translate_errors(self.services.settings):
+            for mode, payload in self.graph.stream(
+                turn_input, config, context=context, stream_mode=["messages", "updates"]
+            ):
+                if mode == "messages" and _is_answer_token(payload):
+                    streamed = True
+                    yield Token(payload[0].text)
+                elif mode == "updates":
+                    yield from (Step(node, update or {}) for node, update in payload.items())
+            result = to_result(config, self.graph.get_state(config).values)
+        if not streamed:  # canned or checked answers arrive whole
+            yield Token(result.answer)
+        yield Done(result)
+
+    def list_threads(self) -> list[str]:
+        """Ids of the threads that have checkpoints."""
+        return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})
+
+    def _prepare(
+        self, text: str, customer_id: str | None, thread_id: str | None
+    ) -> tuple[Context, RunnableConfig, dict[str, Any]]:
+        """Validate the inputs and build the run's context, config and per-turn state reset."""
+        text = validate_message(text, self.services.settings.max_message_chars)
+        if customer_id is not None and self.services.reports.get_customer(customer_id) is None:
+            raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
+        thread_id = validate_thread_id(thread_id) if thread_id else uuid.uuid4().hex
+        context = Context(services=self.services, user_text=text, customer_id=customer_id)
+        config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
+        # Per-turn keys start empty, so nothing from the previous turn leaks into this one's result.
+        turn_input = {"sources": [], "facts": [], "customer_id": customer_id, "timings_ms": Overwrite({})}
+        return context, config, turn_input
+
+
+def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:
+    """Only the tagged answer call's tokens are shown; other model calls stay hidden."""
+    chunk, metadata = payload
+    return ANSWER_TAG in (metadata.get("tags") or []) and bool(chunk.text)
+
+
+def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
+    """Read a turn's result out of the final state."""
+    return TurnResult(
+        thread_id=config["configurable"]["thread_id"],
+        route=values["route"],
+        scope_confidence=values["scope_confidence"],
+        answer=values["messages"][-1].text,
+        masked_input=values["masked_input"],
+        sources=list(values.get("sources", [])),
+        facts=list(values.get("facts", [])),
+        timings_ms=dict(values.get("timings_ms", {})),
+    )
+
+
+def validate_message(text: str, max_chars: int) -> str:
+    """Strip control characters and whitespace; refuse empty or over-long messages."""
+    cleaned = CONTROL_CHARS.sub("", text or "").strip()
+    if not cleaned:
+        raise InvalidInputError("The message is empty: please type a question.")
+    if len(cleaned) > max_chars:
+        raise InvalidInputError(f"The message is {len(cleaned):,} characters long; the limit is {max_chars:,}.")
+    return cleaned
+
+
+def validate_thread_id(thread_id: str) -> str:
+    """Thread ids are short tokens of letters, digits and `_.:-`."""
+    if not THREAD_ID.match(thread_id):
+        raise InvalidInputError("A thread id is 1-128 letters, digits or the characters _ . : -")
+    return thread_id
+
+
+@contextmanager
+def translate_errors(settings: Settings) -> Iterator[None]:
+    """Turn model-server and DB failures into one-line user-facing errors."""
+    import openai
+
+    try:
+        yield
+    except openai.APIConnectionError as exc:  # includes timeouts
+        raise ModelServerError(
+            f"The model server at {settings.openai_base_url} did not answer ({type(exc).__name__}); "
+            "check that it is running, then try again."
+        ) from exc
+    except openai.APIStatusError as exc:
+        raise ModelServerError(f"The model server answered HTTP {exc.status_code}: {exc.message[:200]}") from exc
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.") from exc
+
+
+@contextmanager
+def open_assistant(settings: Settings | None = None) -> Iterator[Assistant]:
+    """Build the services and checkpointer from settings; close them on exit."""
+    settings = settings or get_settings()
+    services = build_services(settings)
+    assert settings.checkpoint_url is not None  # filled by the settings validator
+    try:
+        with open_checkpointer(settings.checkpoint_url) as checkpointer:
+            yield Assistant(services, checkpointer)
+    finally:
+        services.close()
+
+
+def classify_scope(texts: list[str], settings: Settings | None = None) -> list[ScopeDecision]:
+    """Run the scope guard only: no LLM is loaded."""
+    return build_guard(settings or get_settings()).classify(texts)
+
+
+def mask_texts(texts: list[str]) -> list[str]:
+    """PII-mask each text independently."""
+    masker = PiiMasker()
+    return [masker.mask(text).text for text in texts]
+
+
+def list_customers(settings: Settings | None = None) -> list[Customer]:
+    """The customers in the app DB (seeded with demo customers on first use)."""
+    store = open_report_store(settings or get_settings())
+    try:
+        return store.list_customers()
+    finally:
+        store.close()

@@ -1,0 +1,84 @@
+"""The dependencies nodes use, built from settings by one factory so tests can pass fakes instead."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from agent.llm import build_chat_model
+from agent.scope import ScopeGuard, load_examples
+from agent.settings import Settings
+from retrieval.embeddings import load_embedder
+from retrieval.ingest import sync_corpus
+from retrieval.retriever import Retriever
+from retrieval.stores import open_store
+from tools.demo_data import seed_store
+from tools.pii import PiiMasker
+from tools.reports import ReportStore, sqlite_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a turn needs besides its state and context."""
+
+    settings: Settings
+    masker: PiiMasker
+    guard: ScopeGuard
+    retriever: Retriever
+    reports: ReportStore
+    synthesizer: BaseChatModel
+    extractor: BaseChatModel
+
+    def close(self) -> None:
+        """Close the stores' connections."""
+        self.retriever.store.close()
+        self.reports.close()
+
+
+def build_guard(settings: Settings) -> ScopeGuard:
+    """The scope guard alone: embeddings and examples, no LLM."""
+    embedder = load_embedder(settings.embedding_model)
+    return ScopeGuard(embedder, load_examples(), settings.scope_neighbors, settings.scope_min_similarity)
+
+
+def open_report_store(settings: Settings) -> ReportStore:
+    """The app DB, seeded with the demo customers on first use."""
+    assert settings.db_url is not None  # filled by the settings validator
+    store = ReportStore(sqlite_path(settings.db_url))
+    if not store.list_customers():
+        count = seed_store(store)
+        log.info("Seeded %d demo customers", count)
+    return store
+
+
+def build_retriever(settings: Settings) -> Retriever:
+    """The vector store and its embedder; syncs the corpus first when auto_ingest is on."""
+    embedder = load_embedder(settings.embedding_model)
+    store = open_store(settings.vector_store, settings.data_dir)
+    if settings.auto_ingest:
+        report = sync_corpus(settings.corpus_dir, store, embedder)
+        if report.changed:
+            log.info(
+                "Index synced: %d added, %d updated, %d removed",
+                len(report.added),
+                len(report.updated),
+                len(report.removed),
+            )
+    return Retriever(store, embedder)
+
+
+def build_services(settings: Settings) -> Services:
+    """Build every dependency from settings; model weights load lazily on first generation."""
+    return Services(
+        settings=settings,
+        masker=PiiMasker(),
+        guard=build_guard(settings),
+        retriever=build_retriever(settings),
+        reports=open_report_store(settings),
+        synthesizer=build_chat_model("synthesizer", settings),
+        extractor=build_chat_model("extractor", settings),
+    )

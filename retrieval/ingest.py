@@ -1,0 +1,52 @@
+"""Incremental ingestion: re-embed only documents whose content hash changed; drop deleted ones."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from retrieval.chunking import chunk_document
+from retrieval.documents import load_corpus
+from retrieval.embeddings import Embedder
+from retrieval.stores.base import VectorStore
+from tools.errors import InvalidInputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """Which documents a sync added, re-embedded, removed or left alone."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    chunks_embedded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """True when the sync wrote anything."""
+        return bool(self.added or self.updated or self.removed)
+
+
+def sync_corpus(corpus_dir: Path, store: VectorStore, embedder: Embedder, progress: bool = False) -> IngestReport:
+    """Bring the store in line with the corpus; each document is written in its own transaction."""
+    documents = load_corpus(corpus_dir)
+    if not documents:
+        raise InvalidInputError(f"No valid policy documents in {corpus_dir}; the index was left as it was.")
+    indexed = store.indexed_documents()
+    report = IngestReport(removed=sorted(set(indexed) - {d.id for d in documents}))
+    if report.removed:
+        store.delete_documents(report.removed)
+    stale = [d for d in documents if indexed.get(d.id) != d.content_hash]
+    report.unchanged = len(documents) - len(stale)
+    for doc in tqdm(stale, desc="Embedding documents", unit="doc", disable=not progress or not stale):
+        chunks = chunk_document(doc)
+        store.replace_document(doc.id, chunks, embedder.embed([c.text for c in chunks]))
+        (report.updated if doc.id in indexed else report.added).append(doc.id)
+        report.chunks_embedded += len(chunks)
+    return report

@@ -1,0 +1,38 @@
+"""Query-side retrieval: embed the question, search the store, group passages by document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrieval.embeddings import Embedder
+from retrieval.stores.base import VectorStore
+
+
+@dataclass(frozen=True)
+class RetrievedDocument:
+    """One document's best score and its retrieved passages, in the order they ranked."""
+
+    id: str
+    title: str
+    score: float
+    passages: tuple[str, ...]
+
+
+class Retriever:
+    """Embeds questions and searches a vector store."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder) -> None:
+        """Bind a store and the embedder its vectors came from."""
+        self.store = store
+        self.embedder = embedder
+
+    def retrieve(self, question: str, k: int) -> list[RetrievedDocument]:
+        """Return the documents behind the top-k passages, best document first."""
+        hits = self.store.search(self.embedder.embed([question])[0], k)
+        grouped: dict[str, RetrievedDocument] = {}
+        for hit in hits:
+            doc = grouped.get(hit.chunk.doc_id)
+            passages = (*doc.passages, hit.chunk.text) if doc else (hit.chunk.text,)
+            score = doc.score if doc else hit.score
+            grouped[hit.chunk.doc_id] = RetrievedDocument(hit.chunk.doc_id, hit.chunk.title, score, passages)
+        return list(grouped.values())

@@ -1,0 +1,84 @@
+"""The embedded default store: SQLite on disk for durability, a NumPy matrix in memory for search."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.chunking import Chunk
+from retrieval.stores.base import SearchHit
+from tools.errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, title TEXT NOT NULL, heading TEXT NOT NULL,
+    text TEXT NOT NULL, doc_hash TEXT NOT NULL, vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
+"""
+
+
+class LocalVectorStore:
+    """In process, persisted on disk, no server; exact cosine search over all chunks."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating if needed) the index at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"Cannot open the vector index at {path}: {exc}") from exc
+        self._matrix: np.ndarray | None = None
+        self._chunks: list[Chunk] = []
+
+    def indexed_documents(self) -> dict[str, str]:
+        """Map each indexed document id to the content hash it was indexed from."""
+        return dict(self._db.execute("SELECT DISTINCT doc_id, doc_hash FROM chunks").fetchall())
+
+    def replace_document(self, doc_id: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Replace a document's chunks in one transaction: a crash leaves the old or the new version."""
+        rows = [
+            (c.id, c.doc_id, c.title, c.heading, c.text, c.doc_hash, v.astype(np.float32).tobytes())
+            for c, v in zip(chunks, vectors, strict=True)
+        ]
+        with self._db:
+            self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+            self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        self._matrix = None
+
+    def delete_documents(self, doc_ids: list[str]) -> None:
+        """Remove documents and their chunks in one transaction."""
+        with self._db:
+            self._db.executemany("DELETE FROM chunks WHERE doc_id = ?", [(d,) for d in doc_ids])
+        self._matrix = None
+
+    def search(self, query_vector: np.ndarray, k: int) -> list[SearchHit]:
+        """Exact search: one matrix-vector product over every chunk."""
+        matrix = self._load()
+        if not len(self._chunks):
+            return []
+        scores = matrix @ query_vector.astype(np.float32)
+        top = np.argsort(-scores)[:k]
+        return [SearchHit(self._chunks[i], float(scores[i])) for i in top]
+
+    def count(self) -> int:
+        """Number of chunks indexed."""
+        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the SQLite connection."""
+        self._db.close()
+
+    def _load(self) -> np.ndarray:
+        """Read all vectors into memory once; writes invalidate the copy."""
+        if self._matrix is None:
+            rows = self._db.execute("SELECT id, doc_id, title, heading, text, doc_hash, vector FROM chunks ORDER BY id")
+            self._chunks, vectors = [], []
+            for *fields, blob in rows:
+                self._chunks.append(Chunk(*fields))
+                vectors.append(np.frombuffer(blob, dtype=np.float32))
+            self._matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return self._matrix

@@ -1,0 +1,29 @@
+"""Typed errors whose message is safe to show to a user as one line."""
+
+
+class BankassistError(Exception):
+    """Base class: `str(error)` is a complete, user-facing sentence."""
+
+
+class InvalidInputError(BankassistError):
+    """The user's input cannot be processed (empty, too long, malformed)."""
+
+
+class UnknownCustomerError(BankassistError):
+    """The requested customer does not exist."""
+
+
+class ModelFilesError(BankassistError):
+    """Model weights or a package that carries them are missing or unreadable."""
+
+
+class ModelServerError(BankassistError):
+    """The OpenAI-compatible model server is unreachable or misbehaving."""
+
+
+class ConfigurationError(BankassistError):
+    """A setting is invalid or unsupported."""
+
+
+class StoreError(BankassistError):
+    """A database or vector store cannot be used."""

@@ -1,0 +1,36 @@
+"""Which numbers in a text are not backed by a trusted text: the runtime check against made-up figures."""
+
+from __future__ import annotations
+
+import re
+
+# Amounts ($1,234.50), percentages, plain and dotted numbers; dates split into their parts.
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers in `text`, normalised: no thousands separators, no leading zeros, no trailing .0."""
+    found = set()
+    for raw in NUMBER.findall(text):
+        value = raw.replace(",", "").rstrip(".")
+        if "." in value:
+            value = value.rstrip("0").rstrip(".")
+        found.add(value.lstrip("0") or "0")
+    return found
+
+
+def ungrounded_numbers(answer: str, trusted: str) -> set[str]:
+    """Numbers the answer states that appear nowhere in the trusted text."""
+    return numbers_in(answer) - numbers_in(trusted)
+
+
+def grounding_problem(answer: str, trusted: str) -> str | None:
+    """Why an answer is not grounded in `trusted` (empty, invents numbers, uses none), or None if it is."""
+    if not answer.strip():
+        return "the answer is empty"
+    invented = ungrounded_numbers(answer, trusted)
+    if invented:
+        return f"numbers not in the trusted text: {', '.join(sorted(invented))}"
+    if numbers_in(trusted) and not numbers_in(answer):
+        return "the answer states none of the trusted figures"
+    return None

@@ -1,0 +1,1 @@
+"""Front ends, each a thin translation over `agent.service`: the `bankassist` CLI first."""

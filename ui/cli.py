@@ -1,0 +1,221 @@
+"""The `bankassist` command line: one-line errors on stderr, results on stdout."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+
+from tools.errors import BankassistError
+
+app = typer.Typer(
+    help="bankassist: Larkspur Bank's banking and credit assistant.",
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
+log = logging.getLogger("bankassist")
+ROUTE_BATCH = 256  # queries embedded per batch by `route`
+
+CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
+ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    customer: CustomerOpt = None,
+    thread: ThreadOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+) -> None:
+    """Answer one question (one turn)."""
+    from agent.service import open_assistant
+
+    with _stdout_to_stderr(), open_assistant() as assistant:
+        result = assistant.ask(question, customer_id=customer, thread_id=thread)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    print(result.answer)
+    _print_details(result.sources, result.facts)
+    print(f"(route: {result.route}, thread: {result.thread_id})", file=sys.stderr)
+
+
+@app.command()
+def chat(customer: CustomerOpt = None, thread: ThreadOpt = None) -> None:
+    """Chat in the terminal with streamed answers; reuse --thread to continue a conversation."""
+    from agent.service import open_assistant
+
+    thread = thread or uuid.uuid4().hex
+    with open_assistant() as assistant:
+        print(f"Larkspur Bank assistant (thread {thread}). Type 'exit' or press Ctrl-D to leave.", file=sys.stderr)
+        for line in _prompt_lines("you> "):
+            _chat_turn(assistant, line, customer, thread)
+
+
+def _chat_turn(assistant: Any, line: str, customer: str | None, thread: str) -> None:
+    """Stream one answer; an error ends the turn, not the session."""
+    from agent.service import Done, Token
+
+    print("bank> ", end="", flush=True)
+    try:
+        for event in assistant.stream(line, customer_id=customer, thread_id=thread):
+            if isinstance(event, Token):
+                print(event.text, end="", flush=True)
+            elif isinstance(event, Done):
+                print()
+                _print_details(event.result.sources, event.result.facts)
+    except BankassistError as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+
+
+def _prompt_lines(prompt: str) -> Iterator[str]:
+    """Read non-empty lines until EOF or 'exit'."""
+    while True:
+        try:
+            line = input(prompt).strip()
+        except EOFError:
+            print(file=sys.stderr)
+            return
+        if line.lower() in {"exit", "quit"}:
+            return
+        if line:
+            yield line
+
+
+@app.command()
+def route(
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="One query per line; default: stdin.")] = None,
+) -> None:
+    """Run only the scope guard (no LLM): one JSON line {text, route, confidence} per non-blank input line."""
+    from agent.service import classify_scope
+
+    lines = _read_lines(file)
+    queries = [line for line in lines if line.strip()]
+    for start in range(0, len(queries), ROUTE_BATCH):
+        batch = queries[start : start + ROUTE_BATCH]
+        for text, decision in zip(batch, classify_scope(batch), strict=True):
+            print(
+                json.dumps(
+                    {"text": text, "route": decision.route, "confidence": decision.confidence}, ensure_ascii=False
+                )
+            )
+
+
+@app.command()
+def mask(
+    text: Annotated[str | None, typer.Argument(help="Text to mask; default: stdin, line by line.")] = None,
+) -> None:
+    """Print the text with PII replaced by placeholders such as <CARD_1>."""
+    from agent.service import mask_texts
+
+    lines = [text] if text is not None else _read_lines(None)
+    for masked in mask_texts(lines):
+        print(masked)
+
+
+@app.command()
+def customers(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False) -> None:
+    """List the customers (demo customers are created on first use)."""
+    from agent.service import list_customers
+
+    found = list_customers()
+    if as_json:
+        print(json.dumps([vars(c) for c in found]))
+        return
+    for c in found:
+        print(f"{c.id}  {c.name:<22} reports: {c.reports}  latest score: {c.latest_score}")
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path | None, typer.Argument(help="Corpus directory; default: the configured corpus.")] = None,
+) -> None:
+    """Sync the policy corpus into the vector store: only changed documents are re-embedded."""
+    from agent.settings import get_settings
+    from retrieval.embeddings import load_embedder
+    from retrieval.ingest import sync_corpus
+    from retrieval.stores import open_store
+
+    settings = get_settings()
+    corpus = path or settings.corpus_dir
+    if not corpus.is_dir():
+        raise BankassistError(f"The corpus directory {corpus} does not exist.")
+    store = open_store(settings.vector_store, settings.data_dir)
+    try:
+        report = sync_corpus(corpus, store, load_embedder(settings.embedding_model), progress=True)
+    finally:
+        store.close()
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+        f"unchanged {report.unchanged} documents; {report.chunks_embedded} chunks embedded"
+    )
+
+
+def _read_lines(file: Path | None) -> list[str]:
+    """Lines of a file or of stdin, without their newlines."""
+    if file is None:
+        return [line.rstrip("\n") for line in sys.stdin]
+    try:
+        return file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BankassistError(f"Cannot read {file}: {exc.__class__.__name__}.") from exc
+
+
+def _print_details(sources: Iterable[dict[str, Any]], facts: Iterable[str]) -> None:
+    """Sources as [n] title, then facts, one per line."""
+    for number, source in enumerate(sources, start=1):
+        print(f"  [{number}] {source['title']} ({source['id']}, score {source['score']:.2f})")
+    for fact in facts:
+        print(f"  {fact}")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Keep library chatter off stdout, which carries only the result."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _configure_runtime() -> None:
+    """Offline by default, quiet libraries, logs on stderr."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    level = os.environ.get("BANKASSIST_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("bankassist", "agent", "tools", "retrieval", "ui"):
+        logging.getLogger(name).setLevel(level)
+    for noisy in ("transformers", "sentence_transformers", "httpx", "presidio-analyzer"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def main() -> None:
+    """Console entry point: known errors become one line on stderr and exit code 1."""
+    _configure_runtime()
+    try:
+        code = app(standalone_mode=False)
+    except BankassistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (click.Abort, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a bug: still one line for the user, the traceback only at DEBUG
+        log.debug("Unexpected failure", exc_info=True)
+        print(
+            f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr
+        )
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
