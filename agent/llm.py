@@ -25,7 +25,9 @@ def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
     """Transformers in process; both roles share one runtime, the extractor with its adapter on."""
     from agent.local_model import TransformersChatModel, load_local_runtime
+    from agent.model_files import check_model_source
 
+    check_model_source(settings.base_model)
     assert settings.model_cache_dir is not None  # filled by the settings validator
     loader = partial(
         load_local_runtime, settings.base_model, settings.adapter_path, settings.device, settings.model_cache_dir

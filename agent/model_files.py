@@ -30,6 +30,14 @@ def packaged_smollm2_gguf() -> Path:
     )
 
 
+def check_model_source(name_or_path: str) -> None:
+    """Fail fast, before any loading, when a configured model file or package is missing."""
+    if name_or_path == DEFAULT_BASE_MODEL:
+        packaged_smollm2_gguf()
+    elif name_or_path.endswith(".gguf") and not Path(name_or_path).expanduser().is_file():
+        raise ModelFilesError(f"The model file {name_or_path} does not exist.")
+
+
 def resolve_model_dir(name_or_path: str, cache_dir: Path) -> str:
     """Return a directory or hub id that `from_pretrained` loads fast, converting GGUF files once."""
     if name_or_path == DEFAULT_BASE_MODEL:

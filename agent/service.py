@@ -23,7 +23,7 @@ from agent.services import Services, build_guard, build_services, open_report_st
 from agent.settings import Settings, get_settings
 from tools.errors import InvalidInputError, ModelServerError, StoreError, UnknownCustomerError
 from tools.pii import PiiMasker
-from tools.reports import Customer
+from tools.reports import Customer, ReportStore
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -116,8 +116,8 @@ class Assistant:
     ) -> tuple[Context, RunnableConfig, dict[str, Any]]:
         """Validate the inputs and build the run's context, config and per-turn state reset."""
         text = validate_message(text, self.services.settings.max_message_chars)
-        if customer_id is not None and self.services.reports.get_customer(customer_id) is None:
-            raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
+        if customer_id is not None:
+            check_customer(self.services.reports, customer_id)
         thread_id = validate_thread_id(thread_id) if thread_id else uuid.uuid4().hex
         context = Context(services=self.services, user_text=text, customer_id=customer_id)
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
@@ -192,6 +192,28 @@ def open_assistant(settings: Settings | None = None) -> Iterator[Assistant]:
             yield Assistant(services, checkpointer)
     finally:
         services.close()
+
+
+def precheck_turn(
+    text: str, customer_id: str | None, thread_id: str | None = None, settings: Settings | None = None
+) -> None:
+    """Fail fast, before any model loads, on an invalid message, thread id or customer."""
+    settings = settings or get_settings()
+    validate_message(text, settings.max_message_chars)
+    if thread_id is not None:
+        validate_thread_id(thread_id)
+    if customer_id is not None:
+        store = open_report_store(settings)
+        try:
+            check_customer(store, customer_id)
+        finally:
+            store.close()
+
+
+def check_customer(store: ReportStore, customer_id: str) -> None:
+    """Raise UnknownCustomerError unless the customer exists."""
+    if store.get_customer(customer_id) is None:
+        raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
 
 
 def classify_scope(texts: list[str], settings: Settings | None = None) -> list[ScopeDecision]:

@@ -37,8 +37,9 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Answer one question (one turn)."""
-    from agent.service import open_assistant
+    from agent.service import open_assistant, precheck_turn
 
+    precheck_turn(question, customer, thread)
     with _stdout_to_stderr(), open_assistant() as assistant:
         result = assistant.ask(question, customer_id=customer, thread_id=thread)
     if as_json:
@@ -52,10 +53,12 @@ def ask(
 @app.command()
 def chat(customer: CustomerOpt = None, thread: ThreadOpt = None) -> None:
     """Chat in the terminal with streamed answers; reuse --thread to continue a conversation."""
-    from agent.service import open_assistant
+    from agent.service import check_customer, open_assistant
 
     thread = thread or uuid.uuid4().hex
     with open_assistant() as assistant:
+        if customer is not None:
+            check_customer(assistant.services.reports, customer)
         print(f"Larkspur Bank assistant (thread {thread}). Type 'exit' or press Ctrl-D to leave.", file=sys.stderr)
         for line in _prompt_lines("you> "):
             _chat_turn(assistant, line, customer, thread)

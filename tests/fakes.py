@@ -1,0 +1,76 @@
+"""Deterministic fakes for unit tests: an embedder, scripted chat models, services wired to them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+
+from agent.scope import ScopeGuard, load_examples
+from agent.services import Services, open_report_store
+from agent.settings import Settings
+from retrieval.ingest import sync_corpus
+from retrieval.retriever import Retriever
+from retrieval.stores.local import LocalVectorStore
+from tools.pii import PiiMasker
+
+DIM = 512
+WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = set("the a an is my i to of for what how do you your and in on".split())
+
+
+class FakeEmbedder:
+    """Hashed bag of words: texts sharing words are similar, and the same text always embeds the same."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        vectors = np.zeros((len(texts), DIM), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in WORD.findall(text.lower()):
+                if word not in STOPWORDS:
+                    vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % DIM] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+def scripted_model(replies: Iterable[str]) -> GenericFakeChatModel:
+    """A chat model that returns the given replies in order (and streams them word by word)."""
+    return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
+
+
+_MASKER: PiiMasker | None = None
+
+
+def shared_masker() -> PiiMasker:
+    """presidio takes seconds to build: one masker for the whole unit-test session."""
+    global _MASKER
+    if _MASKER is None:
+        _MASKER = PiiMasker()
+    return _MASKER
+
+
+def fake_services(
+    settings: Settings, synthesizer_replies: Iterable[str] = (), extractor_replies: Iterable[str] = ()
+) -> Services:
+    """Real stores, guard and retrieval logic on the fake embedder; scripted models."""
+    embedder = FakeEmbedder()
+    guard = ScopeGuard(embedder, load_examples(), settings.scope_neighbors, min_similarity=0.2)
+    store = LocalVectorStore(Path(settings.data_dir) / "index.db")
+    sync_corpus(settings.corpus_dir, store, embedder)
+    return Services(
+        settings=settings,
+        masker=shared_masker(),
+        guard=guard,
+        retriever=Retriever(store, embedder),
+        reports=open_report_store(settings),
+        synthesizer=scripted_model(synthesizer_replies),
+        extractor=scripted_model(extractor_replies),
+    )

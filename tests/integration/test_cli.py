@@ -1,0 +1,126 @@
+"""The CLI contract, end to end: real model, real stores, a fresh process per command."""
+
+import json
+import sqlite3
+
+import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from tools.credit_diff import diff_reports
+from tools.demo_data import demo_customers
+
+CONTRACT_KEYS = {"route", "answer", "sources", "facts", "masked_input", "timings_ms"}
+
+
+def test_wire_fee_question_is_banking_with_sources(cli):
+    run = cli("ask", "What is the fee for an outgoing domestic wire transfer?", "--json")
+    assert run.code == 0, run.stderr
+    out = run.json()
+    assert CONTRACT_KEYS <= set(out)
+    assert out["route"] == "banking"
+    assert out["answer"].strip()
+    assert out["sources"] and {"id", "title", "score"} == set(out["sources"][0])
+    assert {"fee-schedule", "wire-transfers"} & {s["id"] for s in out["sources"]}
+    assert set(out["timings_ms"]) == {"mask_pii", "guard_scope", "answer_banking"}
+
+
+def test_capital_of_france_is_out_of_scope(cli):
+    out = cli("ask", "What's the capital of France?", "--json").json()
+    assert out["route"] == "out_of_scope"
+    assert "only help with Larkspur Bank" in out["answer"]
+    assert out["sources"] == [] and out["facts"] == []
+
+
+def test_credit_question_gives_facts_from_that_customers_reports(cli):
+    run = cli("ask", "How can I improve my credit score?", "--customer", "C0001", "--json")
+    assert run.code == 0, run.stderr
+    out = run.json()
+    _, _, (older, newer) = demo_customers(count=1)[0]
+    assert out["route"] == "credit"
+    assert out["facts"] == [f.line for f in diff_reports(older, newer)]
+    assert str(newer.score) in out["answer"] or str(newer.score) in " ".join(out["facts"])
+
+
+def test_greeting_is_smalltalk_with_a_short_reply(cli):
+    out = cli("ask", "Hello! What can you do?", "--json").json()
+    assert out["route"] == "smalltalk"
+    assert 0 < len(out["answer"]) < 400
+
+
+def test_pii_is_masked_before_the_turn(cli):
+    out = cli("ask", "My card 4111 1111 1111 1111 was stolen, what should I do?", "--json").json()
+    assert out["masked_input"] == "My card <CARD_1> was stolen, what should I do?"
+    assert "4111" not in json.dumps(out)
+
+
+def test_route_runs_the_guard_alone_without_any_llm(cli, tmp_path):
+    queries = tmp_path / "q.txt"
+    lines = [
+        "What is the fee for an outgoing domestic wire transfer?",
+        "",
+        "Why did my credit score drop?",
+        "Who won the Super Bowl?",
+    ]
+    queries.write_text("\n".join(lines) + "\n")
+    # A base model that does not exist proves no LLM is loaded.
+    run = cli("route", "--file", str(queries), env={"BANKASSIST_BASE_MODEL": "/nonexistent/model.gguf"})
+    assert run.code == 0, run.stderr
+    rows = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [r["route"] for r in rows] == ["banking", "credit", "out_of_scope"]
+    assert all(set(r) == {"text", "route", "confidence"} for r in rows)
+    assert cli("route", stdin="hello there\n").stdout.count("\n") == 1
+
+
+def test_mask_reads_stdin_line_by_line(cli):
+    run = cli("mask", stdin="card 4111 1111 1111 1111\nno pii here\nmail bob@example.com\n")
+    assert run.stdout.splitlines() == ["card <CARD_1>", "no pii here", "mail <EMAIL_1>"]
+    assert cli("mask", "ssn 536-22-8417").stdout.strip() == "ssn <SSN_1>"
+
+
+def test_customers_lists_the_demo_customers(cli):
+    customers = json.loads(cli("customers", "--json").stdout)
+    assert len(customers) >= 50
+    assert customers[0]["id"] == "C0001" and customers[0]["reports"] >= 2
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["ask", "   "], {}, "empty"),
+        (["ask", "x" * 5000], {}, "limit"),
+        (["ask", "What changed in my report?", "--customer", "C9999"], {}, "no customer 'C9999'"),
+        (["ask", "hi", "--thread", "bad thread!"], {}, "thread id"),
+        (
+            ["ask", "What are the branch hours?"],
+            {
+                "BANKASSIST_BACKEND": "openai",
+                "BANKASSIST_OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+                "BANKASSIST_MAX_RETRIES": "0",
+                "BANKASSIST_REQUEST_TIMEOUT_S": "3",
+            },
+            "did not answer",
+        ),
+        (["ask", "What are the branch hours?"], {"BANKASSIST_BASE_MODEL": "/nonexistent/model.gguf"}, "does not exist"),
+        (["route", "--file", "/nonexistent/q.txt"], {}, "Cannot read"),
+    ],
+)
+def test_errors_are_one_line_without_traceback(cli, args, env, message):
+    run = cli(*args, env=env)
+    assert run.code == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stdout == ""
+
+
+def test_chat_streams_and_a_repeated_thread_continues(cli, isolated_settings):
+    first = cli("chat", "--thread", "demo-1", stdin="What are the branch hours on Saturday?\nthanks!\n")
+    assert first.code == 0, first.stderr
+    assert first.stdout.count("bank> ") == 2
+    second = cli("chat", "--thread", "demo-1", "--customer", "C0002", stdin="What changed in my credit report?\n")
+    assert second.code == 0, second.stderr
+    connection = sqlite3.connect(isolated_settings.data_dir / "checkpoints.db")
+    state = SqliteSaver(connection).get_tuple({"configurable": {"thread_id": "demo-1"}})
+    messages = state.checkpoint["channel_values"]["messages"]
+    assert [m.type for m in messages] == ["human", "ai"] * 3
+    assert messages[4].content == "What changed in my credit report?"

@@ -1,0 +1,133 @@
+import sqlite3
+
+import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent import prompts
+from agent.nodes.route_turn import route_turn
+from agent.service import Assistant, Done, Step, Token
+from tests.fakes import fake_services
+from tools.credit_diff import diff_reports
+from tools.demo_data import demo_customers
+
+WIRE = "What is the fee for an outgoing domestic wire transfer?"
+
+
+@pytest.fixture
+def checkpointer(tmp_path):
+    connection = sqlite3.connect(tmp_path / "checkpoints.db", check_same_thread=False)
+    yield SqliteSaver(connection)
+    connection.close()
+
+
+def assistant_with(settings, checkpointer, replies=()):
+    return Assistant(fake_services(settings, synthesizer_replies=replies), checkpointer)
+
+
+def test_banking_turn_answers_from_sources_with_citations(isolated_settings, checkpointer):
+    assistant = assistant_with(isolated_settings, checkpointer, ["An outgoing domestic wire costs $25 online [1]."])
+    result = assistant.ask(WIRE)
+    assert result.route == "banking"
+    assert result.answer == "An outgoing domestic wire costs $25 online [1]."
+    assert result.sources and {"id", "title", "score"} <= set(result.sources[0])
+    assert "fee-schedule" in [s["id"] for s in result.sources] or "wire-transfers" in [s["id"] for s in result.sources]
+    assert list(result.timings_ms) == ["mask_pii", "guard_scope", "answer_banking"]
+
+
+def test_banking_prompt_delimits_sources_and_question(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, synthesizer_replies=["ok [1]"])
+    seen = []
+    services.synthesizer = services.synthesizer.with_listeners(on_start=lambda run: seen.append(run.inputs))
+    Assistant(services, checkpointer).ask(WIRE)
+    prompt = str(seen[0])
+    assert '<source id="1"' in prompt and "<question>" in prompt and prompts.BANKING_SYSTEM[:40] in prompt
+
+
+def test_unrelated_banking_question_gets_the_contact_channel(isolated_settings, checkpointer, monkeypatch):
+    monkeypatch.setenv("BANKASSIST_RETRIEVAL_MIN_SCORE", "0.99")
+    from agent.settings import get_settings
+
+    get_settings.cache_clear()
+    result = assistant_with(get_settings(), checkpointer).ask(WIRE)
+    assert result.route == "banking" and result.sources == []
+    assert result.answer == prompts.NO_ANSWER
+
+
+def test_out_of_scope_is_refused_without_a_model_call(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, replies=[]).ask("What's the capital of France?")
+    assert result.route == "out_of_scope"
+    assert result.answer == prompts.REFUSAL
+
+
+def test_smalltalk_reply_is_cut_to_two_sentences(isolated_settings, checkpointer):
+    reply = "Hello! I can help with banking. I can also explain credit reports. And I like"
+    result = assistant_with(isolated_settings, checkpointer, [reply]).ask("Hello there")
+    assert result.route == "smalltalk"
+    assert result.answer == "Hello! I can help with banking."
+
+
+def test_credit_turn_uses_the_customers_own_report_facts(isolated_settings, checkpointer):
+    _, _, (older, newer) = demo_customers(count=1)[0]
+    expected = [f.line for f in diff_reports(older, newer)]
+    draft_quoting_facts = f"Your score moved from {older.score} to {newer.score}."
+    result = assistant_with(isolated_settings, checkpointer, [draft_quoting_facts]).ask(
+        "How can I improve my credit score?", customer_id="C0001"
+    )
+    assert result.route == "credit"
+    assert result.facts == expected
+    assert result.answer == draft_quoting_facts
+
+
+def test_credit_draft_with_invented_numbers_is_replaced_by_the_template(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, ["Your score is 812 and you owe $99,999."]).ask(
+        "Why did my credit score drop?", customer_id="C0002"
+    )
+    assert "812" not in result.answer and "99,999" not in result.answer
+    assert result.answer.startswith("Here is what your credit report shows.")
+    assert all(f.split(":- ", 1)[1] in result.answer for f in result.facts)
+
+
+def test_credit_without_a_customer_asks_who(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer).ask("What changed in my credit report?")
+    assert result.route == "credit" and result.facts == []
+    assert result.answer == prompts.NO_CUSTOMER
+
+
+def test_stream_shows_answer_tokens_but_never_the_hidden_credit_draft(isolated_settings, checkpointer):
+    assistant = assistant_with(isolated_settings, checkpointer, ["Wires cost $25 [1].", "A draft with 123456 in it."])
+    events = list(assistant.stream(WIRE, thread_id="s1"))
+    tokens = "".join(e.text for e in events if isinstance(e, Token))
+    assert tokens == "Wires cost $25 [1]." and isinstance(events[-1], Done)
+    assert [e.node for e in events if isinstance(e, Step)] == ["mask_pii", "guard_scope", "answer_banking"]
+
+    credit = list(assistant.stream("Why did my credit score drop?", customer_id="C0001", thread_id="s1"))
+    shown = "".join(e.text for e in credit if isinstance(e, Token))
+    assert "123456" not in shown
+    assert shown == credit[-1].result.answer
+
+
+def test_a_thread_keeps_its_history_and_resets_per_turn_fields(isolated_settings, checkpointer):
+    assistant = assistant_with(isolated_settings, checkpointer, ["$25 [1].", "Hi!"])
+    first = assistant.ask(WIRE, thread_id="t1")
+    second = assistant.ask("Hello", thread_id="t1")
+    assert first.sources and second.sources == []
+    assert list(second.timings_ms) == ["mask_pii", "guard_scope", "reply_smalltalk"]
+    messages = assistant.graph.get_state({"configurable": {"thread_id": "t1"}}).values["messages"]
+    assert [m.type for m in messages] == ["human", "ai", "human", "ai"]
+    assert assistant.list_threads() == ["t1"]
+
+
+def test_raw_pii_never_reaches_state_or_checkpoints(isolated_settings, checkpointer, tmp_path):
+    assistant = assistant_with(isolated_settings, checkpointer, ["I can't see card numbers [1]."])
+    result = assistant.ask("My card 4111 1111 1111 1111 was stolen, what do I do?", thread_id="p1")
+    assert "<CARD_1>" in result.masked_input and "4111" not in result.masked_input
+    # SqliteSaver writes through a WAL: read the journal as well as the main file.
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("checkpoints.db*"))
+    assert b"CARD_1" in raw
+    assert b"4111 1111" not in raw and b"41111111" not in raw
+
+
+def test_route_edge_raises_on_an_unknown_route():
+    with pytest.raises(ValueError, match="Unknown route"):
+        route_turn({"route": "weather"})
+    assert route_turn({"route": "credit"}) == "analyze_credit"

@@ -1,0 +1,5 @@
+"""`python -m ui` runs the bankassist CLI (the same as the `bankassist` console script)."""
+
+from ui.cli import main
+
+main()
