@@ -18,7 +18,7 @@ from agent.timing import timed
 ANSWER_NODES = (answer_banking, analyze_credit, reply_smalltalk, refuse_out_of_scope)
 
 
-def build_graph() -> StateGraph:
+def build_graph() -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with a checkpointer."""
     builder = StateGraph(State, context_schema=Context)
     for node in (mask_pii, guard_scope, *ANSWER_NODES):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
 from agent.settings import Settings
+from tools.text import cut_at_stop
 
 Role = Literal["synthesizer", "extractor"]
 # Tokens of model calls with this tag are the user-visible answer; every other call's tokens stay hidden.
@@ -49,7 +51,7 @@ def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
     return ChatOpenAI(
         model=name,
         base_url=str(settings.openai_base_url),
-        api_key=key,  # type: ignore[arg-type]
+        api_key=key,
         timeout=settings.request_timeout_s,
         max_retries=settings.max_retries,  # the openai client backs off exponentially between retries
         temperature=0.0,
@@ -58,15 +60,19 @@ def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 
 
 def generate_answer(
-    model: BaseChatModel, messages: list[BaseMessage], max_tokens: int | None = None, stop: list[str] | None = None
+    model: BaseChatModel, messages: Sequence[BaseMessage], max_tokens: int | None = None, stop: list[str] | None = None
 ) -> str:
     """Run the model for a user-visible answer, tagged so its tokens are streamed to the user."""
-    limits = {"max_completion_tokens": max_tokens} if max_tokens else {}
-    reply = model.invoke(messages, config={"tags": [ANSWER_TAG]}, stop=stop, **limits)
-    return reply.text.strip()
+    reply = model.invoke(list(messages), config={"tags": [ANSWER_TAG]}, stop=stop, **token_limit(max_tokens))
+    # Servers that ignore `stop` (some OpenAI-compatible ones do) still get their text cut here.
+    return cut_at_stop(reply.text, stop or []).strip()
 
 
-def generate_hidden(model: BaseChatModel, messages: list[BaseMessage], max_tokens: int | None = None) -> str:
+def generate_hidden(model: BaseChatModel, messages: Sequence[BaseMessage], max_tokens: int | None = None) -> str:
     """Run the model for an intermediate result (a draft, extracted facts): its tokens are never shown."""
-    limits = {"max_completion_tokens": max_tokens} if max_tokens else {}
-    return model.invoke(messages, **limits).text.strip()
+    return model.invoke(list(messages), **token_limit(max_tokens)).text.strip()
+
+
+def token_limit(max_tokens: int | None) -> dict[str, Any]:
+    """The per-call cap, under its OpenAI name, which the local backend reads too."""
+    return {"max_completion_tokens": max_tokens} if max_tokens else {}

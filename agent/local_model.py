@@ -18,6 +18,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 
 from agent.model_files import resolve_model_dir
 from tools.errors import ModelFilesError
+from tools.text import cut_at_stop
 
 log = logging.getLogger(__name__)
 ROLE_OF_MESSAGE_TYPE = {"system": "system", "human": "user", "ai": "assistant"}
@@ -112,7 +113,7 @@ def _load_cached(base_model: str, adapter_path: str | None, device: str, cache_d
     dtype = torch.bfloat16 if target == "cuda" else torch.float32
     try:
         tokenizer = AutoTokenizer.from_pretrained(source)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(target)
+        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, device_map=target)
     except OSError as exc:
         raise ModelFilesError(f"Cannot load the model {base_model!r}: {_first_line(exc)}") from exc
     if adapter_path:
@@ -186,13 +187,6 @@ class TransformersChatModel(BaseChatModel):
     def _token_cap(self, kwargs: dict[str, Any]) -> int:
         """A per-call `max_completion_tokens` (the OpenAI parameter) may lower the model's cap."""
         return min(self.max_new_tokens, int(kwargs.get("max_completion_tokens") or self.max_new_tokens))
-
-
-def cut_at_stop(text: str, stop: list[str]) -> str:
-    """Truncate `text` at the first stop string, as OpenAI-compatible servers do."""
-    for marker in stop:
-        text = text.split(marker, 1)[0]
-    return text
 
 
 def until_stop(pieces: Iterator[str], stop: list[str]) -> Iterator[str]:

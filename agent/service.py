@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Overwrite
 
 from agent.checkpoint import open_checkpointer
@@ -21,6 +22,7 @@ from agent.llm import ANSWER_TAG
 from agent.scope import ScopeDecision
 from agent.services import Services, build_guard, build_services, open_report_store
 from agent.settings import Settings, get_settings
+from agent.state import State
 from tools.errors import InvalidInputError, ModelServerError, StoreError, UnknownCustomerError
 from tools.pii import PiiMasker
 from tools.reports import Customer, ReportStore
@@ -78,7 +80,7 @@ class Assistant:
         """Compile the graph once; it is reused for every turn and thread."""
         self.services = services
         self.checkpointer = checkpointer
-        self.graph = build_graph().compile(checkpointer=checkpointer)
+        self.graph: CompiledStateGraph[State, Context, State, State] = build_graph().compile(checkpointer=checkpointer)
 
     def ask(self, text: str, customer_id: str | None = None, thread_id: str | None = None) -> TurnResult:
         """Run one turn to completion."""
@@ -94,9 +96,8 @@ class Assistant:
         context, config, turn_input = self._prepare(text, customer_id, thread_id)
         streamed = False
         with translate_errors(self.services.settings):
-            for mode, payload in self.graph.stream(
-                turn_input, config, context=context, stream_mode=["messages", "updates"]
-            ):
+            parts = self.graph.stream(turn_input, config, context=context, stream_mode=["messages", "updates"])
+            for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 if mode == "messages" and _is_answer_token(payload):
                     streamed = True
                     yield Token(payload[0].text)
@@ -113,7 +114,7 @@ class Assistant:
 
     def _prepare(
         self, text: str, customer_id: str | None, thread_id: str | None
-    ) -> tuple[Context, RunnableConfig, dict[str, Any]]:
+    ) -> tuple[Context, RunnableConfig, State]:
         """Validate the inputs and build the run's context, config and per-turn state reset."""
         text = validate_message(text, self.services.settings.max_message_chars)
         if customer_id is not None:
@@ -121,9 +122,10 @@ class Assistant:
         thread_id = validate_thread_id(thread_id) if thread_id else uuid.uuid4().hex
         context = Context(services=self.services, user_text=text, customer_id=customer_id)
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-        # Per-turn keys start empty, so nothing from the previous turn leaks into this one's result.
-        turn_input = {"sources": [], "facts": [], "customer_id": customer_id, "timings_ms": Overwrite({})}
-        return context, config, turn_input
+        # Per-turn keys start empty, so nothing of the previous turn leaks into this one's result;
+        # Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
+        reset: dict[str, Any] = {"sources": [], "facts": [], "customer_id": customer_id, "timings_ms": Overwrite({})}
+        return context, config, cast(State, reset)
 
 
 def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:

@@ -26,7 +26,7 @@ class Chunk:
 
 def chunk_document(doc: Document, max_chars: int = MAX_CHARS) -> list[Chunk]:
     """Chunk by headings; a long section is split by paragraphs, repeating one paragraph of overlap."""
-    chunks = []
+    chunks: list[Chunk] = []
     for heading, section in _sections(doc.body):
         for piece in _split_with_overlap(section, max_chars):
             text = f"{doc.title} - {heading}\n{piece}" if heading else f"{doc.title}\n{piece}"

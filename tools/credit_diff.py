@@ -25,11 +25,19 @@ AGE_MILESTONES_YEARS = (2, 5, 10, 20)
 BALANCE_NOISE = 50  # smaller balance moves are ordinary monthly churn, not worth a fact
 
 
+Polarity = Literal["Good", "Bad"]
+
+
+def polarity(good: bool) -> Polarity:
+    """`Good` when a change helps the customer's credit, else `Bad`."""
+    return "Good" if good else "Bad"
+
+
 @dataclass(frozen=True)
 class Fact:
     """One change, good or bad for the customer's credit."""
 
-    polarity: Literal["Good", "Bad"]
+    polarity: Polarity
     text: str
 
     @property
@@ -64,10 +72,10 @@ def _score_change(old: CreditReport, new: CreditReport) -> list[Fact]:
     delta = new.score - old.score
     if delta == 0:
         return [Fact("Good", f"Your {new.score_model} score held steady at {new.score}.")]
-    verb, polarity = ("rose", "Good") if delta > 0 else ("fell", "Bad")
+    verb = "rose" if delta > 0 else "fell"
     points = "point" if abs(delta) == 1 else "points"
     text = f"Your {new.score_model} score {verb} {abs(delta)} {points}, from {old.score} to {new.score}."
-    return [Fact(polarity, text)]
+    return [Fact(polarity(delta > 0), text)]
 
 
 def _utilization_change(old: CreditReport, new: CreditReport) -> list[Fact]:
@@ -75,8 +83,8 @@ def _utilization_change(old: CreditReport, new: CreditReport) -> list[Fact]:
     before, after = old.revolving_utilization(), new.revolving_utilization()
     if before is None or after is None or round(before * 100) == round(after * 100):
         return []
-    verb, polarity = ("fell", "Good") if after < before else ("rose", "Bad")
-    return [Fact(polarity, f"Your credit card utilization {verb} from {before:.0%} to {after:.0%}.")]
+    verb = "fell" if after < before else "rose"
+    return [Fact(polarity(after < before), f"Your credit card utilization {verb} from {before:.0%} to {after:.0%}.")]
 
 
 def _tradeline_changes(old: Tradeline | None, new: Tradeline, months: int) -> list[Fact]:
@@ -100,16 +108,16 @@ def _status_change(old: Tradeline, new: Tradeline, name: str) -> list[Fact]:
         return [Fact("Bad", f"{name[0].upper()}{name[1:]} was charged off.")]
     if new.status == "closed" and new.is_revolving:
         return [Fact("Bad", f"{name[0].upper()}{name[1:]} was closed, which lowers your available credit.")]
-    return [Fact("Good" if new.status == "open" else "Bad", f"{name[0].upper()}{name[1:]} is now {new.status}.")]
+    return [Fact(polarity(new.status == "open"), f"{name[0].upper()}{name[1:]} is now {new.status}.")]
 
 
 def _limit_change(old: Tradeline, new: Tradeline, name: str) -> list[Fact]:
     """A credit limit raised or cut."""
-    if new.status != "open" or old.credit_limit is None or new.credit_limit in (None, old.credit_limit):
+    before, after = old.credit_limit, new.credit_limit
+    if new.status != "open" or before is None or after is None or before == after:
         return []
-    verb, polarity = ("rose", "Good") if new.credit_limit > old.credit_limit else ("was cut", "Bad")
-    text = f"The limit on {name} {verb} from {money(old.credit_limit)} to {money(new.credit_limit)}."
-    return [Fact(polarity, text)]
+    verb = "rose" if after > before else "was cut"
+    return [Fact(polarity(after > before), f"The limit on {name} {verb} from {money(before)} to {money(after)}.")]
 
 
 def _balance_change(old: Tradeline, new: Tradeline, name: str) -> list[Fact]:
@@ -117,8 +125,8 @@ def _balance_change(old: Tradeline, new: Tradeline, name: str) -> list[Fact]:
     delta = new.balance - old.balance
     if not new.is_revolving or abs(delta) <= BALANCE_NOISE or new.status != "open":
         return []
-    verb, polarity = ("fell", "Good") if delta < 0 else ("rose", "Bad")
-    return [Fact(polarity, f"The balance on {name} {verb} by {money(abs(delta))} to {money(new.balance)}.")]
+    verb = "fell" if delta < 0 else "rose"
+    return [Fact(polarity(delta < 0), f"The balance on {name} {verb} by {money(abs(delta))} to {money(new.balance)}.")]
 
 
 def _inquiry_changes(old: CreditReport, new: CreditReport) -> list[Fact]:
@@ -171,11 +179,10 @@ def _age_milestones(old: CreditReport, new: CreditReport) -> list[Fact]:
 
 def describe_report(report: CreditReport) -> list[Fact]:
     """Facts about a single snapshot, for customers with no earlier report to compare."""
-    facts = [Fact("Good" if report.score >= 670 else "Bad", f"Your {report.score_model} score is {report.score}.")]
+    facts = [Fact(polarity(report.score >= 670), f"Your {report.score_model} score is {report.score}.")]
     utilization = report.revolving_utilization()
     if utilization is not None:
-        polarity = "Good" if utilization < 0.3 else "Bad"
-        facts.append(Fact(polarity, f"Your credit card utilization is {utilization:.0%}."))
+        facts.append(Fact(polarity(utilization < 0.3), f"Your credit card utilization is {utilization:.0%}."))
     late = [t for t in report.tradelines if set(t.payment_history) - {"OK"}]
     for line in late:
         facts.append(Fact("Bad", f"Late payments appear on {account_name(line)} in the last 24 months."))

@@ -98,7 +98,7 @@ def _build_analyzer() -> Any:
     class BlankSpacyEngine(SpacyNlpEngine):
         def load(self) -> None:
             """A tokenizer-only pipeline: nothing to download."""
-            self.nlp = {"en": spacy.blank("en")}
+            self.nlp = {"en": spacy.blank("en")}  # type: ignore[assignment]  # presidio types it as None
 
     engine = BlankSpacyEngine(models=[{"lang_code": "en", "model_name": "blank"}])
     engine.load()

@@ -13,3 +13,10 @@ def first_sentences(text: str, count: int) -> str:
     complete = [s for s in sentences if s.endswith((".", "!", "?"))]
     kept = (complete or sentences)[:count]
     return " ".join(kept).strip()
+
+
+def cut_at_stop(text: str, stop: list[str]) -> str:
+    """Truncate `text` at the first stop string, as OpenAI-compatible servers do."""
+    for marker in stop:
+        text = text.split(marker, 1)[0]
+    return text

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
+from pydantic import ValidationError
 
 from tools.errors import BankassistError
 
@@ -188,37 +188,50 @@ def _stdout_to_stderr() -> Iterator[None]:
         yield
 
 
-def _configure_runtime() -> None:
-    """Offline by default, quiet libraries, logs on stderr."""
+def _set_runtime_defaults() -> None:
+    """Offline by default (nothing downloads from a hub), and quiet libraries."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    level = os.environ.get("BANKASSIST_LOG_LEVEL", "WARNING").upper()
+
+
+def _configure_logging(level: str) -> None:
+    """Logs go to stderr; stdout carries only results."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for name in ("bankassist", "agent", "tools", "retrieval", "ui"):
-        logging.getLogger(name).setLevel(level)
+        logging.getLogger(name).setLevel(level.upper())
     for noisy in ("transformers", "sentence_transformers", "httpx", "presidio-analyzer"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
+def _setting_error(exc: ValidationError) -> str:
+    """Name the environment variable of the first invalid setting."""
+    first = exc.errors()[0]
+    name = "_".join(str(part) for part in first["loc"]).upper()
+    return f"invalid setting BANKASSIST_{name}: {first['msg']}"
+
+
 def main() -> None:
     """Console entry point: known errors become one line on stderr and exit code 1."""
-    _configure_runtime()
+    from agent.settings import get_settings
+
+    _set_runtime_defaults()
     try:
-        code = app(standalone_mode=False)
+        _configure_logging(get_settings().log_level)
+        app()  # standalone: typer reports usage errors itself (exit 2) and exits 0 on success
     except BankassistError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+        _fail(str(exc))
+    except ValidationError as exc:
+        _fail(_setting_error(exc))
+    except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # a bug: still one line for the user, the traceback only at DEBUG
         log.debug("Unexpected failure", exc_info=True)
-        print(
-            f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr
-        )
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        _fail(f"unexpected {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
+
+
+def _fail(message: str) -> None:
+    """Print one error line and exit with status 1."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)

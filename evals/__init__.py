@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks: scripts anyone can rerun, each printing its own numbers."""

@@ -1,0 +1,67 @@
+"""The model layer on real weights: streaming, stop strings, a LoRA extractor on shared base weights."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from agent.llm import build_chat_model, generate_answer
+from agent.settings import Settings
+
+PROMPT = [SystemMessage("You are a bank assistant."), HumanMessage("Name two kinds of bank accounts.")]
+
+
+@pytest.fixture(scope="module")
+def random_adapter(converted_model: Path, tmp_path_factory) -> Path:
+    """A LoRA adapter with random (non-zero) weights on the real base: it must change outputs."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(converted_model)
+    config = LoraConfig(r=4, lora_alpha=32, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    adapter_dir = tmp_path_factory.mktemp("adapter")
+    get_peft_model(base, config).save_pretrained(adapter_dir)
+    return adapter_dir
+
+
+def test_local_model_streams_token_by_token(isolated_settings):
+    model = build_chat_model("synthesizer", isolated_settings)
+    chunks = [chunk.text for chunk in model.stream(PROMPT, max_completion_tokens=24)]
+    assert len(chunks) > 3
+    assert "".join(chunks).strip() == model.invoke(PROMPT, max_completion_tokens=24).text
+
+
+def test_stop_strings_end_the_answer(isolated_settings):
+    model = build_chat_model("synthesizer", isolated_settings)
+    full = model.invoke(PROMPT, max_completion_tokens=24).text
+    word = full.split()[3]
+    answer = generate_answer(model, PROMPT, max_tokens=24, stop=[word])
+    assert word not in answer and full.startswith(answer)
+
+
+def test_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(random_adapter, monkeypatch):
+    monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
+    settings = Settings()
+    synthesizer, extractor = build_chat_model("synthesizer", settings), build_chat_model("extractor", settings)
+    runtime = extractor.runtime_loader()
+    assert synthesizer.runtime_loader() is runtime and runtime.has_adapter
+    total = sum(p.numel() for p in runtime.model.parameters())
+    lora = sum(p.numel() for name, p in runtime.model.named_parameters() if "lora_" in name)
+    assert 134_000_000 < total - lora < 135_000_000  # the base counted once: 134.5M parameters
+
+    plain = build_chat_model("synthesizer", Settings(adapter_path=None))
+    with_adapter = extractor.invoke(PROMPT, max_completion_tokens=16).text
+    without = synthesizer.invoke(PROMPT, max_completion_tokens=16).text
+    assert without == plain.invoke(PROMPT, max_completion_tokens=16).text
+    assert with_adapter != without
+
+
+def test_a_missing_adapter_is_a_clear_error(tmp_path, monkeypatch):
+    from tools.errors import ModelFilesError
+
+    monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(tmp_path / "nowhere"))
+    extractor = build_chat_model("extractor", Settings())
+    with pytest.raises(ModelFilesError, match="adapter_config.json"):
+        extractor.invoke(PROMPT)

@@ -1,0 +1,20 @@
+"""The README's two commands are the ones CI runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def readme_commands() -> list[str]:
+    quick_start = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", quick_start, flags=re.S)
+
+
+def test_ci_runs_the_readme_install_and_test_commands_verbatim():
+    install, test = readme_commands()
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert install in ci
+    assert test in ci
+    assert "pip install" in install and "bankassist ask" in install
+    assert "pytest" in test
