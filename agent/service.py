@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -17,60 +15,17 @@ from langgraph.types import Overwrite
 
 from agent.checkpoint import open_checkpointer
 from agent.context import Context
+from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
 from agent.llm import ANSWER_TAG
 from agent.scope import ScopeDecision
 from agent.services import Services, build_guard, build_services, open_report_store
 from agent.settings import Settings, get_settings
 from agent.state import State
-from tools.errors import InvalidInputError, ModelServerError, StoreError, UnknownCustomerError
+from agent.validation import check_customer, validate_message, validate_thread_id
+from tools.errors import ModelServerError, StoreError
 from tools.pii import PiiMasker
-from tools.reports import Customer, ReportStore
-
-THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    """What one turn produced; `to_dict()` is the `ask --json` contract."""
-
-    thread_id: str
-    route: str
-    scope_confidence: float
-    answer: str
-    masked_input: str
-    sources: list[dict[str, Any]] = field(default_factory=list)
-    facts: list[str] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Sources as {id, title, score}: snippets are for the UI, not the JSON contract."""
-        data = asdict(self)
-        data["sources"] = [{k: s[k] for k in ("id", "title", "score")} for s in self.sources]
-        return data
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of the final answer, as it is generated."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Step:
-    """A node finished; `update` is what it changed (route, sources, facts...)."""
-
-    node: str
-    update: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Done:
-    """The turn is complete."""
-
-    result: TurnResult
+from tools.reports import Customer
 
 
 class Assistant:
@@ -134,37 +89,6 @@ def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:
     return ANSWER_TAG in (metadata.get("tags") or []) and bool(chunk.text)
 
 
-def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
-    """Read a turn's result out of the final state."""
-    return TurnResult(
-        thread_id=config["configurable"]["thread_id"],
-        route=values["route"],
-        scope_confidence=values["scope_confidence"],
-        answer=values["messages"][-1].text,
-        masked_input=values["masked_input"],
-        sources=list(values.get("sources", [])),
-        facts=list(values.get("facts", [])),
-        timings_ms=dict(values.get("timings_ms", {})),
-    )
-
-
-def validate_message(text: str, max_chars: int) -> str:
-    """Strip control characters and whitespace; refuse empty or over-long messages."""
-    cleaned = CONTROL_CHARS.sub("", text or "").strip()
-    if not cleaned:
-        raise InvalidInputError("The message is empty: please type a question.")
-    if len(cleaned) > max_chars:
-        raise InvalidInputError(f"The message is {len(cleaned):,} characters long; the limit is {max_chars:,}.")
-    return cleaned
-
-
-def validate_thread_id(thread_id: str) -> str:
-    """Thread ids are short tokens of letters, digits and `_.:-`."""
-    if not THREAD_ID.match(thread_id):
-        raise InvalidInputError("A thread id is 1-128 letters, digits or the characters _ . : -")
-    return thread_id
-
-
 @contextmanager
 def translate_errors(settings: Settings) -> Iterator[None]:
     """Turn model-server and DB failures into one-line user-facing errors."""
@@ -210,12 +134,6 @@ def precheck_turn(
             check_customer(store, customer_id)
         finally:
             store.close()
-
-
-def check_customer(store: ReportStore, customer_id: str) -> None:
-    """Raise UnknownCustomerError unless the customer exists."""
-    if store.get_customer(customer_id) is None:
-        raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
 
 
 def classify_scope(texts: list[str], settings: Settings | None = None) -> list[ScopeDecision]:

@@ -77,6 +77,21 @@ def test_mask_reads_stdin_line_by_line(cli):
     assert cli("mask", "ssn 536-22-8417").stdout.strip() == "ssn <SSN_1>"
 
 
+def test_ingest_is_incremental_from_the_command_line(cli, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    doc = "---\nid: {id}\ntitle: T {id}\ncategory: c\neffective_date: 2026-01-01\n---\n# T\n\nBody of {id}.\n"
+    for name in ("a", "b"):
+        (corpus / f"{name}.md").write_text(doc.format(id=name))
+    (corpus / "bad.md").write_text("no front matter")
+    first = cli("ingest", str(corpus))
+    assert first.code == 0 and "added 2, updated 0, removed 0, unchanged 0" in first.stdout
+    assert "bad.md" in first.stderr
+    assert "added 0, updated 0, removed 0, unchanged 2" in cli("ingest", str(corpus)).stdout
+    (corpus / "b.md").unlink()
+    assert "removed 1" in cli("ingest", str(corpus)).stdout
+
+
 def test_customers_lists_the_demo_customers(cli):
     customers = json.loads(cli("customers", "--json").stdout)
     assert len(customers) >= 50

@@ -1,6 +1,7 @@
 import pytest
 
-from agent.service import precheck_turn, validate_message, validate_thread_id
+from agent.service import precheck_turn
+from agent.validation import validate_message, validate_thread_id
 from tools.errors import InvalidInputError, UnknownCustomerError
 
 

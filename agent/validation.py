@@ -1,0 +1,34 @@
+"""Checks on what a user or operator passes in, each failing with a one-line, user-facing error."""
+
+from __future__ import annotations
+
+import re
+
+from tools.errors import InvalidInputError, UnknownCustomerError
+from tools.reports import ReportStore
+
+THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def validate_message(text: str, max_chars: int) -> str:
+    """Strip control characters and whitespace; refuse empty or over-long messages."""
+    cleaned = CONTROL_CHARS.sub("", text or "").strip()
+    if not cleaned:
+        raise InvalidInputError("The message is empty: please type a question.")
+    if len(cleaned) > max_chars:
+        raise InvalidInputError(f"The message is {len(cleaned):,} characters long; the limit is {max_chars:,}.")
+    return cleaned
+
+
+def validate_thread_id(thread_id: str) -> str:
+    """Thread ids are short tokens of letters, digits and `_.:-`."""
+    if not THREAD_ID.match(thread_id):
+        raise InvalidInputError("A thread id is 1-128 letters, digits or the characters _ . : -")
+    return thread_id
+
+
+def check_customer(store: ReportStore, customer_id: str) -> None:
+    """Raise UnknownCustomerError unless the customer exists."""
+    if store.get_customer(customer_id) is None:
+        raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
