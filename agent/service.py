@@ -6,6 +6,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -23,7 +24,10 @@ from agent.services import Services, build_guard, build_services, open_report_st
 from agent.settings import Settings, get_settings
 from agent.state import State
 from agent.validation import check_customer, validate_message, validate_thread_id
-from tools.errors import ModelServerError, StoreError
+from retrieval.embeddings import load_embedder
+from retrieval.ingest import IngestReport, sync_corpus
+from retrieval.stores import open_store
+from tools.errors import InvalidInputError, ModelServerError, StoreError
 from tools.pii import PiiMasker
 from tools.reports import Customer
 
@@ -126,6 +130,12 @@ def precheck_turn(
     """Fail fast, before any model loads, on an invalid message, thread id or customer."""
     settings = settings or get_settings()
     validate_message(text, settings.max_message_chars)
+    precheck_session(customer_id, thread_id, settings)
+
+
+def precheck_session(customer_id: str | None, thread_id: str | None, settings: Settings | None = None) -> None:
+    """Fail fast on an invalid thread id or an unknown customer."""
+    settings = settings or get_settings()
     if thread_id is not None:
         validate_thread_id(thread_id)
     if customer_id is not None:
@@ -145,6 +155,19 @@ def mask_texts(texts: list[str]) -> list[str]:
     """PII-mask each text independently."""
     masker = PiiMasker()
     return [masker.mask(text).text for text in texts]
+
+
+def ingest_corpus(corpus_dir: Path | None = None, settings: Settings | None = None) -> IngestReport:
+    """Sync a corpus (default: the configured one) into the vector store, with a progress bar."""
+    settings = settings or get_settings()
+    corpus = corpus_dir or settings.corpus_dir
+    if not corpus.is_dir():
+        raise InvalidInputError(f"The corpus directory {corpus} does not exist.")
+    store = open_store(settings.vector_store, settings.data_dir)
+    try:
+        return sync_corpus(corpus, store, load_embedder(settings.embedding_model), progress=True)
+    finally:
+        store.close()
 
 
 def list_customers(settings: Settings | None = None) -> list[Customer]:

@@ -53,12 +53,11 @@ def ask(
 @app.command()
 def chat(customer: CustomerOpt = None, thread: ThreadOpt = None) -> None:
     """Chat in the terminal with streamed answers; reuse --thread to continue a conversation."""
-    from agent.service import check_customer, open_assistant
+    from agent.service import open_assistant, precheck_session
 
+    precheck_session(customer, thread)
     thread = thread or uuid.uuid4().hex
     with open_assistant() as assistant:
-        if customer is not None:
-            check_customer(assistant.services.reports, customer)
         print(f"Larkspur Bank assistant (thread {thread}). Type 'exit' or press Ctrl-D to leave.", file=sys.stderr)
         for line in _prompt_lines("you> "):
             _chat_turn(assistant, line, customer, thread)
@@ -143,20 +142,9 @@ def ingest(
     path: Annotated[Path | None, typer.Argument(help="Corpus directory; default: the configured corpus.")] = None,
 ) -> None:
     """Sync the policy corpus into the vector store: only changed documents are re-embedded."""
-    from agent.settings import get_settings
-    from retrieval.embeddings import load_embedder
-    from retrieval.ingest import sync_corpus
-    from retrieval.stores import open_store
+    from agent.service import ingest_corpus
 
-    settings = get_settings()
-    corpus = path or settings.corpus_dir
-    if not corpus.is_dir():
-        raise BankassistError(f"The corpus directory {corpus} does not exist.")
-    store = open_store(settings.vector_store, settings.data_dir)
-    try:
-        report = sync_corpus(corpus, store, load_embedder(settings.embedding_model), progress=True)
-    finally:
-        store.close()
+    report = ingest_corpus(path)
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
         f"unchanged {report.unchanged} documents; {report.chunks_embedded} chunks embedded"

@@ -117,6 +117,9 @@ def test_customers_lists_the_demo_customers(cli):
         ),
         (["ask", "What are the branch hours?"], {"BANKASSIST_BASE_MODEL": "/nonexistent/model.gguf"}, "does not exist"),
         (["route", "--file", "/nonexistent/q.txt"], {}, "Cannot read"),
+        (["chat", "--thread", "bad thread!"], {}, "thread id"),
+        (["chat", "--customer", "C0000"], {}, "no customer 'C0000'"),
+        (["ingest", "/nonexistent/corpus"], {}, "does not exist"),
     ],
 )
 def test_errors_are_one_line_without_traceback(cli, args, env, message):
