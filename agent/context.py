@@ -17,4 +17,3 @@ class Context:
     # The raw message lives only here: state (and so every checkpoint) holds the PII-masked text.
     user_text: str
     customer_id: str | None = None
-    user_id: str | None = None
