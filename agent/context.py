@@ -1,4 +1,4 @@
-"""Per-run context: who is asking, about whom, and the run's dependencies. Never checkpointed."""
+"""Per-run context: the raw message, which customer it is about, and the run's dependencies. Never checkpointed."""
 
 from __future__ import annotations
 
