@@ -7,6 +7,7 @@ from langgraph.graph import END, START, StateGraph
 from agent.context import Context
 from agent.nodes.analyze_credit import analyze_credit
 from agent.nodes.answer_banking import answer_banking
+from agent.nodes.ask_to_clarify import ask_to_clarify
 from agent.nodes.guard_scope import guard_scope
 from agent.nodes.mask_pii import mask_pii
 from agent.nodes.refuse_out_of_scope import refuse_out_of_scope
@@ -15,7 +16,7 @@ from agent.nodes.route_turn import route_turn
 from agent.state import State
 from agent.timing import timed
 
-ANSWER_NODES = (answer_banking, analyze_credit, reply_smalltalk, refuse_out_of_scope)
+ANSWER_NODES = (answer_banking, analyze_credit, reply_smalltalk, refuse_out_of_scope, ask_to_clarify)
 
 
 def build_graph() -> StateGraph[State, Context, State, State]:

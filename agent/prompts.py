@@ -53,3 +53,7 @@ REFUSAL = (
     "I'm sorry, I can only help with Larkspur Bank's banking services and your credit report. "
     "Try asking about fees, cards, transfers, loans, or how to improve your credit score."
 )
+CLARIFY = (
+    "Sorry, I'm not sure I understood. Is your question about your Larkspur Bank accounts, cards, payments "
+    "or loans, or about your credit report and score? A few more words will help me answer."
+)

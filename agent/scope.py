@@ -1,59 +1,111 @@
-"""The scope guard: which route a message takes, from its nearest labelled examples. No LLM call."""
+"""The scope guard: which route a message takes. Two trained linear heads in a cascade; no LLM call.
+
+A fast head over static token embeddings decides most messages; when it is unsure, a head over the
+transformer's sentence embedding plus character n-grams decides. Below the calibrated in-scope
+threshold the guard refuses, and just below it, it asks a clarifying question instead.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
-from agent.state import ROUTES, Route
+from agent.scope_features import CharNgrams
+from agent.scope_weights import ScopeWeights
+from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 
-EXAMPLES_PATH = Path(__file__).parent / "data" / "scope_examples.json"
+IN_SCOPE = 3  # the first three ROUTES are in scope
+# Words that point back at an earlier turn ("and how long does that take?").
+FOLLOW_UP = re.compile(
+    r"^\s*(and|also|so|but|ok(ay)?|what about|how about|then)\b"
+    r"|\b(that|it|this|those|these|them|they|one|ones|there)\b",
+    re.IGNORECASE,
+)
+FOLLOW_UP_MAX_WORDS = 12
+# Below this in-scope probability a message is clearly something else ("tell me a joke about that"),
+# even right after a banking turn; above it, an out-of-scope or clarify decision may be a follow-up.
+FOLLOW_UP_FLOOR = 0.2
+ROUTE_SURE = 0.8  # an in-scope route less likely than this may belong to the thread's other route
 
 
 @dataclass(frozen=True)
 class ScopeDecision:
-    """A route with the guard's confidence in it (0..1)."""
+    """The route to take, the guard's confidence in it (0..1), and the in-scope probability behind it."""
 
-    route: Route
+    route: Decision
     confidence: float
-
-
-def load_examples(path: Path = EXAMPLES_PATH) -> dict[Route, list[str]]:
-    """Read the labelled examples, one list per route."""
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {route: list(raw[route]) for route in ROUTES}
+    in_scope: float = 1.0
 
 
 class ScopeGuard:
-    """k-nearest-neighbour vote over embedded examples, with an out-of-scope similarity floor."""
+    """Cascade of the fast and full heads, then the calibrated thresholds."""
 
-    def __init__(self, embedder: Embedder, examples: dict[Route, list[str]], neighbors: int, min_similarity: float):
-        """Embed every example once."""
-        self._embedder = embedder
-        self._labels = np.array([route for route in ROUTES for _ in examples[route]])
-        self._vectors = embedder.embed([text for route in ROUTES for text in examples[route]])
-        self._neighbors = neighbors
-        self._min_similarity = min_similarity
+    def __init__(self, weights: ScopeWeights, fast_encoder: Embedder, full_encoder: Embedder) -> None:
+        """Keep the weights and the two encoders (static token vectors; sentence transformer)."""
+        self.weights = weights
+        self._fast_encoder = fast_encoder
+        self._full_encoder = full_encoder
+        self._ngrams = CharNgrams(weights.idf)
 
     def classify(self, texts: list[str]) -> list[ScopeDecision]:
-        """Route each text; one matrix product for the whole batch."""
-        if not texts:
-            return []
-        similarities = self._embedder.embed(texts) @ self._vectors.T
-        return [self._decide(row) for row in similarities]
+        """Route each text on its own."""
+        return [self._decide(row) for row in self.route_probabilities(texts)]
 
-    def _decide(self, similarities: np.ndarray) -> ScopeDecision:
-        """Similarity-weighted vote of the nearest examples; too far from all of them is out of scope."""
-        nearest = np.argsort(-similarities)[: self._neighbors]
-        best = float(similarities[nearest[0]])
-        if best < self._min_similarity:
-            # Confidence grows with the distance below the floor.
-            return ScopeDecision("out_of_scope", round(min(1.0, 0.5 + (self._min_similarity - best)), 3))
-        weights = np.exp(similarities[nearest] * 10)  # sharpen: the closest examples dominate the vote
-        votes = {route: float(weights[self._labels[nearest] == route].sum()) for route in ROUTES}
-        route = max(votes, key=lambda r: votes[r])
-        return ScopeDecision(route, round(votes[route] / float(weights.sum()), 3))
+    def route_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, 4) probabilities over ROUTES; only the fast head's unsure rows pay for the transformer."""
+        if not texts:
+            return np.zeros((0, len(ROUTES)), dtype=np.float32)
+        weights = self.weights
+        probabilities = self.fast_probabilities(texts)
+        unsure = np.flatnonzero(probabilities.max(axis=1) < weights.thresholds.escalate)
+        if unsure.size:
+            hard = [texts[i] for i in unsure]
+            probabilities[unsure] = weights.full.route_probabilities(self.full_features(hard), weights.class_routes)
+        return probabilities
+
+    def fast_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, 4) route probabilities from the fast head alone."""
+        return self.weights.fast.route_probabilities(self._fast_encoder.embed(texts), self.weights.class_routes)
+
+    def full_features(self, texts: list[str]) -> sparse.csr_matrix:
+        """Sentence embedding beside the character n-grams."""
+        dense = sparse.csr_matrix(self._full_encoder.embed(texts))
+        return sparse.hstack([dense, self._ngrams.transform(texts)]).tocsr()
+
+    def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
+        """Route a message in its thread: an unclear follow-up to a banking or credit turn keeps that route."""
+        decision = self.classify([text])[0]
+        if previous_route not in ("banking", "credit") or not previous_text or not looks_like_follow_up(text):
+            return decision
+        if not is_unclear(decision, previous_route):
+            return decision
+        # Read the message together with the question it follows; keep the thread's route only if that agrees.
+        combined = self.classify([f"{previous_text} {text}"])[0]
+        return combined if combined.route == previous_route else decision
+
+    def _decide(self, probabilities: np.ndarray) -> ScopeDecision:
+        """Answer, clarify or refuse by the in-scope probability."""
+        in_scope = float(probabilities[:IN_SCOPE].sum())
+        best = int(np.argmax(probabilities[:IN_SCOPE]))
+        thresholds = self.weights.thresholds
+        if in_scope >= thresholds.answer:
+            return ScopeDecision(ROUTES[best], round(float(probabilities[best]), 3), round(in_scope, 3))
+        if in_scope >= thresholds.clarify:
+            return ScopeDecision("clarify", round(in_scope, 3), round(in_scope, 3))
+        return ScopeDecision("out_of_scope", round(1 - in_scope, 3), round(in_scope, 3))
+
+
+def looks_like_follow_up(text: str) -> bool:
+    """Short and pointing back ("what about international ones?")."""
+    return len(text.split()) <= FOLLOW_UP_MAX_WORDS and FOLLOW_UP.search(text) is not None
+
+
+def is_unclear(decision: ScopeDecision, previous_route: str) -> bool:
+    """Not clearly out of scope, and not clearly on a route other than the thread's."""
+    if decision.route in ("out_of_scope", "clarify"):
+        return decision.in_scope >= FOLLOW_UP_FLOOR
+    return decision.route != previous_route and decision.confidence < ROUTE_SURE

@@ -19,7 +19,7 @@ from agent.context import Context
 from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
 from agent.llm import ANSWER_TAG
-from agent.scope import ScopeDecision
+from agent.scope import ScopeDecision, ScopeGuard
 from agent.services import Services, build_guard, build_services, open_report_store
 from agent.settings import Settings, get_settings
 from agent.state import State
@@ -146,9 +146,17 @@ def precheck_session(customer_id: str | None, thread_id: str | None, settings: S
             store.close()
 
 
-def classify_scope(texts: list[str], settings: Settings | None = None) -> list[ScopeDecision]:
-    """Run the scope guard only: no LLM is loaded."""
-    return build_guard(settings or get_settings()).classify(texts)
+def open_guard(settings: Settings | None = None) -> ScopeGuard:
+    """The scope guard alone, for routing and evaluation without an LLM."""
+    return build_guard(settings or get_settings())
+
+
+def classify_scope(texts: list[str], settings: Settings | None = None, batch: int = 1024) -> list[ScopeDecision]:
+    """Run the scope guard only (no LLM is loaded), in batches of `batch` texts."""
+    guard = open_guard(settings)
+    return [
+        decision for start in range(0, len(texts), batch) for decision in guard.classify(texts[start : start + batch])
+    ]
 
 
 def mask_texts(texts: list[str]) -> list[str]:

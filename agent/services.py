@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 
 from agent.llm import build_chat_model
-from agent.scope import ScopeGuard, load_examples
+from agent.scope import ScopeGuard
+from agent.scope_features import load_static_embedder
+from agent.scope_weights import load_weights
 from agent.settings import Settings
-from retrieval.embeddings import load_embedder
+from retrieval.embeddings import Embedder, load_embedder
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import open_store
@@ -40,9 +42,17 @@ class Services:
 
 
 def build_guard(settings: Settings) -> ScopeGuard:
-    """The scope guard alone: embeddings and examples, no LLM."""
-    embedder = load_embedder(settings.embedding_model)
-    return ScopeGuard(embedder, load_examples(), settings.scope_neighbors, settings.scope_min_similarity)
+    """The trained scope guard, on the encoder its weights were trained with; no LLM."""
+    weights = load_weights(settings.scope_guard_path)
+    fast, full = load_guard_encoders(weights.info["encoder"], settings)
+    return ScopeGuard(weights, fast, full)
+
+
+def load_guard_encoders(encoder: str, settings: Settings) -> tuple[Embedder, Embedder]:
+    """The guard's two encoders: static token vectors distilled from `encoder`, and `encoder` itself."""
+    full = load_embedder(encoder)
+    assert settings.model_cache_dir is not None  # filled by the settings validator
+    return load_static_embedder(full.model, settings.model_cache_dir, encoder), full
 
 
 def open_report_store(settings: Settings) -> ReportStore:

@@ -15,6 +15,7 @@ from retrieval.embeddings import DEFAULT_EMBEDDING_MODEL
 DEFAULT_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGED_CORPUS = REPO_ROOT / "retrieval" / "corpus"
+PACKAGED_SCOPE_GUARD = REPO_ROOT / "agent" / "data" / "scope_guard.npz"
 
 
 def find_external_data_dir() -> Path | None:
@@ -74,10 +75,9 @@ class Settings(BaseSettings):
     )
 
     # Scope guard
-    scope_min_similarity: float = Field(
-        0.40, ge=-1, le=1, description="Below this similarity to every example a message is out of scope."
+    scope_guard_path: Path = Field(
+        PACKAGED_SCOPE_GUARD, description="Trained scope guard weights (`bankassist train-guard`).",
     )
-    scope_neighbors: int = Field(5, ge=1, le=50, description="Nearest examples that vote on a message's route.")
 
     # Storage
     data_dir: Path = Field(

@@ -9,6 +9,8 @@ from langgraph.graph.message import add_messages
 
 Route = Literal["banking", "credit", "smalltalk", "out_of_scope"]
 ROUTES: tuple[Route, ...] = ("banking", "credit", "smalltalk", "out_of_scope")
+# What the guard decides: a route, or a clarifying question when it cannot tell.
+Decision = Route | Literal["clarify"]
 
 
 class Source(TypedDict):
@@ -30,7 +32,7 @@ class State(TypedDict, total=False):
 
     messages: Annotated[list[AnyMessage], add_messages]
     masked_input: str
-    route: Route
+    route: Decision
     scope_confidence: float
     sources: list[Source]
     facts: list[str]

@@ -28,6 +28,11 @@ class SentenceTransformerEmbedder:
         """Wrap a loaded SentenceTransformer."""
         self._model = model
 
+    @property
+    def model(self) -> object:
+        """The underlying SentenceTransformer (the scope guard distils its token vectors)."""
+        return self._model
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts in batches of 64 (measured: about 570 short sentences/s on 2 cores)."""
         vectors = self._model.encode(  # type: ignore[attr-defined]

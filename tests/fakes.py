@@ -11,9 +11,11 @@ import numpy as np
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from agent.scope import ScopeGuard, load_examples
+from agent.scope import ScopeDecision, ScopeGuard
 from agent.services import Services, open_report_store
 from agent.settings import Settings
+from finetune.scope_data import project_queries
+from finetune.scope_guard import TrainingData, train_guard
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores.local import LocalVectorStore
@@ -47,6 +49,7 @@ def scripted_model(replies: Iterable[str]) -> GenericFakeChatModel:
 
 
 _MASKER: PiiMasker | None = None
+_GUARD: ScopeGuard | None = None
 
 
 def shared_masker() -> PiiMasker:
@@ -57,20 +60,41 @@ def shared_masker() -> PiiMasker:
     return _MASKER
 
 
+def fake_guard() -> ScopeGuard:
+    """The real trainer and guard on the fake embedder, trained on the project's own queries (once)."""
+    global _GUARD
+    if _GUARD is None:
+        train = project_queries("train")
+        data = TrainingData(train, np.ones(len(train)), project_queries("test"))
+        _GUARD = ScopeGuard(train_guard(data, FakeEmbedder(), FakeEmbedder(), "fake"), FakeEmbedder(), FakeEmbedder())
+    return _GUARD
+
+
 def fake_services(
     settings: Settings, synthesizer_replies: Iterable[str] = (), extractor_replies: Iterable[str] = ()
 ) -> Services:
     """Real stores, guard and retrieval logic on the fake embedder; scripted models."""
     embedder = FakeEmbedder()
-    guard = ScopeGuard(embedder, load_examples(), settings.scope_neighbors, min_similarity=0.2)
     store = LocalVectorStore(Path(settings.data_dir) / "index.db")
     sync_corpus(settings.corpus_dir, store, embedder)
     return Services(
         settings=settings,
         masker=shared_masker(),
-        guard=guard,
+        guard=fake_guard(),
         retriever=Retriever(store, embedder),
         reports=open_report_store(settings),
         synthesizer=scripted_model(synthesizer_replies),
         extractor=scripted_model(extractor_replies),
     )
+
+
+class ScriptedGuard:
+    """Returns the given decisions in order and records what each call saw of the thread."""
+
+    def __init__(self, decisions: Iterable[ScopeDecision]) -> None:
+        self.decisions = list(decisions)
+        self.calls: list[tuple[str, str | None, str | None]] = []
+
+    def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
+        self.calls.append((text, previous_route, previous_text))
+        return self.decisions.pop(0)

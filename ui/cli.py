@@ -9,6 +9,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterable, Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +24,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 log = logging.getLogger("bankassist")
-ROUTE_BATCH = 256  # queries embedded per batch by `route`
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
 ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]
@@ -97,19 +97,13 @@ def _prompt_lines(prompt: str) -> Iterator[str]:
 def route(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="One query per line; default: stdin.")] = None,
 ) -> None:
-    """Run only the scope guard (no LLM): one JSON line {text, route, confidence} per non-blank input line."""
+    """Run only the scope guard (no LLM): one JSON line {text, route, confidence, in_scope} per input line."""
     from agent.service import classify_scope
 
-    lines = _read_lines(file)
-    queries = [line for line in lines if line.strip()]
-    for start in range(0, len(queries), ROUTE_BATCH):
-        batch = queries[start : start + ROUTE_BATCH]
-        for text, decision in zip(batch, classify_scope(batch), strict=True):
-            print(
-                json.dumps(
-                    {"text": text, "route": decision.route, "confidence": decision.confidence}, ensure_ascii=False
-                )
-            )
+    queries = [line for line in _read_lines(file) if line.strip()]
+    for text, decision in zip(queries, classify_scope(queries), strict=True):
+        row = {"text": text, "route": decision.route, "confidence": decision.confidence, "in_scope": decision.in_scope}
+        print(json.dumps(row, ensure_ascii=False))
 
 
 @app.command()
@@ -149,6 +143,49 @@ def ingest(
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
         f"unchanged {report.unchanged} documents; {report.chunks_embedded} chunks embedded"
     )
+
+
+@app.command("train-guard")
+def train_guard(
+    out: Annotated[Path | None, typer.Option("--out", help="Weights file; default: the configured one.")] = None,
+    encoder: Annotated[str | None, typer.Option("--encoder", help="Sentence-transformers model.")] = None,
+    max_per_class: Annotated[int | None, typer.Option("--max-per-class", min=1, help="Quick run: cap classes.")] = None,
+) -> None:
+    """Train the scope guard on the project's queries and BANKING77/CLINC150 (read by path), then save it."""
+    from agent.settings import get_settings
+    from finetune.scope_guard import train_and_save
+
+    settings = get_settings()
+    path = out or settings.scope_guard_path
+    weights = train_and_save(settings, path, encoder, max_per_class)
+    print(f"Saved {path}: {len(weights.class_names)} classes, thresholds {weights.thresholds}, {weights.info}")
+
+
+class Suite(StrEnum):
+    """Eval suites built so far."""
+
+    scope = "scope"
+
+
+@app.command("eval")
+def evaluate(
+    suite: Annotated[Suite, typer.Option("--suite", help="Which suite to run.")] = Suite.scope,
+    out: Annotated[Path | None, typer.Option("--out", help="Write report.md and metrics.json here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of metric -> value.")] = False,
+) -> None:
+    """Measure the assistant: confusion matrices, recalls and throughput of the scope guard."""
+    from agent.service import open_guard
+    from agent.settings import get_settings
+    from evals.report import scope_markdown, write_report
+    from evals.scope import run_scope_suite
+    from finetune.scope_data import require_data_dir
+
+    settings = get_settings()
+    results = run_scope_suite(open_guard(settings), require_data_dir(settings.external_data_dir))
+    markdown, metrics = scope_markdown(results), results.metrics()
+    if out is not None:
+        write_report(out, markdown, metrics)
+    print(json.dumps(metrics) if as_json else markdown)
 
 
 def _read_lines(file: Path | None) -> list[str]:

@@ -11,10 +11,12 @@ NODE_OF_ROUTE = {
     "credit": "analyze_credit",
     "smalltalk": "reply_smalltalk",
     "out_of_scope": "refuse_out_of_scope",
+    "clarify": "ask_to_clarify",
 }
+AnswerNode = Literal["answer_banking", "analyze_credit", "reply_smalltalk", "refuse_out_of_scope", "ask_to_clarify"]
 
 
-def route_turn(state: State) -> Literal["answer_banking", "analyze_credit", "reply_smalltalk", "refuse_out_of_scope"]:
+def route_turn(state: State) -> AnswerNode:
     """Map the guard's route to its node; an unknown route is a bug, so it raises."""
     route = state.get("route")
     if route not in NODE_OF_ROUTE:

@@ -67,7 +67,7 @@ def test_route_runs_the_guard_alone_without_any_llm(cli, tmp_path):
     assert run.code == 0, run.stderr
     rows = [json.loads(line) for line in run.stdout.splitlines()]
     assert [r["route"] for r in rows] == ["banking", "credit", "out_of_scope"]
-    assert all(set(r) == {"text", "route", "confidence"} for r in rows)
+    assert all(set(r) == {"text", "route", "confidence", "in_scope"} for r in rows)
     assert cli("route", stdin="hello there\n").stdout.count("\n") == 1
 
 

@@ -5,8 +5,9 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent import prompts
 from agent.nodes.route_turn import route_turn
+from agent.scope import ScopeDecision
 from agent.service import Assistant, Done, Step, Token
-from tests.fakes import fake_services
+from tests.fakes import ScriptedGuard, fake_services
 from tools.credit_diff import diff_reports
 from tools.demo_data import demo_customers
 
@@ -131,3 +132,14 @@ def test_route_edge_raises_on_an_unknown_route():
     with pytest.raises(ValueError, match="Unknown route"):
         route_turn({"route": "weather"})
     assert route_turn({"route": "credit"}) == "analyze_credit"
+
+
+def test_the_guard_sees_the_thread_and_an_unclear_message_gets_a_question(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, synthesizer_replies=["A domestic wire costs $25 [1]."])
+    services.guard = ScriptedGuard([ScopeDecision("banking", 0.9), ScopeDecision("clarify", 0.55, 0.55)])
+    assistant = Assistant(services, checkpointer)
+    first = assistant.ask(WIRE, thread_id="t1")
+    second = assistant.ask("hmm what about the other thing", thread_id="t1")
+    assert second.route == "clarify" and second.answer == prompts.CLARIFY
+    assert services.guard.calls == [(WIRE, None, None), ("hmm what about the other thing", "banking", WIRE)]
+    assert first.route == "banking"

@@ -1,0 +1,89 @@
+"""The trained scope guard's weights: two linear heads, the n-gram IDF and the calibrated thresholds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.state import ROUTES
+from tools.errors import ModelFilesError
+
+
+@dataclass(frozen=True)
+class LinearHead:
+    """Softmax over fine-grained classes (dataset intents), each belonging to one route."""
+
+    weights: np.ndarray  # (classes, features)
+    bias: np.ndarray  # (classes,)
+
+    def route_probabilities(self, features: Any, class_routes: np.ndarray) -> np.ndarray:
+        """(n, 4) route probabilities: the class softmax summed per route."""
+        logits = np.asarray(features @ self.weights.T) + self.bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        return probabilities @ np.eye(len(ROUTES), dtype=np.float32)[class_routes]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """In-scope probability cut-offs, and the fast head's confidence that skips the transformer."""
+
+    answer: float  # at or above: answer on the best in-scope route
+    clarify: float  # from here up to `answer`: ask a clarifying question instead of refusing
+    escalate: float  # fast head less sure than this: run the transformer head
+
+
+@dataclass(frozen=True)
+class ScopeWeights:
+    """Everything `bankassist train-guard` produces, saved as one small .npz file."""
+
+    class_names: np.ndarray
+    class_routes: np.ndarray
+    fast: LinearHead
+    full: LinearHead
+    idf: np.ndarray
+    thresholds: Thresholds
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, path: Path) -> None:
+        """Write the weights (float16 for the big head) and their provenance."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez_compressed(
+            tmp,
+            class_names=self.class_names,
+            class_routes=self.class_routes,
+            fast_weights=self.fast.weights.astype(np.float32),
+            fast_bias=self.fast.bias,
+            full_weights=self.full.weights.astype(np.float16),
+            full_bias=self.full.bias,
+            idf=self.idf.astype(np.float32),
+            thresholds=np.array([self.thresholds.answer, self.thresholds.clarify, self.thresholds.escalate]),
+            info=np.array(json.dumps(self.info)),
+        )
+        tmp.replace(path)
+
+
+def load_weights(path: Path) -> ScopeWeights:
+    """Read a weights file; a missing or foreign file is a clear error."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            answer, clarify, escalate = (float(x) for x in data["thresholds"])
+            return ScopeWeights(
+                class_names=data["class_names"],
+                class_routes=data["class_routes"],
+                fast=LinearHead(data["fast_weights"], data["fast_bias"]),
+                full=LinearHead(data["full_weights"].astype(np.float32), data["full_bias"]),
+                idf=data["idf"],
+                thresholds=Thresholds(answer, clarify, escalate),
+                info=json.loads(str(data["info"])),
+            )
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelFilesError(
+            f"Cannot read the scope guard weights {path}: {exc}. Run `bankassist train-guard`."
+        ) from exc

@@ -1,0 +1,119 @@
+"""The scope suite: confusion matrices and recall figures on external and project data, and throughput.
+
+Sets: CLINC150 val + oos_val (tuning data for the thresholds, never trained on), the project's
+held-out split, and BANKING77 train (all banking; the guard trained on it, so it only shows fit).
+A `clarify` decision counts as neither answered nor refused, so it lowers both recalls.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from agent.scope import ScopeGuard
+from agent.state import ROUTES
+from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
+
+PREDICTED = (*ROUTES, "clarify")
+ROUTE_NAMES: tuple[str, ...] = ROUTES
+IN_SCOPE_ROUTES = set(ROUTE_NAMES[:3])
+BATCH = 1024  # what `bankassist route` uses
+
+
+@dataclass
+class SetResult:
+    """One labelled set's confusion matrix (gold route x decision) and the metrics derived from it."""
+
+    name: str
+    confusion: dict[str, dict[str, int]]
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
+    """The labelled sets the suite reports on, by name."""
+    return {
+        "clinc150_val": clinc150(root, ["val", "oos_val"]),
+        "project_test": project_queries("test"),
+        "banking77_train": banking77_train(root),
+    }
+
+
+def evaluate_set(name: str, guard: ScopeGuard, queries: list[LabeledQuery]) -> SetResult:
+    """Classify every query and count gold route against decision."""
+    texts = [q.text for q in queries]
+    decisions = [d.route for start in range(0, len(texts), BATCH) for d in guard.classify(texts[start : start + BATCH])]
+    confusion: dict[str, dict[str, int]] = {gold: dict.fromkeys(PREDICTED, 0) for gold in ROUTE_NAMES}
+    for query, decided in zip(queries, decisions, strict=True):
+        confusion[query.route][decided] += 1
+    return SetResult(name, confusion, scope_metrics(confusion))
+
+
+def scope_metrics(confusion: dict[str, dict[str, int]]) -> dict[str, float]:
+    """In-scope and out-of-scope recall, banking-vs-credit accuracy, per-route precision and recall."""
+
+    def total(golds: set[str], decided: set[str]) -> int:
+        return sum(confusion[g][d] for g in golds for d in decided)
+
+    metrics = {
+        "in_scope_recall": _ratio(total(IN_SCOPE_ROUTES, IN_SCOPE_ROUTES), total(IN_SCOPE_ROUTES, set(PREDICTED))),
+        "oos_recall": _ratio(confusion["out_of_scope"]["out_of_scope"], total({"out_of_scope"}, set(PREDICTED))),
+        "route_accuracy": _ratio(sum(confusion[r][r] for r in ROUTES), total(set(ROUTE_NAMES), set(PREDICTED))),
+        "banking_credit_accuracy": _ratio(
+            confusion["banking"]["banking"] + confusion["credit"]["credit"],
+            total({"banking", "credit"}, {"banking", "credit"}),
+        ),
+        "clarify_rate": _ratio(total(set(ROUTE_NAMES), {"clarify"}), total(set(ROUTE_NAMES), set(PREDICTED))),
+    }
+    for route in ROUTES:
+        metrics[f"{route}_precision"] = _ratio(confusion[route][route], total(set(ROUTE_NAMES), {route}))
+        metrics[f"{route}_recall"] = _ratio(confusion[route][route], total({route}, set(PREDICTED)))
+    return metrics
+
+
+def measure_throughput(guard: ScopeGuard, texts: list[str]) -> dict[str, float]:
+    """Queries per second through the guard in `route`'s batches, after a warm-up batch."""
+    guard.classify(texts[:BATCH])
+    started = time.perf_counter()
+    for start in range(0, len(texts), BATCH):
+        guard.classify(texts[start : start + BATCH])
+    seconds = time.perf_counter() - started
+    fast = guard.fast_probabilities(texts)
+    escalated = float(np.mean(fast.max(axis=1) < guard.weights.thresholds.escalate))
+    return {"queries_per_second": round(len(texts) / seconds, 1), "escalated_share": round(escalated, 3)}
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    """A rounded share; NaN when there is nothing to count."""
+    return round(numerator / denominator, 4) if denominator else float("nan")
+
+
+@dataclass
+class ScopeSuite:
+    """Every set's result, the guard's throughput and its thresholds."""
+
+    sets: list[SetResult]
+    throughput: dict[str, float]
+    thresholds: dict[str, float]
+
+    def metrics(self) -> dict[str, float]:
+        """Flat metric -> value; the headline keys are on CLINC150 val + oos_val (external, never trained on)."""
+        flat: dict[str, float] = {}
+        for result in self.sets:
+            flat.update({f"scope_{result.name}_{key}": value for key, value in result.metrics.items()})
+        headline = self.sets[0].metrics
+        for key in ("in_scope_recall", "oos_recall", "route_accuracy", "banking_credit_accuracy"):
+            flat[f"scope_{key}"] = headline[key]
+        flat.update({f"scope_{key}": value for key, value in self.throughput.items()})
+        return flat
+
+
+def run_scope_suite(guard: ScopeGuard, data_dir: Path) -> ScopeSuite:
+    """Evaluate every set, then time the guard on CLINC150 val."""
+    sets = scope_sets(data_dir)
+    results = [evaluate_set(name, guard, queries) for name, queries in sets.items()]
+    throughput = measure_throughput(guard, [q.text for q in sets["clinc150_val"]])
+    t = guard.weights.thresholds
+    return ScopeSuite(results, throughput, {"answer": t.answer, "clarify": t.clarify, "escalate": t.escalate})

@@ -1,0 +1,140 @@
+"""Train the scope guard (`bankassist train-guard`): fit both heads, calibrate thresholds, save weights.
+
+Train: CLINC150 train + oos_train, BANKING77 train and the project's train split (weighted up, since
+it is small and closest to our customers). Tune the thresholds on CLINC150 val + oos_val only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.scope import IN_SCOPE, ScopeGuard
+from agent.scope_features import CharNgrams
+from agent.scope_weights import LinearHead, ScopeWeights, Thresholds
+from agent.state import ROUTES
+from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
+from retrieval.embeddings import Embedder
+
+log = logging.getLogger(__name__)
+PROJECT_WEIGHT = 5.0  # each project query counts as five external ones
+ESCALATE_BELOW = 0.9  # fast head less sure than this hands over to the transformer head
+CLARIFY_SHARE = 0.02  # the clarify band may hold at most this share of the tuning out-of-scope queries
+CLARIFY_WIDTH = 0.2  # and is at most this wide
+REGULARIZATION_C = 10.0
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What the heads learn from, and what the thresholds are tuned on."""
+
+    train: list[LabeledQuery]
+    weights: np.ndarray
+    tune: list[LabeledQuery]
+
+
+def load_training_data(data_dir: Path, max_per_class: int | None = None) -> TrainingData:
+    """Read every source; `max_per_class` keeps the first N of each class (quick runs and tests)."""
+    external = _cap(clinc150(data_dir, ["train", "oos_train"]) + banking77_train(data_dir), max_per_class)
+    ours = _cap(project_queries("train"), max_per_class and max_per_class * 4)
+    weights = np.array([1.0] * len(external) + [PROJECT_WEIGHT] * len(ours))
+    tune = _cap(clinc150(data_dir, ["val", "oos_val"]), max_per_class)
+    return TrainingData(external + ours, weights, tune)
+
+
+def train_guard(data: TrainingData, fast_encoder: Embedder, full_encoder: Embedder, source: str) -> ScopeWeights:
+    """Fit the fast and full heads on the same classes, then calibrate on the tuning set."""
+    started = time.perf_counter()
+    texts = [q.text for q in data.train]
+    class_names = sorted({q.label for q in data.train})
+    route_of = {q.label: ROUTES.index(q.route) for q in data.train}
+    labels = [q.label for q in data.train]
+    ngrams = CharNgrams.fit(texts)
+    fast = _fit_head(fast_encoder.embed(texts), labels, data.weights, class_names)
+    draft = ScopeWeights(
+        class_names=np.array(class_names),
+        class_routes=np.array([route_of[c] for c in class_names]),
+        fast=fast,
+        full=fast,  # replaced below, once the full features exist
+        idf=ngrams.idf,
+        thresholds=Thresholds(answer=0.5, clarify=0.5, escalate=ESCALATE_BELOW),
+    )
+    guard = ScopeGuard(draft, fast_encoder, full_encoder)
+    full = _fit_head(guard.full_features(texts), labels, data.weights, class_names)
+    guard = ScopeGuard(replace(draft, full=full), fast_encoder, full_encoder)
+    tune_probabilities = guard.route_probabilities([q.text for q in data.tune])
+    is_in_scope = np.array([q.route != "out_of_scope" for q in data.tune])
+    answer, clarify = calibrate(tune_probabilities[:, :IN_SCOPE].sum(axis=1), is_in_scope)
+    info = {
+        "trained_on": str(date.today()),
+        "encoder": source,
+        "train_queries": _count_by_source(data.train),
+        "tune_queries": len(data.tune),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return replace(draft, full=full, thresholds=Thresholds(answer, clarify, ESCALATE_BELOW), info=info)
+
+
+def calibrate(in_scope: np.ndarray, is_in_scope: np.ndarray) -> tuple[float, float]:
+    """The answer threshold with the best balanced recall; a narrow clarify band just below it."""
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+    balanced = [(np.mean(in_scope[is_in_scope] >= t) + np.mean(in_scope[~is_in_scope] < t)) / 2 for t in grid]
+    answer = float(grid[int(np.argmax(balanced))])
+    # The band may catch only a few out-of-scope queries: they get a question, not an answer.
+    below = np.sort(in_scope[~is_in_scope & (in_scope < answer)])[::-1]
+    allowed = int(CLARIFY_SHARE * int((~is_in_scope).sum()))
+    floor = float(np.ceil(below[allowed] * 1e4 + 1e-6) / 1e4) if allowed < len(below) else 0.0
+    return answer, round(max(answer - CLARIFY_WIDTH, floor), 4)
+
+
+def _fit_head(features: Any, labels: list[str], weights: np.ndarray, class_names: list[str]) -> LinearHead:
+    """Multinomial logistic regression, rows in `class_names` order."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=REGULARIZATION_C, max_iter=3000)
+    model.fit(features, labels, sample_weight=weights)
+    order = [list(model.classes_).index(name) for name in class_names]
+    return LinearHead(model.coef_[order].astype(np.float32), model.intercept_[order].astype(np.float32))
+
+
+def _cap(queries: list[LabeledQuery], limit: int | None) -> list[LabeledQuery]:
+    """At most `limit` queries per class, in file order."""
+    if not limit:
+        return queries
+    seen: dict[str, int] = defaultdict(int)
+    kept = []
+    for query in queries:
+        seen[query.label] += 1
+        if seen[query.label] <= limit:
+            kept.append(query)
+    return kept
+
+
+def _count_by_source(queries: list[LabeledQuery]) -> dict[str, int]:
+    """How many training queries each dataset gave."""
+    counts: dict[str, int] = defaultdict(int)
+    for query in queries:
+        counts[query.label.split(":")[0]] += 1
+    return dict(counts)
+
+
+def train_and_save(
+    settings: Any, out: Path, encoder: str | None = None, max_per_class: int | None = None
+) -> ScopeWeights:
+    """What `bankassist train-guard` runs: read the data by path, train, write the weights file."""
+    from agent.services import load_guard_encoders
+    from finetune.scope_data import require_data_dir
+
+    data = load_training_data(require_data_dir(settings.external_data_dir), max_per_class)
+    name = encoder or settings.embedding_model
+    fast, full = load_guard_encoders(name, settings)
+    weights = train_guard(data, fast, full, name)
+    weights.save(out)
+    return weights

@@ -1,0 +1,74 @@
+"""The shipped scope guard on the real encoder: thread awareness, the eval command, retraining."""
+
+import json
+
+import pytest
+
+from agent.service import open_guard
+from agent.settings import get_settings
+
+WIRE = "How do I send an international wire transfer?"
+SCORE = "Why did my credit score drop last month?"
+
+
+@pytest.fixture(scope="module")
+def guard(model_cache_dir):
+    return open_guard()
+
+
+def test_a_follow_up_keeps_the_threads_route(guard):
+    follow_up = "and how long does that take?"
+    assert guard.classify([follow_up])[0].route not in ("banking", "credit")  # alone it is unclear
+    assert guard.classify_follow_up(follow_up, "banking", WIRE).route == "banking"
+    assert guard.classify_follow_up("how long does it stay there?", "credit", SCORE).route == "credit"
+    assert guard.classify_follow_up("what about a late payment from two years ago?", "credit", SCORE).route == "credit"
+
+
+def test_a_new_topic_after_a_banking_turn_is_not_pulled_into_banking(guard):
+    assert guard.classify_follow_up("tell me a joke about that", "banking", WIRE).route == "out_of_scope"
+    assert guard.classify_follow_up("what about the weather?", "credit", SCORE).route == "out_of_scope"
+    assert guard.classify_follow_up("Why did my credit score drop?", "banking", WIRE).route == "credit"
+
+
+@pytest.mark.parametrize(
+    ("text", "route"),
+    [
+        ("why was my card declined at the grocery store", "banking"),
+        ("why did my score drop 40 points", "credit"),
+        ("can you raise my credit card limit", "banking"),
+        ("how do I volunteer at the food bank", "out_of_scope"),
+        ("who won the super bowl", "out_of_scope"),
+        ("tell me a joke", "out_of_scope"),
+        ("are you a bot", "smalltalk"),
+    ],
+)
+def test_borderlines_and_hard_negatives(guard, text, route):
+    assert guard.classify([text])[0].route == route
+
+
+def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
+    run = cli("eval", "--suite", "scope", "--json", "--out", str(tmp_path / "report"), timeout=600)
+    assert run.code == 0, run.stderr
+    metrics = run.json()
+    assert metrics["scope_in_scope_recall"] >= 0.97
+    assert metrics["scope_oos_recall"] >= 0.95
+    assert metrics["scope_banking_credit_accuracy"] >= 0.95
+    assert {"scope_project_test_in_scope_recall", "scope_queries_per_second", "scope_route_accuracy"} <= set(metrics)
+    assert "| banking |" in (tmp_path / "report" / "report.md").read_text()
+    assert json.loads((tmp_path / "report" / "metrics.json").read_text()) == metrics
+
+
+def test_train_guard_writes_weights_that_route_queries(cli, tmp_path):
+    weights = tmp_path / "guard.npz"
+    run = cli("train-guard", "--out", str(weights), "--max-per-class", "3", timeout=600)
+    assert run.code == 0, run.stderr
+    assert weights.exists() and "thresholds" in run.stdout
+    routed = cli("route", stdin="what is the wire transfer fee\n", env={"BANKASSIST_SCOPE_GUARD_PATH": str(weights)})
+    assert json.loads(routed.stdout)["route"] in ("banking", "clarify")
+
+
+def test_missing_external_data_is_a_one_line_error(cli, tmp_path):
+    run = cli("train-guard", "--out", str(tmp_path / "g.npz"), env={"BANKASSIST_EXTERNAL_DATA_DIR": str(tmp_path)})
+    assert run.code != 0 and "BANKASSIST_EXTERNAL_DATA_DIR" in run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert get_settings().scope_guard_path.exists()
