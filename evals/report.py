@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from evals.scope import PREDICTED, ScopeSuite
@@ -42,5 +43,8 @@ def write_report(out_dir: Path, markdown: str, metrics: dict[str, float]) -> Non
 
 
 def _mark(value: float, target: float) -> str:
-    """The value, with a warning sign when it misses its target."""
-    return f"{value:.3f}" if value >= target else f"{value:.3f} (below {target})"
+    """The value, flagged when it misses its target; n/a when the set has nothing to count."""
+    if math.isnan(value):
+        return "n/a"
+    text = f"{value:.0f}" if value >= 10 else f"{value:.3f}"
+    return text if value >= target else f"{text} (below {target:g})"
