@@ -1,9 +1,8 @@
-"""The scope guard: which route a message takes. Two trained linear heads in a cascade; no LLM call.
+"""The scope guard: a cascade of two trained linear heads picks each message's route; no LLM call."""
 
-A fast head over static token embeddings decides most messages; when it is unsure, a head over the
-transformer's sentence embedding plus character n-grams decides. Below the calibrated in-scope
-threshold the guard refuses, and just below it, it asks a clarifying question instead.
-"""
+# A fast head over static token embeddings decides most messages; when it is unsure, a head over the
+# transformer's sentence embedding plus character n-grams decides. Below the calibrated in-scope
+# threshold the guard refuses, and just below it, it asks a clarifying question instead.
 
 from __future__ import annotations
 
@@ -79,13 +78,15 @@ class ScopeGuard:
     def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
         """Route a message in its thread: an unclear follow-up to a banking or credit turn keeps that route."""
         decision = self.classify([text])[0]
-        if previous_route not in ("banking", "credit") or not previous_text or not looks_like_follow_up(text):
+        if not previous_text or not is_unclear(decision, previous_route):
             return decision
-        if not is_unclear(decision, previous_route):
+        if previous_route != "clarify" and not looks_like_follow_up(text):
             return decision
-        # Read the message together with the question it follows; keep the thread's route only if that agrees.
+        # Read the message together with the one before; keep that reading only if it lands on a route we
+        # answer (the thread's own route, or any of them after a clarifying question).
         combined = self.classify([f"{previous_text} {text}"])[0]
-        return combined if combined.route == previous_route else decision
+        wanted = ("banking", "credit") if previous_route == "clarify" else (previous_route,)
+        return combined if combined.route in wanted else decision
 
     def _decide(self, probabilities: np.ndarray) -> ScopeDecision:
         """Answer, clarify or refuse by the in-scope probability."""
@@ -104,8 +105,10 @@ def looks_like_follow_up(text: str) -> bool:
     return len(text.split()) <= FOLLOW_UP_MAX_WORDS and FOLLOW_UP.search(text) is not None
 
 
-def is_unclear(decision: ScopeDecision, previous_route: str) -> bool:
-    """Not clearly out of scope, and not clearly on a route other than the thread's."""
+def is_unclear(decision: ScopeDecision, previous_route: str | None) -> bool:
+    """Not clearly out of scope, not small talk, and not clearly on a route other than the thread's."""
+    if previous_route not in ("banking", "credit", "clarify") or decision.route == "smalltalk":
+        return False
     if decision.route in ("out_of_scope", "clarify"):
         return decision.in_scope >= FOLLOW_UP_FLOOR
     return decision.route != previous_route and decision.confidence < ROUTE_SURE

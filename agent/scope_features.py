@@ -10,16 +10,18 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from tools.errors import ConfigurationError
+
 log = logging.getLogger(__name__)
 NGRAM_FEATURES = 2**13  # hashed character 2-4-grams; typos still share most of them
 NGRAM_RANGE = (2, 4)
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
 
 class StaticEmbedder:
-    """Mean of per-token vectors distilled from a sentence-transformers model (Model2Vec's idea).
+    """Mean of per-token vectors distilled from a sentence-transformers model (Model2Vec's idea)."""
 
-    About 100x faster than running the transformer, a little less accurate: the guard's first stage.
-    """
+    # About 100x faster than running the transformer and a little less accurate: the guard's first stage.
 
     def __init__(self, tokenizer: Any, table: np.ndarray) -> None:
         """Keep the tokenizer and the (vocab, dim) table, centred so common tokens do not dominate."""
@@ -28,7 +30,8 @@ class StaticEmbedder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length mean token vector of each text (zeros for a text with no tokens)."""
-        ids = self._tokenizer(texts, add_special_tokens=False)["input_ids"]
+        # Truncate like the transformer does, so both heads read the same part of a very long message.
+        ids = self._tokenizer(texts, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
         vectors = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
         for row, token_ids in enumerate(ids):
             if token_ids:
@@ -56,7 +59,11 @@ def distil_token_table(model: Any, batch: int = 1024) -> np.ndarray:
     import torch
 
     tokenizer, transformer = model.tokenizer, model[0].auto_model.eval()
-    size = tokenizer.vocab_size
+    if tokenizer.cls_token_id is None or tokenizer.sep_token_id is None:
+        raise ConfigurationError(
+            "The scope guard needs a BERT-style encoder ([CLS]/[SEP] tokens), such as all-MiniLM-L6-v2."
+        )
+    size = len(tokenizer)
     table = np.zeros((size, transformer.config.hidden_size), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, size, batch):

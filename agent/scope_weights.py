@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,18 +74,29 @@ class ScopeWeights:
 def load_weights(path: Path) -> ScopeWeights:
     """Read a weights file; a missing or foreign file is a clear error."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            answer, clarify, escalate = (float(x) for x in data["thresholds"])
-            return ScopeWeights(
-                class_names=data["class_names"],
-                class_routes=data["class_routes"],
-                fast=LinearHead(data["fast_weights"], data["fast_bias"]),
-                full=LinearHead(data["full_weights"].astype(np.float32), data["full_bias"]),
-                idf=data["idf"],
-                thresholds=Thresholds(answer, clarify, escalate),
-                info=json.loads(str(data["info"])),
-            )
-    except (OSError, KeyError, ValueError) as exc:
+        return _read(path)
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise ModelFilesError(
             f"Cannot read the scope guard weights {path}: {exc}. Run `bankassist train-guard`."
         ) from exc
+
+
+def _read(path: Path) -> ScopeWeights:
+    """Parse the arrays; a missing key, a missing encoder name or mismatched shapes raise."""
+    with np.load(path, allow_pickle=False) as data:
+        answer, clarify, escalate = (float(x) for x in data["thresholds"])
+        weights = ScopeWeights(
+            class_names=data["class_names"],
+            class_routes=data["class_routes"],
+            fast=LinearHead(data["fast_weights"], data["fast_bias"]),
+            full=LinearHead(data["full_weights"].astype(np.float32), data["full_bias"]),
+            idf=data["idf"],
+            thresholds=Thresholds(answer, clarify, escalate),
+            info=json.loads(str(data["info"])),
+        )
+    classes = len(weights.class_names)
+    if not isinstance(weights.info.get("encoder"), str):
+        raise ValueError("no encoder name")
+    if {classes, len(weights.class_routes), len(weights.fast.bias), len(weights.full.bias)} != {classes}:
+        raise ValueError("heads and classes disagree")
+    return weights

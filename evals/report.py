@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from evals.scope import PREDICTED, ScopeSuite
@@ -18,7 +17,7 @@ def scope_markdown(suite: ScopeSuite) -> str:
     lines.append("| --- " * (len(TARGETS) + 3) + "|")
     for result in suite.sets:
         cells = [_mark(result.metrics[key], target) for key, target in TARGETS.items()]
-        cells += [f"{result.metrics['route_accuracy']:.3f}", f"{result.metrics['clarify_rate']:.3f}"]
+        cells += [_mark(result.metrics["route_accuracy"], 0), _mark(result.metrics["clarify_rate"], 0)]
         lines.append(f"| {result.name} | " + " | ".join(cells) + " |")
     qps = suite.throughput["queries_per_second"]
     lines += [
@@ -35,16 +34,17 @@ def scope_markdown(suite: ScopeSuite) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(out_dir: Path, markdown: str, metrics: dict[str, float]) -> None:
+def write_report(out_dir: Path, markdown: str, metrics: dict[str, float | None]) -> None:
     """report.md and metrics.json in `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.md").write_text(markdown, encoding="utf-8")
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    text = json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False)
+    (out_dir / "metrics.json").write_text(text + "\n", encoding="utf-8")
 
 
-def _mark(value: float, target: float) -> str:
+def _mark(value: float | None, target: float) -> str:
     """The value, flagged when it misses its target; n/a when the set has nothing to count."""
-    if math.isnan(value):
+    if value is None:
         return "n/a"
     text = f"{value:.0f}" if value >= 10 else f"{value:.3f}"
     return text if value >= target else f"{text} (below {target:g})"

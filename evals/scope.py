@@ -1,9 +1,8 @@
-"""The scope suite: confusion matrices and recall figures on external and project data, and throughput.
+"""The scope suite: confusion matrices, recalls and throughput of the guard on labelled sets."""
 
-Sets: CLINC150 val + oos_val (tuning data for the thresholds, never trained on), the project's
-held-out split, and BANKING77 train (all banking; the guard trained on it, so it only shows fit).
-A `clarify` decision counts as neither answered nor refused, so it lowers both recalls.
-"""
+# Sets: CLINC150 val + oos_val (the thresholds are tuned on it, the heads never see it), the project's
+# held-out split, and BANKING77 train (all banking; the guard trained on it, so it only shows fit).
+# A `clarify` decision counts as neither answered nor refused, so it lowers both recalls.
 
 from __future__ import annotations
 
@@ -18,8 +17,8 @@ from agent.state import ROUTES
 from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
 
 PREDICTED = (*ROUTES, "clarify")
-ROUTE_NAMES: tuple[str, ...] = ROUTES
-IN_SCOPE_ROUTES = set(ROUTE_NAMES[:3])
+IN_SCOPE_ROUTES: set[str] = set(ROUTES[:3])
+ALL_ROUTES: set[str] = set(ROUTES)
 BATCH = 1024  # what `bankassist route` uses
 
 
@@ -29,7 +28,7 @@ class SetResult:
 
     name: str
     confusion: dict[str, dict[str, int]]
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float | None] = field(default_factory=dict)
 
 
 def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
@@ -45,30 +44,31 @@ def evaluate_set(name: str, guard: ScopeGuard, queries: list[LabeledQuery]) -> S
     """Classify every query and count gold route against decision."""
     texts = [q.text for q in queries]
     decisions = [d.route for start in range(0, len(texts), BATCH) for d in guard.classify(texts[start : start + BATCH])]
-    confusion: dict[str, dict[str, int]] = {gold: dict.fromkeys(PREDICTED, 0) for gold in ROUTE_NAMES}
+    confusion: dict[str, dict[str, int]] = {gold: dict.fromkeys(PREDICTED, 0) for gold in ROUTES}
     for query, decided in zip(queries, decisions, strict=True):
         confusion[query.route][decided] += 1
     return SetResult(name, confusion, scope_metrics(confusion))
 
 
-def scope_metrics(confusion: dict[str, dict[str, int]]) -> dict[str, float]:
+def scope_metrics(confusion: dict[str, dict[str, int]]) -> dict[str, float | None]:
     """In-scope and out-of-scope recall, banking-vs-credit accuracy, per-route precision and recall."""
 
     def total(golds: set[str], decided: set[str]) -> int:
+        """Queries with a gold route in `golds` and a decision in `decided`."""
         return sum(confusion[g][d] for g in golds for d in decided)
 
     metrics = {
         "in_scope_recall": _ratio(total(IN_SCOPE_ROUTES, IN_SCOPE_ROUTES), total(IN_SCOPE_ROUTES, set(PREDICTED))),
         "oos_recall": _ratio(confusion["out_of_scope"]["out_of_scope"], total({"out_of_scope"}, set(PREDICTED))),
-        "route_accuracy": _ratio(sum(confusion[r][r] for r in ROUTES), total(set(ROUTE_NAMES), set(PREDICTED))),
+        "route_accuracy": _ratio(sum(confusion[r][r] for r in ROUTES), total(ALL_ROUTES, set(PREDICTED))),
         "banking_credit_accuracy": _ratio(
             confusion["banking"]["banking"] + confusion["credit"]["credit"],
             total({"banking", "credit"}, {"banking", "credit"}),
         ),
-        "clarify_rate": _ratio(total(set(ROUTE_NAMES), {"clarify"}), total(set(ROUTE_NAMES), set(PREDICTED))),
+        "clarify_rate": _ratio(total(ALL_ROUTES, {"clarify"}), total(ALL_ROUTES, set(PREDICTED))),
     }
     for route in ROUTES:
-        metrics[f"{route}_precision"] = _ratio(confusion[route][route], total(set(ROUTE_NAMES), {route}))
+        metrics[f"{route}_precision"] = _ratio(confusion[route][route], total(ALL_ROUTES, {route}))
         metrics[f"{route}_recall"] = _ratio(confusion[route][route], total({route}, set(PREDICTED)))
     return metrics
 
@@ -85,9 +85,9 @@ def measure_throughput(guard: ScopeGuard, texts: list[str]) -> dict[str, float]:
     return {"queries_per_second": round(len(texts) / seconds, 1), "escalated_share": round(escalated, 3)}
 
 
-def _ratio(numerator: int, denominator: int) -> float:
-    """A rounded share; NaN when there is nothing to count."""
-    return round(numerator / denominator, 4) if denominator else float("nan")
+def _ratio(numerator: int, denominator: int) -> float | None:
+    """A rounded share; None (JSON null) when there is nothing to count."""
+    return round(numerator / denominator, 4) if denominator else None
 
 
 @dataclass
@@ -98,9 +98,9 @@ class ScopeSuite:
     throughput: dict[str, float]
     thresholds: dict[str, float]
 
-    def metrics(self) -> dict[str, float]:
-        """Flat metric -> value; the headline keys are on CLINC150 val + oos_val (external, never trained on)."""
-        flat: dict[str, float] = {}
+    def metrics(self) -> dict[str, float | None]:
+        """Flat metric -> value; the headline keys are on CLINC150 val + oos_val (external data)."""
+        flat: dict[str, float | None] = {}
         for result in self.sets:
             flat.update({f"scope_{result.name}_{key}": value for key, value in result.metrics.items()})
         headline = self.sets[0].metrics

@@ -92,9 +92,11 @@ class ScriptedGuard:
     """Returns the given decisions in order and records what each call saw of the thread."""
 
     def __init__(self, decisions: Iterable[ScopeDecision]) -> None:
+        """Queue the decisions to return."""
         self.decisions = list(decisions)
         self.calls: list[tuple[str, str | None, str | None]] = []
 
     def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
+        """Record the call and return the next queued decision."""
         self.calls.append((text, previous_route, previous_text))
         return self.decisions.pop(0)

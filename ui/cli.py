@@ -103,7 +103,7 @@ def route(
     queries = [line for line in _read_lines(file) if line.strip()]
     for text, decision in zip(queries, classify_scope(queries), strict=True):
         row = {"text": text, "route": decision.route, "confidence": decision.confidence, "in_scope": decision.in_scope}
-        print(json.dumps(row, ensure_ascii=False))
+        print(json.dumps(row, ensure_ascii=False), flush=True)
 
 
 @app.command()
@@ -181,11 +181,12 @@ def evaluate(
     from finetune.scope_data import require_data_dir
 
     settings = get_settings()
-    results = run_scope_suite(open_guard(settings), require_data_dir(settings.external_data_dir))
+    data_dir = require_data_dir(settings.external_data_dir)  # before loading any model
+    results = run_scope_suite(open_guard(settings), data_dir)
     markdown, metrics = scope_markdown(results), results.metrics()
     if out is not None:
         write_report(out, markdown, metrics)
-    print(json.dumps(metrics) if as_json else markdown)
+    print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
 
 
 def _read_lines(file: Path | None) -> list[str]:

@@ -5,7 +5,6 @@ import json
 import pytest
 
 from agent.service import open_guard
-from agent.settings import get_settings
 
 WIRE = "How do I send an international wire transfer?"
 SCORE = "Why did my credit score drop last month?"
@@ -24,6 +23,16 @@ def test_a_follow_up_keeps_the_threads_route(guard):
     assert guard.classify_follow_up("what about a late payment from two years ago?", "credit", SCORE).route == "credit"
 
 
+def test_thanks_after_a_banking_turn_stays_small_talk(guard):
+    assert guard.classify_follow_up("thanks, that helps a lot", "banking", WIRE).route == "smalltalk"
+
+
+def test_the_answer_to_a_clarifying_question_is_read_with_the_unclear_message(guard):
+    unclear = "how long does it stay there?"
+    assert guard.classify([unclear])[0].route not in ("banking", "credit")
+    assert guard.classify_follow_up("on my credit report I mean", "clarify", unclear).route == "credit"
+
+
 def test_a_new_topic_after_a_banking_turn_is_not_pulled_into_banking(guard):
     assert guard.classify_follow_up("tell me a joke about that", "banking", WIRE).route == "out_of_scope"
     assert guard.classify_follow_up("what about the weather?", "credit", SCORE).route == "out_of_scope"
@@ -38,8 +47,8 @@ def test_a_new_topic_after_a_banking_turn_is_not_pulled_into_banking(guard):
         ("can you raise my credit card limit", "banking"),
         ("how do I volunteer at the food bank", "out_of_scope"),
         ("who won the super bowl", "out_of_scope"),
-        ("tell me a joke", "out_of_scope"),
-        ("are you a bot", "smalltalk"),
+        ("could you tell me a funny joke please", "out_of_scope"),
+        ("am i chatting with a computer program right now", "smalltalk"),
     ],
 )
 def test_borderlines_and_hard_negatives(guard, text, route):
@@ -64,11 +73,12 @@ def test_train_guard_writes_weights_that_route_queries(cli, tmp_path):
     assert run.code == 0, run.stderr
     assert weights.exists() and "thresholds" in run.stdout
     routed = cli("route", stdin="what is the wire transfer fee\n", env={"BANKASSIST_SCOPE_GUARD_PATH": str(weights)})
-    assert json.loads(routed.stdout)["route"] in ("banking", "clarify")
+    assert routed.code == 0, routed.stderr
+    assert json.loads(routed.stdout)["in_scope"] > 0.5
 
 
 def test_missing_external_data_is_a_one_line_error(cli, tmp_path):
     run = cli("train-guard", "--out", str(tmp_path / "g.npz"), env={"BANKASSIST_EXTERNAL_DATA_DIR": str(tmp_path)})
     assert run.code != 0 and "BANKASSIST_EXTERNAL_DATA_DIR" in run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
-    assert get_settings().scope_guard_path.exists()
+    assert not (tmp_path / "g.npz").exists()

@@ -32,7 +32,7 @@ def one_hot_weights(thresholds):
     head = LinearHead(np.eye(4, dtype=np.float32), np.zeros(4, dtype=np.float32))
     full = LinearHead(np.hstack([np.eye(4), np.zeros((4, NGRAM_FEATURES))]).astype(np.float32), np.zeros(4))
     names = np.array([f"test:{r}" for r in ROUTES])
-    return ScopeWeights(names, np.arange(4), head, full, np.ones(NGRAM_FEATURES), thresholds)
+    return ScopeWeights(names, np.arange(4), head, full, np.ones(NGRAM_FEATURES), thresholds, {"encoder": "test"})
 
 
 LOGITS = {
@@ -162,7 +162,19 @@ def test_the_project_query_set_is_big_varied_and_split():
         (ScopeDecision("banking", 0.7, 0.97), "credit", True),  # torn between banking and credit
         (ScopeDecision("banking", 0.95, 0.97), "credit", False),
         (ScopeDecision("banking", 0.7, 0.97), "banking", False),  # already the thread's route
+        (ScopeDecision("smalltalk", 0.6, 0.9), "banking", False),  # "thanks, that helps"
+        (ScopeDecision("clarify", 0.5, 0.5), "clarify", True),  # the reply to a clarifying question
+        (ScopeDecision("clarify", 0.5, 0.5), None, False),  # a thread's first message
+        (ScopeDecision("clarify", 0.5, 0.5), "smalltalk", False),
     ],
 )
 def test_what_counts_as_unclear_in_a_thread(decision, previous, unclear):
     assert is_unclear(decision, previous) is unclear
+
+
+def test_a_corrupt_weights_archive_is_a_clear_error(tmp_path):
+    path = tmp_path / "guard.npz"
+    one_hot_weights(DEFAULT_THRESHOLDS).save(path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ModelFilesError, match="train-guard"):
+        load_weights(path)
