@@ -5,9 +5,15 @@ import json
 import pytest
 
 from agent.service import open_guard
+from agent.settings import find_external_data_dir
 
 WIRE = "How do I send an international wire transfer?"
 SCORE = "Why did my credit score drop last month?"
+
+
+needs_external_data = pytest.mark.skipif(
+    find_external_data_dir() is None, reason="BANKING77/CLINC150 live in ../shared/data beside the checkout; not found"
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +61,7 @@ def test_borderlines_and_hard_negatives(guard, text, route):
     assert guard.classify([text])[0].route == route
 
 
+@needs_external_data
 def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
     run = cli("eval", "--suite", "scope", "--json", "--out", str(tmp_path / "report"), timeout=600)
     assert run.code == 0, run.stderr
@@ -67,6 +74,7 @@ def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
     assert json.loads((tmp_path / "report" / "metrics.json").read_text()) == metrics
 
 
+@needs_external_data
 def test_train_guard_writes_weights_that_route_queries(cli, tmp_path):
     weights = tmp_path / "guard.npz"
     run = cli("train-guard", "--out", str(weights), "--max-per-class", "3", timeout=600)
