@@ -7,17 +7,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
-from agent.scope_features import CharNgrams
+from agent.scope_features import CharNgrams, full_features
 from agent.scope_weights import ScopeWeights
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 
 IN_SCOPE = 3  # the first three ROUTES are in scope
+# Big batches let the transformer see the fast head's unsure rows together: 256 gave 385/s, 1,024 560/s.
+BATCH = 1024
 # Words that point back at an earlier turn ("and how long does that take?").
 FOLLOW_UP = re.compile(
     r"^\s*(and|also|so|but|ok(ay)?|what about|how about|then)\b"
@@ -54,6 +56,11 @@ class ScopeGuard:
         """Route each text on its own."""
         return [self._decide(row) for row in self.route_probabilities(texts)]
 
+    def classify_in_batches(self, texts: list[str], batch: int = BATCH) -> Iterator[ScopeDecision]:
+        """Route many texts, a batch at a time, so callers can print as results come."""
+        for start in range(0, len(texts), batch):
+            yield from self.classify(texts[start : start + batch])
+
     def route_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 4) probabilities over ROUTES; only the fast head's unsure rows pay for the transformer."""
         if not texts:
@@ -63,17 +70,14 @@ class ScopeGuard:
         unsure = np.flatnonzero(probabilities.max(axis=1) < weights.thresholds.escalate)
         if unsure.size:
             hard = [texts[i] for i in unsure]
-            probabilities[unsure] = weights.full.route_probabilities(self.full_features(hard), weights.class_routes)
+            probabilities[unsure] = weights.full.route_probabilities(
+                full_features(self._full_encoder, self._ngrams, hard), weights.class_routes
+            )
         return probabilities
 
     def fast_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 4) route probabilities from the fast head alone."""
         return self.weights.fast.route_probabilities(self._fast_encoder.embed(texts), self.weights.class_routes)
-
-    def full_features(self, texts: list[str]) -> sparse.csr_matrix:
-        """Sentence embedding beside the character n-grams."""
-        dense = sparse.csr_matrix(self._full_encoder.embed(texts))
-        return sparse.hstack([dense, self._ngrams.transform(texts)]).tocsr()
 
     def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
         """Route a message in its thread: an unclear follow-up to a banking or credit turn keeps that route."""

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from retrieval.embeddings import Embedder
 from tools.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -106,3 +107,9 @@ class CharNgrams:
         matrix = matrix.multiply(self.idf[None, :]).tocsr()
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
         return sparse.diags(1 / np.where(norms == 0, 1, norms)) @ matrix
+
+
+def full_features(encoder: Embedder, ngrams: CharNgrams, texts: list[str]) -> sparse.csr_matrix:
+    """The full head's input: the sentence embedding beside the character n-grams."""
+    dense = sparse.csr_matrix(encoder.embed(texts))
+    return sparse.hstack([dense, ngrams.transform(texts)]).tocsr()

@@ -151,12 +151,9 @@ def open_guard(settings: Settings | None = None) -> ScopeGuard:
     return build_guard(settings or get_settings())
 
 
-def classify_scope(texts: list[str], settings: Settings | None = None, batch: int = 1024) -> list[ScopeDecision]:
-    """Run the scope guard only (no LLM is loaded), in batches of `batch` texts."""
-    guard = open_guard(settings)
-    return [
-        decision for start in range(0, len(texts), batch) for decision in guard.classify(texts[start : start + batch])
-    ]
+def classify_scope(texts: list[str], settings: Settings | None = None) -> Iterator[ScopeDecision]:
+    """Run the scope guard only (no LLM is loaded), yielding batch by batch so callers can print as it goes."""
+    return open_guard(settings).classify_in_batches(texts)
 
 
 def mask_texts(texts: list[str]) -> list[str]:

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from agent.scope import ScopeGuard
+from agent.scope import BATCH, ScopeGuard
 from agent.state import ROUTES
 from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
 
 PREDICTED = (*ROUTES, "clarify")
 IN_SCOPE_ROUTES: set[str] = set(ROUTES[:3])
 ALL_ROUTES: set[str] = set(ROUTES)
-BATCH = 1024  # what `bankassist route` uses
 
 
 @dataclass
@@ -43,7 +42,7 @@ def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
 def evaluate_set(name: str, guard: ScopeGuard, queries: list[LabeledQuery]) -> SetResult:
     """Classify every query and count gold route against decision."""
     texts = [q.text for q in queries]
-    decisions = [d.route for start in range(0, len(texts), BATCH) for d in guard.classify(texts[start : start + BATCH])]
+    decisions = [decision.route for decision in guard.classify_in_batches(texts)]
     confusion: dict[str, dict[str, int]] = {gold: dict.fromkeys(PREDICTED, 0) for gold in ROUTES}
     for query, decided in zip(queries, decisions, strict=True):
         confusion[query.route][decided] += 1
@@ -77,8 +76,8 @@ def measure_throughput(guard: ScopeGuard, texts: list[str]) -> dict[str, float]:
     """Queries per second through the guard in `route`'s batches, after a warm-up batch."""
     guard.classify(texts[:BATCH])
     started = time.perf_counter()
-    for start in range(0, len(texts), BATCH):
-        guard.classify(texts[start : start + BATCH])
+    for _ in guard.classify_in_batches(texts):
+        pass
     seconds = time.perf_counter() - started
     fast = guard.fast_probabilities(texts)
     escalated = float(np.mean(fast.max(axis=1) < guard.weights.thresholds.escalate))

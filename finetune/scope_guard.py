@@ -6,7 +6,6 @@ it is small and closest to our customers). Tune the thresholds on CLINC150 val +
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -17,13 +16,13 @@ from typing import Any
 import numpy as np
 
 from agent.scope import IN_SCOPE, ScopeGuard
-from agent.scope_features import CharNgrams
+from agent.scope_features import CharNgrams, full_features
 from agent.scope_weights import LinearHead, ScopeWeights, Thresholds
+from agent.settings import Settings
 from agent.state import ROUTES
 from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
 from retrieval.embeddings import Embedder
 
-log = logging.getLogger(__name__)
 PROJECT_WEIGHT = 5.0  # each project query counts as five external ones
 ESCALATE_BELOW = 0.9  # fast head less sure than this hands over to the transformer head
 CLARIFY_SHARE = 0.02  # the clarify band may hold at most this share of the tuning out-of-scope queries
@@ -58,18 +57,18 @@ def train_guard(data: TrainingData, fast_encoder: Embedder, full_encoder: Embedd
     labels = [q.label for q in data.train]
     ngrams = CharNgrams.fit(texts)
     fast = _fit_head(fast_encoder.embed(texts), labels, data.weights, class_names)
-    draft = ScopeWeights(
+    full = _fit_head(full_features(full_encoder, ngrams, texts), labels, data.weights, class_names)
+    weights = ScopeWeights(
         class_names=np.array(class_names),
         class_routes=np.array([route_of[c] for c in class_names]),
         fast=fast,
-        full=fast,  # replaced below, once the full features exist
+        full=full,
         idf=ngrams.idf,
-        thresholds=Thresholds(answer=0.5, clarify=0.5, escalate=ESCALATE_BELOW),
+        thresholds=Thresholds(answer=0.5, clarify=0.5, escalate=ESCALATE_BELOW),  # calibrated next
     )
-    guard = ScopeGuard(draft, fast_encoder, full_encoder)
-    full = _fit_head(guard.full_features(texts), labels, data.weights, class_names)
-    guard = ScopeGuard(replace(draft, full=full), fast_encoder, full_encoder)
-    tune_probabilities = guard.route_probabilities([q.text for q in data.tune])
+    tune_probabilities = ScopeGuard(weights, fast_encoder, full_encoder).route_probabilities(
+        [q.text for q in data.tune]
+    )
     is_in_scope = np.array([q.route != "out_of_scope" for q in data.tune])
     answer, clarify = calibrate(tune_probabilities[:, :IN_SCOPE].sum(axis=1), is_in_scope)
     info = {
@@ -79,7 +78,7 @@ def train_guard(data: TrainingData, fast_encoder: Embedder, full_encoder: Embedd
         "tune_queries": len(data.tune),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return replace(draft, full=full, thresholds=Thresholds(answer, clarify, ESCALATE_BELOW), info=info)
+    return replace(weights, thresholds=Thresholds(answer, clarify, ESCALATE_BELOW), info=info)
 
 
 def calibrate(in_scope: np.ndarray, is_in_scope: np.ndarray) -> tuple[float, float]:
@@ -126,7 +125,7 @@ def _count_by_source(queries: list[LabeledQuery]) -> dict[str, int]:
 
 
 def train_and_save(
-    settings: Any, out: Path, encoder: str | None = None, max_per_class: int | None = None
+    settings: Settings, out: Path, encoder: str | None = None, max_per_class: int | None = None
 ) -> ScopeWeights:
     """What `bankassist train-guard` runs: read the data by path, train, write the weights file."""
     from agent.services import load_guard_encoders
