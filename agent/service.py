@@ -20,13 +20,20 @@ from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
 from agent.llm import ANSWER_TAG
 from agent.scope import ScopeDecision, ScopeGuard
-from agent.services import Services, build_guard, build_services, open_report_store
+from agent.services import (
+    Services,
+    build_guard,
+    build_retriever,
+    build_services,
+    open_report_store,
+    open_vector_store,
+)
 from agent.settings import Settings, get_settings
 from agent.state import State
 from agent.validation import check_customer, validate_message, validate_thread_id
 from retrieval.embeddings import load_embedder
-from retrieval.ingest import IngestReport, sync_corpus
-from retrieval.stores import open_store
+from retrieval.ingest import IngestReport, read_corpus, sync_documents
+from retrieval.retriever import Retriever
 from tools.errors import InvalidInputError, ModelServerError, StoreError
 from tools.pii import PiiMasker
 from tools.reports import Customer
@@ -162,17 +169,30 @@ def mask_texts(texts: list[str]) -> list[str]:
     return [masker.mask(text).text for text in texts]
 
 
-def ingest_corpus(corpus_dir: Path | None = None, settings: Settings | None = None) -> IngestReport:
-    """Sync a corpus (default: the configured one) into the vector store, with a progress bar."""
+def ingest_corpus(
+    corpus_dir: Path | None = None, store_kind: str | None = None, settings: Settings | None = None
+) -> IngestReport:
+    """Sync a corpus (default: the configured one) into a vector store (default: the configured one)."""
     settings = settings or get_settings()
     corpus = corpus_dir or settings.corpus_dir
     if not corpus.is_dir():
         raise InvalidInputError(f"The corpus directory {corpus} does not exist.")
-    store = open_store(settings.vector_store, settings.data_dir)
+    documents = read_corpus(corpus)
+    store = open_vector_store(settings, store_kind)
     try:
-        return sync_corpus(corpus, store, load_embedder(settings.embedding_model), progress=True)
+        return sync_documents(documents, store, load_embedder(settings.embedding_model), progress=True)
     finally:
         store.close()
+
+
+@contextmanager
+def open_retriever(settings: Settings | None = None) -> Iterator[Retriever]:
+    """The banking route's retriever (corpus synced when auto_ingest is on); its store closes on exit."""
+    retriever = build_retriever(settings or get_settings())
+    try:
+        yield retriever
+    finally:
+        retriever.store.close()
 
 
 def list_customers(settings: Settings | None = None) -> list[Customer]:

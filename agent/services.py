@@ -15,7 +15,7 @@ from agent.settings import Settings
 from retrieval.embeddings import Embedder, load_embedder
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
-from retrieval.stores import open_store
+from retrieval.stores import VectorStore, WeaviateOptions, open_store
 from tools.demo_data import seed_store
 from tools.pii import PiiMasker
 from tools.reports import ReportStore, sqlite_path
@@ -65,10 +65,18 @@ def open_report_store(settings: Settings) -> ReportStore:
     return store
 
 
+def open_vector_store(settings: Settings, kind: str | None = None) -> VectorStore:
+    """The configured vector store, or the `kind` asked for (`ingest --store`)."""
+    api_key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
+    url = str(settings.weaviate_url).rstrip("/") if settings.weaviate_url else None
+    weaviate = WeaviateOptions(url, api_key, settings.weaviate_grpc_port, settings.weaviate_collection)
+    return open_store(kind or settings.vector_store, settings.data_dir, weaviate)
+
+
 def build_retriever(settings: Settings) -> Retriever:
     """The vector store and its embedder; syncs the corpus first when auto_ingest is on."""
     embedder = load_embedder(settings.embedding_model)
-    store = open_store(settings.vector_store, settings.data_dir)
+    store = open_vector_store(settings)
     if settings.auto_ingest:
         report = sync_corpus(settings.corpus_dir, store, embedder)
         if report.changed:
@@ -78,7 +86,7 @@ def build_retriever(settings: Settings) -> Retriever:
                 len(report.updated),
                 len(report.removed),
             )
-    return Retriever(store, embedder)
+    return Retriever(store, embedder, settings.retrieval_alpha)
 
 
 def build_services(settings: Settings) -> Services:

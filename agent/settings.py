@@ -64,19 +64,30 @@ class Settings(BaseSettings):
     # Retrieval
     embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="sentence-transformers model id or directory.")
     vector_store: Literal["local", "weaviate"] = Field("local", description="Vector store kind.")
-    weaviate_url: HttpUrl | None = Field(None, description="Weaviate URL when vector_store=weaviate.")
+    weaviate_url: HttpUrl | None = Field(
+        None, description="Weaviate URL when vector_store=weaviate; unset: embedded Weaviate under data_dir."
+    )
+    weaviate_api_key: SecretStr | None = Field(None, description="Weaviate API key, when the server needs one.")
+    weaviate_grpc_port: int = Field(50051, ge=1, le=65535, description="Weaviate's gRPC port (client v4 needs it).")
+    weaviate_collection: str = Field(
+        "BankassistChunk", pattern=r"^[A-Z][A-Za-z0-9_]*$", description="Weaviate collection of corpus chunks."
+    )
     corpus_dir: Path = Field(PACKAGED_CORPUS, description="Markdown policy corpus indexed for the banking route.")
     auto_ingest: bool = Field(
         True, description="Sync the corpus into the store (incrementally) when the assistant starts."
     )
     retrieval_top_k: int = Field(3, ge=1, le=20, description="Passages retrieved per banking question.")
+    retrieval_alpha: float = Field(
+        0.5, ge=0, le=1, description="Hybrid search weight: 1 is vector only, 0 is BM25 only (Weaviate's alpha)."
+    )
     retrieval_min_score: float = Field(
         0.30, ge=-1, le=1, description="Below this cosine score the bank answers that it does not know."
     )
 
     # Scope guard
     scope_guard_path: Path = Field(
-        PACKAGED_SCOPE_GUARD, description="Trained scope guard weights (`bankassist train-guard`).",
+        PACKAGED_SCOPE_GUARD,
+        description="Trained scope guard weights (`bankassist train-guard`).",
     )
 
     # Storage

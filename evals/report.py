@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evals.retrieval import RetrievalSuite
 from evals.scope import PREDICTED, ScopeSuite
 
 TARGETS = {"in_scope_recall": 0.97, "oos_recall": 0.95, "banking_credit_accuracy": 0.95}
@@ -48,3 +49,25 @@ def _mark(value: float | None, target: float) -> str:
         return "n/a"
     text = f"{value:.0f}" if value >= 10 else f"{value:.3f}"
     return text if value >= target else f"{text} (below {target:g})"
+
+
+RETRIEVAL_TARGETS = {"recall_at_5": 0.95, "mrr": 0.0}
+
+
+def retrieval_markdown(suite: RetrievalSuite) -> str:
+    """Recall@5 and MRR per set, then the questions whose reference documents were not all in the top 5."""
+    metrics = suite.metrics()
+    lines = ["# Retrieval", "", f"Hybrid search, alpha {suite.alpha:g} (1 = vector only).", ""]
+    lines += ["| set | questions | recall@5 | MRR@10 |", "| --- | --- | --- | --- |"]
+    sets = [("golden", suite.golden, "")] + ([("banking77", suite.banking77, "banking77_")] if suite.banking77 else [])
+    for name, result, prefix in sets:
+        count = sum(map(len, result.recall.values()))
+        recall, mrr = metrics[f"{prefix}recall_at_5"], metrics[f"{prefix}mrr"]
+        target = RETRIEVAL_TARGETS["recall_at_5"] if name == "golden" else 0.0
+        lines.append(f"| {name} | {count} | {_mark(recall, target)} | {_mark(mrr, 0.0)} |")
+    kinds = [key for key in metrics if key.startswith("recall_at_5_")]
+    lines += ["", "Golden recall@5 by kind: " + ", ".join(f"{k[12:]} {_mark(metrics[k], 0.0)}" for k in kinds)]
+    lines += ["", f"## Golden questions missing a reference document ({len(suite.golden.misses)})", ""]
+    for question, wanted, got in suite.golden.misses:
+        lines.append(f"- {question} (wanted {', '.join(wanted)}; got {', '.join(got)})")
+    return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from retrieval.chunking import chunk_document
-from retrieval.documents import load_corpus
+from retrieval.documents import Document, load_corpus
 from retrieval.embeddings import Embedder
 from retrieval.stores.base import VectorStore
 from tools.errors import InvalidInputError
@@ -33,11 +33,23 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def sync_corpus(corpus_dir: Path, store: VectorStore, embedder: Embedder, progress: bool = False) -> IngestReport:
-    """Bring the store in line with the corpus; each document is written in its own transaction."""
+def read_corpus(corpus_dir: Path) -> list[Document]:
+    """The corpus's valid documents; none at all is an error, raised before any store is touched."""
     documents = load_corpus(corpus_dir)
     if not documents:
         raise InvalidInputError(f"No valid policy documents in {corpus_dir}; the index was left as it was.")
+    return documents
+
+
+def sync_corpus(corpus_dir: Path, store: VectorStore, embedder: Embedder, progress: bool = False) -> IngestReport:
+    """Bring the store in line with the corpus directory."""
+    return sync_documents(read_corpus(corpus_dir), store, embedder, progress)
+
+
+def sync_documents(
+    documents: list[Document], store: VectorStore, embedder: Embedder, progress: bool = False
+) -> IngestReport:
+    """Remove deleted documents, then re-embed changed ones one by one: an interrupted run is resumed."""
     indexed = store.indexed_documents()
     report = IngestReport(removed=sorted(set(indexed) - {d.id for d in documents}))
     if report.removed:

@@ -21,14 +21,15 @@ class RetrievedDocument:
 class Retriever:
     """Embeds questions and searches a vector store."""
 
-    def __init__(self, store: VectorStore, embedder: Embedder) -> None:
-        """Bind a store and the embedder its vectors came from."""
+    def __init__(self, store: VectorStore, embedder: Embedder, alpha: float = 0.5) -> None:
+        """Bind a store, the embedder its vectors came from, and the hybrid weight (1 = vector only)."""
         self.store = store
         self.embedder = embedder
+        self.alpha = alpha
 
     def retrieve(self, question: str, k: int) -> list[RetrievedDocument]:
         """Return the documents behind the top-k passages, best document first."""
-        hits = self.store.search(self.embedder.embed([question])[0], k)
+        hits = self.store.search(question, self.embedder.embed([question])[0], k, self.alpha)
         grouped: dict[str, RetrievedDocument] = {}
         for hit in hits:
             doc = grouped.get(hit.chunk.doc_id)

@@ -131,14 +131,24 @@ def customers(as_json: Annotated[bool, typer.Option("--json", help="Print a JSON
         print(f"{c.id}  {c.name:<22} reports: {c.reports}  latest score: {c.latest_score}")
 
 
+class StoreKind(StrEnum):
+    """Vector stores `ingest --store` can write to."""
+
+    local = "local"
+    weaviate = "weaviate"
+
+
 @app.command()
 def ingest(
     path: Annotated[Path | None, typer.Argument(help="Corpus directory; default: the configured corpus.")] = None,
+    store: Annotated[
+        StoreKind | None, typer.Option("--store", help="Vector store; default: BANKASSIST_VECTOR_STORE.")
+    ] = None,
 ) -> None:
     """Sync the policy corpus into the vector store: only changed documents are re-embedded."""
     from agent.service import ingest_corpus
 
-    report = ingest_corpus(path)
+    report = ingest_corpus(path, store.value if store else None)
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
         f"unchanged {report.unchanged} documents; {report.chunks_embedded} chunks embedded"
@@ -165,6 +175,7 @@ class Suite(StrEnum):
     """Eval suites built so far."""
 
     scope = "scope"
+    retrieval = "retrieval"
 
 
 @app.command("eval")
@@ -173,20 +184,36 @@ def evaluate(
     out: Annotated[Path | None, typer.Option("--out", help="Write report.md and metrics.json here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of metric -> value.")] = False,
 ) -> None:
-    """Measure the assistant: confusion matrices, recalls and throughput of the scope guard."""
-    from agent.service import open_guard
-    from agent.settings import get_settings
-    from evals.report import scope_markdown, write_report
-    from evals.scope import run_scope_suite
-    from finetune.scope_data import require_data_dir
+    """Measure the assistant: the scope guard's recalls and throughput, or retrieval recall@5 and MRR."""
+    from evals.report import write_report
 
-    settings = get_settings()
-    data_dir = require_data_dir(settings.external_data_dir)  # before loading any model
-    results = run_scope_suite(open_guard(settings), data_dir)
-    markdown, metrics = scope_markdown(results), results.metrics()
+    markdown, metrics = _run_suite(suite)
     if out is not None:
         write_report(out, markdown, metrics)
     print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
+
+
+def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
+    """Run one suite; return its Markdown report and flat metrics."""
+    from agent.settings import get_settings
+
+    settings = get_settings()
+    if suite is Suite.retrieval:
+        from agent.service import open_retriever
+        from evals.report import retrieval_markdown
+        from evals.retrieval import run_retrieval_suite
+
+        with open_retriever(settings) as retriever:
+            retrieval = run_retrieval_suite(retriever, settings.external_data_dir)
+        return retrieval_markdown(retrieval), retrieval.metrics()
+    from agent.service import open_guard
+    from evals.report import scope_markdown
+    from evals.scope import run_scope_suite
+    from finetune.scope_data import require_data_dir
+
+    data_dir = require_data_dir(settings.external_data_dir)  # before loading any model
+    scope = run_scope_suite(open_guard(settings), data_dir)
+    return scope_markdown(scope), scope.metrics()
 
 
 def _read_lines(file: Path | None) -> list[str]:

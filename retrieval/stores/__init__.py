@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.stores.base import SearchHit, VectorStore
 from tools.errors import ConfigurationError
 
-__all__ = ["SearchHit", "VectorStore", "open_store"]
+__all__ = ["SearchHit", "VectorStore", "WeaviateOptions", "open_store"]
+STORE_KINDS = ("local", "weaviate")
 
 
-def open_store(kind: str, data_dir: Path) -> VectorStore:
-    """Open the configured store; the embedded one lives in `<data_dir>/index.db`."""
+@dataclass(frozen=True)
+class WeaviateOptions:
+    """Where Weaviate is: a URL (and API key), or embedded Weaviate when url is None."""
+
+    url: str | None
+    api_key: str | None
+    grpc_port: int
+    collection: str
+
+
+def open_store(kind: str, data_dir: Path, weaviate: WeaviateOptions | None = None) -> VectorStore:
+    """Open the configured store: the embedded one in `<data_dir>/index.db`, or a Weaviate collection."""
     if kind == "local":
         from retrieval.stores.local import LocalVectorStore
 
         return LocalVectorStore(data_dir / "index.db")
-    raise ConfigurationError(
-        f"The vector store {kind!r} is not available in this version; use BANKASSIST_VECTOR_STORE=local."
-    )
+    if kind == "weaviate":
+        from retrieval.stores.weaviate import WeaviateVectorStore, connect_weaviate
+
+        options = weaviate or WeaviateOptions(None, None, 50051, "BankassistChunk")
+        embedded_dir = None if options.url else str(data_dir / "weaviate")
+        client = connect_weaviate(options.url, options.api_key, options.grpc_port, embedded_dir)
+        try:
+            return WeaviateVectorStore(client, options.collection)
+        except Exception:
+            client.close()
+            raise
+    raise ConfigurationError(f"Unknown vector store {kind!r}; choose one of: {', '.join(STORE_KINDS)}.")

@@ -12,29 +12,34 @@ from retrieval.chunking import Chunk
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A chunk and its cosine similarity to the query."""
+    """A chunk, its cosine similarity to the query (the relevance gate) and its hybrid rank score."""
 
     chunk: Chunk
     score: float
+    rank_score: float
 
 
 class VectorStore(Protocol):
     """Chunks and their vectors, kept per document so ingestion can be incremental."""
 
     def indexed_documents(self) -> dict[str, str]:
-        """Map each indexed document id to the content hash it was indexed from."""
+        """Map each completely indexed document id to the content hash it was indexed from."""
         ...
 
     def replace_document(self, doc_id: str, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Atomically replace all chunks of one document."""
+        """Replace all chunks of one document; an interrupted call is repaired by the next sync."""
         ...
 
     def delete_documents(self, doc_ids: list[str]) -> None:
         """Remove documents and their chunks."""
         ...
 
-    def search(self, query_vector: np.ndarray, k: int) -> list[SearchHit]:
-        """Return the k chunks most similar to a unit query vector, best first."""
+    def search(self, query: str, query_vector: np.ndarray, k: int, alpha: float) -> list[SearchHit]:
+        """Hybrid search: the k best chunks by fused BM25 and vector scores (alpha=1 is vector only)."""
+        ...
+
+    def count(self) -> int:
+        """Number of chunks indexed."""
         ...
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""The embedded default store: SQLite on disk for durability, a NumPy matrix in memory for search."""
+"""The embedded default store: SQLite on disk for durability; vectors and a BM25 index in memory for search."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.chunking import Chunk
+from retrieval.fusion import relative_score_fusion
+from retrieval.keyword import KeywordIndex
 from retrieval.stores.base import SearchHit
 from tools.errors import StoreError
 
@@ -18,10 +20,12 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
 """
+# Each side of the hybrid search offers this many candidates (at least) before fusion, as Weaviate does.
+MIN_CANDIDATES = 50
 
 
 class LocalVectorStore:
-    """In process, persisted on disk, no server; exact cosine search over all chunks."""
+    """In process, persisted on disk, no server; exact cosine search fused with BM25."""
 
     def __init__(self, path: Path) -> None:
         """Open (creating if needed) the index at `path`."""
@@ -32,6 +36,7 @@ class LocalVectorStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"Cannot open the vector index at {path}: {exc}") from exc
         self._matrix: np.ndarray | None = None
+        self._keywords: KeywordIndex | None = None
         self._chunks: list[Chunk] = []
 
     def indexed_documents(self) -> dict[str, str]:
@@ -55,14 +60,21 @@ class LocalVectorStore:
             self._db.executemany("DELETE FROM chunks WHERE doc_id = ?", [(d,) for d in doc_ids])
         self._matrix = None
 
-    def search(self, query_vector: np.ndarray, k: int) -> list[SearchHit]:
-        """Exact search: one matrix-vector product over every chunk."""
-        matrix = self._load()
-        if not len(self._chunks):
+    def search(self, query: str, query_vector: np.ndarray, k: int, alpha: float) -> list[SearchHit]:
+        """Exact cosine over every chunk and BM25, each cut to its best candidates, then fused."""
+        matrix, keywords = self._load()
+        if not self._chunks:
             return []
-        scores = matrix @ query_vector.astype(np.float32)
-        top = np.argsort(-scores)[:k]
-        return [SearchHit(self._chunks[i], float(scores[i])) for i in top]
+        cosine = matrix @ query_vector.astype(np.float32)
+        pool = min(max(4 * k, MIN_CANDIDATES), len(self._chunks))
+        dense = np.argpartition(-cosine, pool - 1)[:pool]
+        fused = relative_score_fusion(
+            {str(i): float(cosine[i]) for i in dense},
+            {str(i): score for i, score in keywords.top(query, pool).items()},
+            alpha,
+        )
+        best = sorted(fused, key=lambda key: -fused[key])[:k]
+        return [SearchHit(self._chunks[int(i)], float(cosine[int(i)]), fused[i]) for i in best]
 
     def count(self) -> int:
         """Number of chunks indexed."""
@@ -72,13 +84,14 @@ class LocalVectorStore:
         """Close the SQLite connection."""
         self._db.close()
 
-    def _load(self) -> np.ndarray:
-        """Read all vectors into memory once; writes invalidate the copy."""
-        if self._matrix is None:
+    def _load(self) -> tuple[np.ndarray, KeywordIndex]:
+        """Read all chunks into memory once and index their words; writes invalidate the copy."""
+        if self._matrix is None or self._keywords is None:
             rows = self._db.execute("SELECT id, doc_id, title, heading, text, doc_hash, vector FROM chunks ORDER BY id")
             self._chunks, vectors = [], []
             for *fields, blob in rows:
                 self._chunks.append(Chunk(*fields))
                 vectors.append(np.frombuffer(blob, dtype=np.float32))
             self._matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-        return self._matrix
+            self._keywords = KeywordIndex([c.text for c in self._chunks])
+        return self._matrix, self._keywords

@@ -94,7 +94,7 @@ def test_ingest_is_incremental(tmp_path):
     third = sync_corpus(corpus, store, embedder)
     assert third.updated == ["a"] and third.removed == ["b"]
     assert set(store.indexed_documents()) == {"a"}
-    assert store.search(embedder.embed(["Edited fees"])[0], 1)[0].chunk.title == "Edited"
+    assert store.search("Edited fees", embedder.embed(["Edited fees"])[0], 1, 1.0)[0].chunk.title == "Edited"
 
 
 def test_an_empty_corpus_is_an_error_and_leaves_the_index_alone(tmp_path):
@@ -117,6 +117,6 @@ def test_store_survives_reopening_and_ranks_by_similarity(tmp_path):
     embedder = FakeEmbedder()
     sync_corpus(corpus, LocalVectorStore(tmp_path / "index.db"), embedder)
     reopened = LocalVectorStore(tmp_path / "index.db")
-    hits = reopened.search(embedder.embed(["lost cards"])[0], 3)
+    hits = reopened.search("lost cards", embedder.embed(["lost cards"])[0], 3, 1.0)
     assert hits[0].chunk.doc_id == "cards"
     assert hits == sorted(hits, key=lambda h: -h.score)

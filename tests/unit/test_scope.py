@@ -152,7 +152,6 @@ def test_the_project_query_set_is_big_varied_and_split():
     assert all(tested[route] >= 30 for route in ROUTES)
 
 
-
 @pytest.mark.parametrize(
     ("decision", "previous", "unclear"),
     [
