@@ -17,6 +17,9 @@ NO_ANSWER = (
     "I'm sorry, I don't have information about that in Larkspur Bank's policies. For help, " + CONTACT_LINE + "."
 )
 
+# Used when the model returns nothing: the best source's own words, cited, are still an answer.
+QUOTED_ANSWER = 'From "{title}" [1]: {excerpt}'
+
 CREDIT_SYSTEM = (
     "You are Larkspur Bank's credit assistant. Answer the customer's question about their own credit "
     "report in one short, warm paragraph. Use only the facts and suggestions given; do not add numbers "

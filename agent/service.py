@@ -60,17 +60,17 @@ class Assistant:
     ) -> Iterator[Token | Step | Done]:
         """Run one turn, yielding node steps and the answer's tokens, then the result."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id)
-        streamed = False
+        streamed = ""
         with translate_errors(self.services.settings):
             parts = self.graph.stream(turn_input, config, context=context, stream_mode=["messages", "updates"])
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 if mode == "messages" and _is_answer_token(payload):
-                    streamed = True
+                    streamed += payload[0].text
                     yield Token(payload[0].text)
                 elif mode == "updates":
                     yield from (Step(node, update or {}) for node, update in payload.items())
             result = to_result(config, self.graph.get_state(config).values)
-        if not streamed:  # canned or checked answers arrive whole
+        if not streamed.strip():  # canned, checked or fallback answers arrive whole
             yield Token(result.answer)
         yield Done(result)
 

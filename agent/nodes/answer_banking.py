@@ -35,7 +35,14 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=question)),
     ]
     answer = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
+    answer = answer or quote_best_source(relevant[0])
     return {"messages": [AIMessage(answer)], "sources": [to_source(d) for d in relevant]}
+
+
+def quote_best_source(document: RetrievedDocument) -> str:
+    """When the model says nothing, quote the best passage (without its title line) and cite it."""
+    body = document.passages[0].split("\n", 1)[-1]
+    return prompts.QUOTED_ANSWER.format(title=document.title, excerpt=first_sentences(body, 2))
 
 
 def format_sources(documents: list[RetrievedDocument]) -> str:

@@ -20,6 +20,7 @@ INCOMPLETE = "incomplete"
 def connect_weaviate(url: str | None, api_key: str | None, grpc_port: int, embedded_dir: str | None) -> Any:
     """Connect to a Weaviate URL (optional API key) or start embedded Weaviate; one-line StoreError on failure."""
     import weaviate
+    from pydantic import ValidationError
     from weaviate.classes.init import AdditionalConfig, Auth, Timeout
     from weaviate.exceptions import WeaviateBaseError
 
@@ -38,6 +39,9 @@ def connect_weaviate(url: str | None, api_key: str | None, grpc_port: int, embed
         )  # fmt: skip
     except (WeaviateBaseError, OSError) as exc:
         raise StoreError(f"Cannot reach Weaviate at {where}: {_first_line(exc)}") from exc
+    except ValidationError as exc:  # the client validates hosts and ports before connecting
+        message = exc.errors()[0]["msg"] if exc.errors() else str(exc)
+        raise StoreError(f"Invalid Weaviate connection settings for {where}: {message}") from exc
 
 
 class WeaviateVectorStore:

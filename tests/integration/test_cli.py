@@ -92,6 +92,23 @@ def test_ingest_is_incremental_from_the_command_line(cli, tmp_path):
     assert "removed 1" in cli("ingest", str(corpus)).stdout
 
 
+def test_an_empty_corpus_is_refused_and_leaves_no_index_behind(cli, tmp_path, isolated_settings):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "broken.md").write_text("---\nid: [x\n---\n")
+    run = cli("ingest", str(empty))
+    assert run.code == 1 and "error: No valid policy documents" in run.stderr and "broken.md" in run.stderr
+    assert not (isolated_settings.data_dir / "index.db").exists()
+
+
+def test_retrieval_eval_prints_recall_and_mrr_meeting_the_target(cli):
+    run = cli("eval", "--suite", "retrieval", "--json", timeout=300)
+    assert run.code == 0, run.stderr
+    metrics = run.json()
+    assert metrics["retrieval_questions"] >= 150
+    assert metrics["recall_at_5"] >= 0.95 and 0 < metrics["mrr"] <= 1
+
+
 def test_customers_lists_the_demo_customers(cli):
     customers = json.loads(cli("customers", "--json").stdout)
     assert len(customers) >= 50
@@ -120,6 +137,11 @@ def test_customers_lists_the_demo_customers(cli):
         (["chat", "--thread", "bad thread!"], {}, "thread id"),
         (["chat", "--customer", "C0000"], {}, "no customer 'C0000'"),
         (["ingest", "/nonexistent/corpus"], {}, "does not exist"),
+        (
+            ["ingest", "--store", "weaviate"],
+            {"BANKASSIST_WEAVIATE_URL": "http://127.0.0.1:9", "BANKASSIST_WEAVIATE_GRPC_PORT": "10"},
+            "Cannot reach Weaviate at http://127.0.0.1:9",
+        ),
     ],
 )
 def test_errors_are_one_line_without_traceback(cli, args, env, message):

@@ -1,7 +1,7 @@
 """One retrieval contract, run against every vector store: the embedded one always, Weaviate when it is reachable.
 
 Run it against a real Weaviate (see the README):
-    docker run -d -p 8080:8080 -p 50051:50051 cr.weaviate.io/semitechnologies/weaviate:1.32.4
+    docker run -d -p 8080:8080 -p 50051:50051 cr.weaviate.io/semitechnologies/weaviate:1.33.0
     BANKASSIST_WEAVIATE_URL=http://localhost:8080 python -m pytest tests/integration/test_vector_store_contract.py
 """
 

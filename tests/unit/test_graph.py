@@ -44,6 +44,12 @@ def test_banking_prompt_delimits_sources_and_question(isolated_settings, checkpo
     assert '<source id="1"' in prompt and "<question>" in prompt and prompts.BANKING_SYSTEM[:40] in prompt
 
 
+def test_an_empty_model_answer_quotes_the_best_source_with_its_citation(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, ["<source id="]).ask(WIRE)
+    assert result.answer.startswith(f'From "{result.sources[0]["title"]}" [1]: ')
+    assert "wire" in result.answer.lower() and "<source" not in result.answer
+
+
 def test_unrelated_banking_question_gets_the_contact_channel(isolated_settings, checkpointer, monkeypatch):
     monkeypatch.setenv("BANKASSIST_RETRIEVAL_MIN_SCORE", "0.99")
     from agent.settings import get_settings
