@@ -177,10 +177,10 @@ def ingest_corpus(
     corpus = corpus_dir or settings.corpus_dir
     if not corpus.is_dir():
         raise InvalidInputError(f"The corpus directory {corpus} does not exist.")
-    documents = read_corpus(corpus)
+    files = read_corpus(corpus)
     store = open_vector_store(settings, store_kind)
     try:
-        return sync_documents(documents, store, load_embedder(settings.embedding_model), progress=True)
+        return sync_documents(files, store, load_embedder(settings.embedding_model), progress=True)
     finally:
         store.close()
 

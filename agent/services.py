@@ -69,7 +69,9 @@ def open_vector_store(settings: Settings, kind: str | None = None) -> VectorStor
     """The configured vector store, or the `kind` asked for (`ingest --store`)."""
     api_key = settings.weaviate_api_key.get_secret_value() if settings.weaviate_api_key else None
     url = str(settings.weaviate_url).rstrip("/") if settings.weaviate_url else None
-    weaviate = WeaviateOptions(url, api_key, settings.weaviate_grpc_port, settings.weaviate_collection)
+    weaviate = WeaviateOptions(
+        url, api_key, settings.weaviate_grpc_port, settings.weaviate_collection, settings.weaviate_grpc_host
+    )
     return open_store(kind or settings.vector_store, settings.data_dir, weaviate)
 
 
@@ -77,16 +79,21 @@ def build_retriever(settings: Settings) -> Retriever:
     """The vector store and its embedder; syncs the corpus first when auto_ingest is on."""
     embedder = load_embedder(settings.embedding_model)
     store = open_vector_store(settings)
-    if settings.auto_ingest:
-        report = sync_corpus(settings.corpus_dir, store, embedder)
-        if report.changed:
-            log.info(
-                "Index synced: %d added, %d updated, %d removed",
-                len(report.added),
-                len(report.updated),
-                len(report.removed),
-            )
+    try:
+        if settings.auto_ingest:
+            _sync_at_start(settings, store, embedder)
+    except BaseException:
+        store.close()
+        raise
     return Retriever(store, embedder, settings.retrieval_alpha)
+
+
+def _sync_at_start(settings: Settings, store: VectorStore, embedder: Embedder) -> None:
+    """Sync the configured corpus into the store and log what changed."""
+    report = sync_corpus(settings.corpus_dir, store, embedder)
+    if report.changed:
+        counts = (len(report.added), len(report.updated), len(report.removed))
+        log.info("Index synced: %d added, %d updated, %d removed", *counts)
 
 
 def build_services(settings: Settings) -> Services:

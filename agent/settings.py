@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     )
     weaviate_api_key: SecretStr | None = Field(None, description="Weaviate API key, when the server needs one.")
     weaviate_grpc_port: int = Field(50051, ge=1, le=65535, description="Weaviate's gRPC port (client v4 needs it).")
+    weaviate_grpc_host: str | None = Field(
+        None, description="Weaviate's gRPC host when it differs from the URL's (Weaviate Cloud: grpc-<host>)."
+    )
     weaviate_collection: str = Field(
         "BankassistChunk", pattern=r"^[A-Z][A-Za-z0-9_]*$", description="Weaviate collection of corpus chunks."
     )

@@ -1,6 +1,6 @@
 """Retrieval benchmark: golden-set quality, query latency of the embedded store, ingest throughput.
 
-Run from the repository root (about 3 minutes on 2 cores):
+Run from the repository root (about 1 minute on 2 cores):
     python -m evals.bench_retrieval
     python -m evals.bench_retrieval --synthetic 0        # skip the 100,000-chunk latency run
 """

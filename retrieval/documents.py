@@ -51,12 +51,26 @@ def parse_document(path: Path) -> Document:
     )
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
+@dataclass(frozen=True)
+class Corpus:
+    """The documents that parsed, and the names (stems) of the files that did not."""
+
+    documents: list[Document]
+    skipped: list[str]
+
+
+def read_corpus_files(corpus_dir: Path) -> Corpus:
     """Parse every `*.md` file; malformed ones are skipped with a warning that names them."""
-    documents = []
+    documents, skipped = [], []
     for path in sorted(corpus_dir.glob("*.md")):
         try:
             documents.append(parse_document(path))
         except (DocumentError, UnicodeDecodeError) as exc:
             log.warning("Skipping %s", exc)
-    return documents
+            skipped.append(path.stem)
+    return Corpus(documents, skipped)
+
+
+def load_corpus(corpus_dir: Path) -> list[Document]:
+    """The documents of a corpus directory that parse."""
+    return read_corpus_files(corpus_dir).documents

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
 def relative_score_fusion(
-    vector_scores: Mapping[str, float], keyword_scores: Mapping[str, float], alpha: float
-) -> dict[str, float]:
+    vector_scores: Mapping[K, float], keyword_scores: Mapping[K, float], alpha: float
+) -> dict[K, float]:
     """Min-max scale each result set to [0, 1], then alpha * vector + (1 - alpha) * keyword.
 
     A key missing from one set contributes 0 from it, as in Weaviate's `relativeScoreFusion`.
@@ -16,7 +19,7 @@ def relative_score_fusion(
     return {key: alpha * vector.get(key, 0.0) + (1 - alpha) * keyword.get(key, 0.0) for key in {*vector, *keyword}}
 
 
-def _scaled(scores: Mapping[str, float]) -> dict[str, float]:
+def _scaled(scores: Mapping[K, float]) -> dict[K, float]:
     """Scale to [0, 1]; a set whose scores are all equal scales to 1 (Weaviate does the same)."""
     if not scores:
         return {}

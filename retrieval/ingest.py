@@ -9,7 +9,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from retrieval.chunking import chunk_document
-from retrieval.documents import Document, load_corpus
+from retrieval.documents import Corpus, read_corpus_files
 from retrieval.embeddings import Embedder
 from retrieval.stores.base import VectorStore
 from tools.errors import InvalidInputError
@@ -33,12 +33,12 @@ class IngestReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def read_corpus(corpus_dir: Path) -> list[Document]:
-    """The corpus's valid documents; none at all is an error, raised before any store is touched."""
-    documents = load_corpus(corpus_dir)
-    if not documents:
+def read_corpus(corpus_dir: Path) -> Corpus:
+    """The corpus's files; no valid document at all is an error, raised before any store is touched."""
+    corpus = read_corpus_files(corpus_dir)
+    if not corpus.documents:
         raise InvalidInputError(f"No valid policy documents in {corpus_dir}; the index was left as it was.")
-    return documents
+    return corpus
 
 
 def sync_corpus(corpus_dir: Path, store: VectorStore, embedder: Embedder, progress: bool = False) -> IngestReport:
@@ -46,12 +46,14 @@ def sync_corpus(corpus_dir: Path, store: VectorStore, embedder: Embedder, progre
     return sync_documents(read_corpus(corpus_dir), store, embedder, progress)
 
 
-def sync_documents(
-    documents: list[Document], store: VectorStore, embedder: Embedder, progress: bool = False
-) -> IngestReport:
-    """Remove deleted documents, then re-embed changed ones one by one: an interrupted run is resumed."""
+def sync_documents(corpus: Corpus, store: VectorStore, embedder: Embedder, progress: bool = False) -> IngestReport:
+    """Remove deleted documents, then re-embed changed ones one by one: an interrupted run is resumed.
+
+    A document whose file is still there but no longer parses keeps its indexed version (id = file stem).
+    """
+    documents = corpus.documents
     indexed = store.indexed_documents()
-    report = IngestReport(removed=sorted(set(indexed) - {d.id for d in documents}))
+    report = IngestReport(removed=sorted(set(indexed) - {d.id for d in documents} - set(corpus.skipped)))
     if report.removed:
         store.delete_documents(report.removed)
     stale = [d for d in documents if indexed.get(d.id) != d.content_hash]

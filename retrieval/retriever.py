@@ -10,7 +10,7 @@ from retrieval.stores.base import VectorStore
 
 @dataclass(frozen=True)
 class RetrievedDocument:
-    """One document's best score and its retrieved passages, in the order they ranked."""
+    """One document's best cosine score over its passages, and the passages in the order they ranked."""
 
     id: str
     title: str
@@ -34,6 +34,6 @@ class Retriever:
         for hit in hits:
             doc = grouped.get(hit.chunk.doc_id)
             passages = (*doc.passages, hit.chunk.text) if doc else (hit.chunk.text,)
-            score = doc.score if doc else hit.score
+            score = max(doc.score, hit.score) if doc else hit.score
             grouped[hit.chunk.doc_id] = RetrievedDocument(hit.chunk.doc_id, hit.chunk.title, score, passages)
         return list(grouped.values())

@@ -20,6 +20,7 @@ class WeaviateOptions:
     api_key: str | None
     grpc_port: int
     collection: str
+    grpc_host: str | None = None
 
 
 def open_store(kind: str, data_dir: Path, weaviate: WeaviateOptions | None = None) -> VectorStore:
@@ -33,7 +34,7 @@ def open_store(kind: str, data_dir: Path, weaviate: WeaviateOptions | None = Non
 
         options = weaviate or WeaviateOptions(None, None, 50051, "BankassistChunk")
         embedded_dir = None if options.url else str(data_dir / "weaviate")
-        client = connect_weaviate(options.url, options.api_key, options.grpc_port, embedded_dir)
+        client = connect_weaviate(options, embedded_dir)
         try:
             return WeaviateVectorStore(client, options.collection)
         except Exception:

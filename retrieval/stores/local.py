@@ -20,7 +20,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
 """
-# Each side of the hybrid search offers this many candidates (at least) before fusion, as Weaviate does.
+# Each side of the hybrid search offers max(4k, 50) candidates before fusion.
 MIN_CANDIDATES = 50
 
 
@@ -68,13 +68,10 @@ class LocalVectorStore:
         cosine = matrix @ query_vector.astype(np.float32)
         pool = min(max(4 * k, MIN_CANDIDATES), len(self._chunks))
         dense = np.argpartition(-cosine, pool - 1)[:pool]
-        fused = relative_score_fusion(
-            {str(i): float(cosine[i]) for i in dense},
-            {str(i): score for i, score in keywords.top(query, pool).items()},
-            alpha,
-        )
-        best = sorted(fused, key=lambda key: -fused[key])[:k]
-        return [SearchHit(self._chunks[int(i)], float(cosine[int(i)]), fused[i]) for i in best]
+        fused = relative_score_fusion({int(i): float(cosine[i]) for i in dense}, keywords.top(query, pool), alpha)
+        # Ties (alpha 0 and no shared word, say) break by cosine, then position, so every run ranks alike.
+        best = sorted(fused, key=lambda i: (-fused[i], -cosine[i], i))[:k]
+        return [SearchHit(self._chunks[i], float(cosine[i]), fused[i]) for i in best]
 
     def count(self) -> int:
         """Number of chunks indexed."""

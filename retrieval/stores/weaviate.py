@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -13,11 +13,14 @@ from retrieval.chunking import Chunk
 from retrieval.stores.base import SearchHit
 from tools.errors import StoreError
 
+if TYPE_CHECKING:
+    from retrieval.stores import WeaviateOptions
+
 # A document whose chunks do not add up to one complete version reports this hash, so the next sync rewrites it.
 INCOMPLETE = "incomplete"
 
 
-def connect_weaviate(url: str | None, api_key: str | None, grpc_port: int, embedded_dir: str | None) -> Any:
+def connect_weaviate(options: WeaviateOptions, embedded_dir: str | None) -> Any:
     """Connect to a Weaviate URL (optional API key) or start embedded Weaviate; one-line StoreError on failure."""
     import weaviate
     from pydantic import ValidationError
@@ -25,6 +28,7 @@ def connect_weaviate(url: str | None, api_key: str | None, grpc_port: int, embed
     from weaviate.exceptions import WeaviateBaseError
 
     config = AdditionalConfig(timeout=Timeout(init=10, query=30, insert=120))
+    url, api_key = options.url, options.api_key
     where = url or f"embedded Weaviate in {embedded_dir}"
     try:
         if url is None:
@@ -34,7 +38,8 @@ def connect_weaviate(url: str | None, api_key: str | None, grpc_port: int, embed
         host = parts.hostname or "localhost"
         return weaviate.connect_to_custom(
             http_host=host, http_port=parts.port or (443 if secure else 80), http_secure=secure,
-            grpc_host=host, grpc_port=grpc_port, grpc_secure=secure, additional_config=config,
+            grpc_host=options.grpc_host or host, grpc_port=options.grpc_port, grpc_secure=secure,
+            additional_config=config,
             auth_credentials=Auth.api_key(api_key) if api_key else None,
         )  # fmt: skip
     except (WeaviateBaseError, OSError) as exc:
@@ -148,8 +153,12 @@ class WeaviateVectorStore:
     def _to_hit(self, obj: Any, query_vector: np.ndarray) -> SearchHit:
         """A search hit with the chunk's cosine similarity to the query."""
         props = obj.properties
-        chunk = Chunk(*(str(props[name]) for name in ("chunk_id", "doc_id", "title", "heading", "text", "doc_hash")))
-        vector = np.asarray(obj.vector.get("default", next(iter(obj.vector.values()))), dtype=np.float32)
+        fields = ("chunk_id", "doc_id", "title", "heading", "text", "doc_hash")
+        chunk = Chunk(*(str(props.get(name) or "") for name in fields))
+        stored = obj.vector.get("default") or next(iter(obj.vector.values()), None)
+        if stored is None:
+            raise StoreError(f"Weaviate collection {self._name} returned {chunk.id} without its vector.")
+        vector = np.asarray(stored, dtype=np.float32)
         cosine = float(vector @ query_vector / (np.linalg.norm(vector) * np.linalg.norm(query_vector) or 1.0))
         return SearchHit(chunk, cosine, float(obj.metadata.score or 0.0))
 

@@ -101,7 +101,7 @@ def test_vector_only_search_ranks_by_cosine(store, corpus):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_an_interrupted_ingest_rerun_ends_like_an_uninterrupted_one(store, corpus, tmp_path):
+def test_an_ingest_interrupted_between_documents_ends_like_an_uninterrupted_one(store, corpus, tmp_path):
     class CrashingEmbedder(FakeEmbedder):
         def embed(self, texts):
             if len(self.calls) == 1:

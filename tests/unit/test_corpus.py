@@ -97,6 +97,19 @@ def test_ingest_is_incremental(tmp_path):
     assert store.search("Edited fees", embedder.embed(["Edited fees"])[0], 1, 1.0)[0].chunk.title == "Edited"
 
 
+def test_a_file_that_stops_parsing_keeps_its_indexed_version(tmp_path, caplog):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "a")
+    write_doc(corpus, "b")
+    store, embedder = LocalVectorStore(tmp_path / "index.db"), FakeEmbedder()
+    sync_corpus(corpus, store, embedder)
+    (corpus / "b.md").write_text("---\nid: [broken\n---\nbody")
+    with caplog.at_level(logging.WARNING):
+        report = sync_corpus(corpus, store, embedder)
+    assert "b.md" in caplog.text and report.removed == [] and set(store.indexed_documents()) == {"a", "b"}
+
+
 def test_an_empty_corpus_is_an_error_and_leaves_the_index_alone(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
