@@ -74,6 +74,12 @@ class Assistant:
             yield Token(result.answer)
         yield Done(result)
 
+    def thread_messages(self, thread_id: str) -> list[dict[str, str]]:
+        """The thread's messages as {role: user|assistant, content}; the user's are the masked text."""
+        values = self.graph.get_state({"configurable": {"thread_id": validate_thread_id(thread_id)}}).values
+        roles = {"human": "user", "ai": "assistant"}
+        return [{"role": roles[m.type], "content": m.text} for m in values.get("messages", []) if m.type in roles]
+
     def list_threads(self) -> list[str]:
         """Ids of the threads that have checkpoints."""
         return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})

@@ -19,6 +19,7 @@ from retrieval.stores import VectorStore, WeaviateOptions, open_store
 from tools.demo_data import seed_store
 from tools.pii import PiiMasker
 from tools.reports import ReportStore, sqlite_path
+from tools.users import UserStore, seed_demo_users
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,15 @@ def load_guard_encoders(encoder: str, settings: Settings) -> tuple[Embedder, Emb
     full = load_embedder(encoder)
     assert settings.model_cache_dir is not None  # filled by the settings validator
     return load_static_embedder(full.model, settings.model_cache_dir, encoder), full
+
+
+def open_user_store(settings: Settings) -> UserStore:
+    """The users/API-key tables in the app DB; the demo users are created (or refreshed) on open."""
+    assert settings.db_url is not None  # filled by the settings validator
+    store = UserStore(sqlite_path(settings.db_url))
+    password = settings.demo_password.get_secret_value() if settings.demo_password else None
+    seed_demo_users(store, password)
+    return store
 
 
 def open_report_store(settings: Settings) -> ReportStore:

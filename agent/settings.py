@@ -112,6 +112,15 @@ class Settings(BaseSettings):
 
     # Limits
     max_message_chars: int = Field(4000, ge=1, description="Longest accepted user message.")
+    max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted HTTP request body (REST API).")
+    rate_limit_per_minute: int = Field(
+        30, ge=1, description="Turns and API calls per user per minute (a token bucket; bursts up to this many)."
+    )
+
+    # Users
+    demo_password: SecretStr | None = Field(
+        None, description="Password of the demo users alice, bob and ana; unset: they cannot log in with one."
+    )
     history_messages: int = Field(
         0,
         ge=0,

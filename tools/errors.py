@@ -27,3 +27,15 @@ class ConfigurationError(BankassistError):
 
 class StoreError(BankassistError):
     """A database or vector store cannot be used."""
+
+
+class AuthenticationError(BankassistError):
+    """No valid credentials (a missing, unknown or revoked API key; a wrong password)."""
+
+
+class PermissionDeniedError(BankassistError):
+    """Valid credentials, but the user's role may not do this."""
+
+
+class NotFoundError(BankassistError):
+    """The thing asked for does not exist, or belongs to someone else."""

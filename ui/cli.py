@@ -17,6 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from tools.errors import BankassistError
+from ui.cli_admin import apikey_app, list_users, serve_api
 
 app = typer.Typer(
     help="bankassist: Larkspur Bank's banking and credit assistant.",
@@ -24,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 log = logging.getLogger("bankassist")
+app.add_typer(apikey_app, name="apikey")
+app.command("api")(serve_api)
+app.command("users")(list_users)
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
 ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]

@@ -18,12 +18,12 @@ from agent.context import Context
 from agent.llm import generate_hidden
 from agent.state import State
 from tools.credit import CreditReport
-from tools.credit_diff import Fact, describe_report, diff_reports
-from tools.credit_plan import PlanStep, score_improvement_plan
+from tools.credit_diff import Fact
+from tools.credit_plan import PlanStep
+from tools.credit_summary import summarize_reports
 from tools.grounding import grounding_problem
 
 log = logging.getLogger(__name__)
-PLAN_STEPS_SHOWN = 3
 DRAFT_MAX_TOKENS = 120  # a short paragraph
 
 
@@ -35,8 +35,8 @@ def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     reports = runtime.context.services.reports.latest_reports(customer_id, 2)
     if not reports:
         return {"messages": [AIMessage(prompts.NO_REPORTS)]}
-    facts = diff_reports(reports[1], reports[0]) if len(reports) == 2 else describe_report(reports[0])
-    plan = score_improvement_plan(reports[0])[:PLAN_STEPS_SHOWN]
+    summary = summarize_reports(reports)
+    facts, plan = summary.facts, summary.plan
     answer = checked_answer(runtime.context.services.synthesizer, facts, plan, state["masked_input"])
     if len(reports) == 1:
         answer = f"{single_report_note(reports[0])} {answer}"

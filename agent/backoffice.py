@@ -1,0 +1,140 @@
+"""Operations beside the chat turn that every front end shares: credit summaries, report import, batch jobs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent.validation import check_customer
+from tools.credit import CreditReport
+from tools.credit_summary import CreditSummary, summarize_reports
+from tools.errors import BankassistError, InvalidInputError, StoreError
+from tools.reports import ReportStore
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 100
+JOBS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batch_jobs (
+    job_id TEXT PRIMARY KEY, owner TEXT NOT NULL, status TEXT NOT NULL,
+    customer_ids TEXT NOT NULL, results TEXT
+);
+"""
+
+
+def credit_summary(reports: ReportStore, customer_id: str) -> CreditSummary:
+    """The customer's summary; an unknown customer is an UnknownCustomerError."""
+    check_customer(reports, customer_id)
+    return summarize_reports(reports.latest_reports(customer_id, 2))
+
+
+def summary_to_dict(customer_id: str, summary: CreditSummary) -> dict[str, Any]:
+    """The JSON shape of a summary, shared by the API and batch results."""
+    return {
+        "customer_id": customer_id,
+        "report_dates": summary.report_dates,
+        "score": summary.score,
+        "facts": [fact.line for fact in summary.facts],
+        "plan": [step.action for step in summary.plan],
+    }
+
+
+def import_report(reports: ReportStore, customer_id: str, report: dict[str, Any] | str) -> CreditReport:
+    """Validate a report (a dict or JSON text) against the schema and store it for an existing customer."""
+    check_customer(reports, customer_id)
+    try:
+        parsed = (
+            CreditReport.model_validate_json(report) if isinstance(report, str) else CreditReport.model_validate(report)
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "report"
+        message = f"The report is not valid: {where}: {first['msg']} ({exc.error_count()} errors)."
+        raise InvalidInputError(message) from exc
+    reports.add_report(customer_id, parsed)
+    return parsed
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """A batch of credit summaries: queued, running, done; results per customer once done."""
+
+    job_id: str
+    owner: str
+    status: str
+    customer_ids: list[str]
+    results: list[dict[str, Any]] | None
+
+
+class BatchJobs:
+    """Batch summaries run one job at a time in a worker thread; jobs are kept in SQLite."""
+
+    def __init__(self, db_path: Path, reports: ReportStore) -> None:
+        """Open the jobs table; jobs left unfinished by a restart are marked failed."""
+        try:
+            self._db = sqlite3.connect(db_path, check_same_thread=False)
+            with self._db:
+                self._db.executescript(JOBS_SCHEMA)
+                self._db.execute("UPDATE batch_jobs SET status = 'failed' WHERE status IN ('queued', 'running')")
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the batch job table at {db_path}: {exc}") from exc
+        self._reports = reports
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch")
+
+    def submit(self, owner: str, customer_ids: list[str]) -> BatchJob:
+        """Queue a job for 1 to MAX_BATCH customer ids; returns it with status `queued`."""
+        if not 1 <= len(customer_ids) <= MAX_BATCH:
+            raise InvalidInputError(f"A batch has 1 to {MAX_BATCH} customer ids; this one has {len(customer_ids)}.")
+        job = BatchJob(uuid.uuid4().hex, owner, "queued", customer_ids, None)
+        with self._db:
+            row = (job.job_id, owner, job.status, json.dumps(customer_ids))
+            self._db.execute("INSERT INTO batch_jobs VALUES (?, ?, ?, ?, NULL)", row)
+        self._worker.submit(self._run, job)
+        return job
+
+    def get(self, job_id: str, owner: str) -> BatchJob | None:
+        """The owner's job, or None (another user's job is not found either)."""
+        row = self._db.execute(
+            "SELECT job_id, owner, status, customer_ids, results FROM batch_jobs WHERE job_id = ? AND owner = ?",
+            (job_id, owner),
+        ).fetchone()
+        if row is None:
+            return None
+        return BatchJob(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]) if row[4] else None)
+
+    def close(self) -> None:
+        """Let the running job finish, then close the table."""
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        self._db.close()
+
+    def _run(self, job: BatchJob) -> None:
+        """Summarize each customer; one customer's error is recorded, not fatal to the batch."""
+        try:
+            self._set(job.job_id, "running", None)
+            results = [self._summarize(customer_id) for customer_id in job.customer_ids]
+            self._set(job.job_id, "done", results)
+        except Exception:  # a worker thread has no caller to raise to: record it, keep the detail in the log
+            log.exception("Batch job %s failed", job.job_id)
+            self._set(job.job_id, "failed", None)
+
+    def _summarize(self, customer_id: str) -> dict[str, Any]:
+        """One customer's summary, or their error message."""
+        try:
+            return summary_to_dict(customer_id, credit_summary(self._reports, customer_id))
+        except BankassistError as exc:
+            return {"customer_id": customer_id, "error": str(exc)}
+
+    def _set(self, job_id: str, status: str, results: list[dict[str, Any]] | None) -> None:
+        """Record a job's status (and results)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE batch_jobs SET status = ?, results = ? WHERE job_id = ?",
+                (status, json.dumps(results) if results is not None else None, job_id),
+            )

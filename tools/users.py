@@ -1,0 +1,186 @@
+"""Users, roles and API keys in the app DB: shared by the REST API and the web UI.
+
+API keys are random 256-bit tokens, so a SHA-256 digest is a safe way to store them (a slow password hash
+guards low-entropy secrets). Passwords are hashed with argon2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from tools.errors import InvalidInputError, StoreError
+
+Role = Literal["customer", "analyst"]
+KEY_PREFIX = "bk_"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('customer', 'analyst')),
+    customer_id TEXT,
+    password_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL REFERENCES users(name),
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS thread_owners (thread_id TEXT PRIMARY KEY, user_name TEXT NOT NULL);
+"""
+# The demo users an outside browser check relies on: exactly these names and customers.
+DEMO_USERS: tuple[tuple[str, Role, str | None], ...] = (
+    ("alice", "customer", "C0001"),
+    ("bob", "customer", "C0002"),
+    ("ana", "analyst", None),
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is calling: customers see only their own customer id's data; analysts see any customer."""
+
+    name: str
+    role: Role
+    customer_id: str | None
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """A stored key: its public id (for revocation and listing) and owner, never the secret."""
+
+    key_id: str
+    user_name: str
+    created_at: str
+    revoked_at: str | None
+
+
+class UserStore:
+    """Users, API keys and thread ownership; every write is one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating if needed) the tables in the app DB at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"Cannot open the user DB at {path}: {exc}") from exc
+
+    def add_user(self, name: str, role: Role, customer_id: str | None, password: str | None = None) -> None:
+        """Create or update a user; a password, when given, is stored as an argon2 hash."""
+        password_hash = hash_password(password) if password else None
+        with self._db:
+            self._db.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
+                "customer_id = excluded.customer_id, password_hash = COALESCE(excluded.password_hash, password_hash)",
+                (name, role, customer_id, password_hash),
+            )
+
+    def get_user(self, name: str) -> User | None:
+        """One user, or None."""
+        row = self._db.execute("SELECT name, role, customer_id FROM users WHERE name = ?", (name,)).fetchone()
+        return User(*row) if row else None
+
+    def list_users(self) -> list[User]:
+        """Every user, by name."""
+        return [User(*row) for row in self._db.execute("SELECT name, role, customer_id FROM users ORDER BY name")]
+
+    def check_password(self, name: str, password: str) -> User | None:
+        """The user when the password matches their stored hash, else None."""
+        row = self._db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        if not row or not row[0] or not verify_password(row[0], password):
+            return None
+        return self.get_user(name)
+
+    def create_api_key(self, user_name: str) -> tuple[str, str]:
+        """A new key for an existing user: (key_id, secret). The secret is shown once and stored hashed."""
+        if self.get_user(user_name) is None:
+            raise InvalidInputError(f"There is no user {user_name[:40]!r}; `bankassist users` lists them.")
+        key_id, secret = secrets.token_hex(4), KEY_PREFIX + secrets.token_urlsafe(32)
+        with self._db:
+            self._db.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?, ?, NULL)", (key_id, user_name, _digest(secret), _now())
+            )
+        return key_id, secret
+
+    def revoke_api_key(self, key_id: str) -> None:
+        """Revoke a key by its id; an unknown or already revoked id is an error."""
+        with self._db:
+            changed = self._db.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (_now(), key_id)
+            ).rowcount
+        if not changed:
+            raise InvalidInputError(f"There is no active API key {key_id[:40]!r}; `bankassist apikey list` lists them.")
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key's id, owner and dates (never the secret)."""
+        rows = self._db.execute("SELECT key_id, user_name, created_at, revoked_at FROM api_keys ORDER BY created_at")
+        return [ApiKey(*row) for row in rows]
+
+    def user_for_key(self, secret: str) -> User | None:
+        """The owner of an active key, or None for an unknown or revoked one."""
+        row = self._db.execute(
+            "SELECT user_name FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (_digest(secret),)
+        ).fetchone()
+        return self.get_user(row[0]) if row else None
+
+    def claim_thread(self, thread_id: str, user_name: str) -> bool:
+        """Record the owner of a new thread; False when it already belongs to someone else."""
+        with self._db:
+            self._db.execute("INSERT OR IGNORE INTO thread_owners VALUES (?, ?)", (thread_id, user_name))
+        return self.thread_owner(thread_id) == user_name
+
+    def thread_owner(self, thread_id: str) -> str | None:
+        """Who owns a thread (None: unknown, or started outside the API)."""
+        row = self._db.execute("SELECT user_name FROM thread_owners WHERE thread_id = ?", (thread_id,)).fetchone()
+        return row[0] if row else None
+
+    def threads_of(self, user_name: str) -> list[str]:
+        """The ids of a user's threads."""
+        rows = self._db.execute("SELECT thread_id FROM thread_owners WHERE user_name = ? ORDER BY rowid", (user_name,))
+        return [thread_id for (thread_id,) in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+
+def seed_demo_users(store: UserStore, password: str | None) -> None:
+    """Create alice, bob and ana; their password is set only when a demo password is given."""
+    for name, role, customer_id in DEMO_USERS:
+        store.add_user(name, role, customer_id, password)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash with the library's recommended parameters."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True when the password matches the hash."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return PasswordHasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    """SHA-256 hex digest of an API key."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    """UTC timestamp, ISO 8601, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -1,0 +1,349 @@
+"""The REST API (`bankassist api`): FastAPI over the same `agent.service` the CLI and the web UI use."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agent.backoffice import BatchJob, BatchJobs, credit_summary, import_report, summary_to_dict
+from agent.events import Done, Step, Token, TurnResult
+from agent.service import Assistant, open_assistant
+from agent.services import open_user_store
+from agent.settings import Settings, get_settings
+from agent.validation import validate_message
+from tools.credit import CreditReport
+from tools.errors import BankassistError, NotFoundError
+from tools.reports import sqlite_path
+from tools.users import User, UserStore
+from ui.api_errors import ERROR_RESPONSES, error_response, status_for
+from ui.api_limits import BodySizeLimit, Metrics, RateLimiter, retry_after
+from ui.api_models import (
+    BatchJobOut,
+    BatchRequest,
+    ChatRequest,
+    ChatResponse,
+    CreditSummaryOut,
+    ErrorResponse,
+    Health,
+    MessageOut,
+    ReportStored,
+    ThreadDetail,
+    ThreadList,
+)
+from ui.auth import own_customer, require_analyst, user_from_api_key
+
+STEP_FIELDS = ("route", "scope_confidence", "sources", "facts")
+bearer = HTTPBearer(auto_error=False, description="An API key from `bankassist apikey create --user NAME`.")
+
+
+@dataclass
+class ApiState:
+    """What every request shares: the assistant, the user store, batch jobs, limits and metrics."""
+
+    settings: Settings
+    assistant: Assistant
+    users: UserStore
+    jobs: BatchJobs
+    limiter: RateLimiter
+    metrics: Metrics = field(default_factory=Metrics)
+    # The local backend runs one generation at a time on CPU; a model server batches requests itself.
+    turn_lock: threading.Lock | None = None
+
+    def turn(self) -> Any:
+        """A context that serializes turns on the local backend."""
+        return self.turn_lock or nullcontext()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI app; its services open at start-up and close at shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with ExitStack() as stack:
+            app.state.api = open_state(settings or get_settings(), stack)
+            yield
+
+    app = FastAPI(
+        title="bankassist API", version="1.0.0", lifespan=lifespan,
+        description="Larkspur Bank's assistant over HTTP: chat, threads, credit summaries, batch jobs.",
+    )  # fmt: skip
+    app.add_middleware(BodySizeLimit, max_bytes=(settings or get_settings()).max_body_bytes)
+    install_error_handlers(app)
+    add_routes(app)
+    return app
+
+
+def open_state(settings: Settings, stack: ExitStack) -> ApiState:
+    """Open the assistant, the user store and the batch jobs; the stack closes them."""
+    assistant = stack.enter_context(open_assistant(settings))
+    users = open_user_store(settings)
+    stack.callback(users.close)
+    assert settings.db_url is not None  # filled by the settings validator
+    jobs = BatchJobs(sqlite_path(settings.db_url), assistant.services.reports)
+    stack.callback(jobs.close)
+    lock = threading.Lock() if settings.backend == "local" else None
+    return ApiState(settings, assistant, users, jobs, RateLimiter(settings.rate_limit_per_minute), turn_lock=lock)
+
+
+def api_state(request: Request) -> ApiState:
+    """The app's shared state."""
+    return request.app.state.api
+
+
+def caller(
+    api: Annotated[ApiState, Depends(api_state)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """The API key's user, after spending one call of their rate limit."""
+    user = user_from_api_key(api.users, credentials.credentials if credentials else None)
+    wait = api.limiter.take(user.name)
+    if wait:
+        api.metrics.rate_limited.inc()
+        raise RateLimited(wait)
+    return user
+
+
+class RateLimited(Exception):
+    """The caller has no calls left this minute; `wait` is the seconds until the next one."""
+
+    def __init__(self, wait: float) -> None:
+        """Remember how long to wait."""
+        super().__init__(f"Too many requests: try again in {retry_after(wait)} s.")
+        self.wait = wait
+
+
+State = Annotated[ApiState, Depends(api_state)]
+Caller = Annotated[User, Depends(caller)]
+
+
+def add_routes(app: FastAPI) -> None:
+    """Register every endpoint."""
+    app.get("/healthz", response_model=Health, tags=["ops"])(healthz)
+    app.get("/readyz", response_model=Health, tags=["ops"], responses={503: {"model": ErrorResponse}})(readyz)
+    app.get("/metrics", response_class=PlainTextResponse, tags=["ops"])(metrics)
+    chat_responses = ERROR_RESPONSES | {200: {"content": {"text/event-stream": {}}}}
+    app.post("/v1/chat", response_model=ChatResponse, responses=chat_responses, tags=["chat"])(chat)
+    app.get("/v1/threads", response_model=ThreadList, responses=ERROR_RESPONSES, tags=["chat"])(list_threads)
+    app.get("/v1/threads/{thread_id}", response_model=ThreadDetail, responses=ERROR_RESPONSES, tags=["chat"])(
+        get_thread
+    )
+    for path, endpoint in (("/v1/credit/summary", my_summary), ("/v1/customers/{customer_id}/credit/summary", summary)):
+        app.get(path, response_model=CreditSummaryOut, responses=ERROR_RESPONSES, tags=["credit"])(endpoint)
+    app.post(
+        "/v1/customers/{customer_id}/reports", response_model=ReportStored, status_code=201,
+        responses=ERROR_RESPONSES, tags=["credit"],
+    )(upload_report)  # fmt: skip
+    app.post(
+        "/v1/batch/summaries", response_model=BatchJobOut, status_code=202, responses=ERROR_RESPONSES, tags=["credit"]
+    )(submit_batch)
+    app.get("/v1/batch/{job_id}", response_model=BatchJobOut, responses=ERROR_RESPONSES, tags=["credit"])(get_batch)
+
+
+def healthz() -> Health:
+    """The process is up."""
+    return Health(status="ok")
+
+
+def readyz(api: State) -> JSONResponse | Health:
+    """Model backend, vector store and database reachable; 503 naming what is down."""
+    checks = readiness(api)
+    down = [name for name, state in checks.items() if state != "ok"]
+    if down:
+        return error_response(503, "not_ready", f"Not ready: {', '.join(down)} down.")
+    return Health(status="ready", checks=checks)
+
+
+def metrics(api: State) -> PlainTextResponse:
+    """Prometheus text format."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    return PlainTextResponse(generate_latest(api.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def chat(body: ChatRequest, user: Caller, api: State) -> ChatResponse | StreamingResponse:
+    """Run one turn for the caller (as JSON, or as Server-Sent Events with `stream: true`)."""
+    message = validate_message(body.message, api.settings.max_message_chars)
+    thread_id = claim_thread(api, user, body.thread_id)
+    if body.stream:
+        return StreamingResponse(stream_turn(api, user, message, thread_id), media_type="text/event-stream")
+    started = time.perf_counter()
+    with api.turn():
+        result = api.assistant.ask(message, customer_id=user.customer_id, thread_id=thread_id)
+    record_turn(api, result, time.perf_counter() - started)
+    return to_chat_response(result)
+
+
+def list_threads(user: Caller, api: State) -> ThreadList:
+    """The caller's own threads."""
+    return ThreadList(threads=api.users.threads_of(user.name))
+
+
+def get_thread(thread_id: str, user: Caller, api: State) -> ThreadDetail:
+    """One of the caller's threads, with its messages; anyone else's is not found."""
+    if api.users.thread_owner(thread_id) != user.name:
+        raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")
+    messages = [MessageOut(**m) for m in api.assistant.thread_messages(thread_id)]
+    return ThreadDetail(thread_id=thread_id, messages=messages)
+
+
+def my_summary(user: Caller, api: State) -> CreditSummaryOut:
+    """The caller's own credit changes and improvement plan."""
+    customer_id = own_customer(user)
+    return CreditSummaryOut(**summary_to_dict(customer_id, credit_summary(api.assistant.services.reports, customer_id)))
+
+
+def summary(customer_id: str, user: Caller, api: State) -> CreditSummaryOut:
+    """Any customer's credit summary (analysts)."""
+    require_analyst(user)
+    return CreditSummaryOut(**summary_to_dict(customer_id, credit_summary(api.assistant.services.reports, customer_id)))
+
+
+def upload_report(customer_id: str, report: CreditReport, user: Caller, api: State) -> ReportStored:
+    """Store a validated credit report for a customer (analysts)."""
+    require_analyst(user)
+    stored = import_report(api.assistant.services.reports, customer_id, report.model_dump(mode="json"))
+    return ReportStored(
+        customer_id=customer_id, bureau=stored.bureau, report_date=stored.report_date.isoformat(), score=stored.score
+    )
+
+
+def submit_batch(body: BatchRequest, user: Caller, api: State) -> BatchJobOut:
+    """Queue credit summaries for a list of customers (analysts); poll GET /v1/batch/{job_id}."""
+    require_analyst(user)
+    return to_job(api.jobs.submit(user.name, body.customer_ids))
+
+
+def get_batch(job_id: str, user: Caller, api: State) -> BatchJobOut:
+    """A batch job of the caller's."""
+    job = api.jobs.get(job_id, user.name)
+    if job is None:
+        raise NotFoundError(f"There is no batch job {job_id[:40]!r} of yours.")
+    return to_job(job)
+
+
+def claim_thread(api: ApiState, user: User, thread_id: str | None) -> str:
+    """A new thread for the caller, or one of theirs; a thread that is someone else's is not found."""
+    if thread_id is None:
+        thread_id = uuid.uuid4().hex
+    elif api.users.thread_owner(thread_id) is None and api.assistant.thread_messages(thread_id):
+        raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")  # started outside the API
+    if not api.users.claim_thread(thread_id, user.name):
+        raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")
+    return thread_id
+
+
+def stream_turn(api: ApiState, user: User, message: str, thread_id: str) -> Iterator[str]:
+    """Server-Sent Events: `step` per node, `token` per piece of the answer, then `done` (or `error`)."""
+    started = time.perf_counter()
+    try:
+        with api.turn():
+            for event in api.assistant.stream(message, customer_id=user.customer_id, thread_id=thread_id):
+                if isinstance(event, Step):
+                    yield sse("step", {"node": event.node, **public_update(event.update)})
+                elif isinstance(event, Token):
+                    yield sse("token", {"text": event.text})
+                elif isinstance(event, Done):
+                    record_turn(api, event.result, time.perf_counter() - started)
+                    yield sse("done", to_chat_response(event.result).model_dump())
+    except BankassistError as exc:  # the 200 has been sent: the error travels as the last event
+        code = status_for(exc)[1]
+        api.metrics.errors.labels(code).inc()
+        yield sse("error", {"error": {"code": code, "message": str(exc)}})
+
+
+def sse(event: str, data: dict[str, Any]) -> str:
+    """One Server-Sent Event."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def public_update(update: dict[str, Any]) -> dict[str, Any]:
+    """What a step shows: the scope decision, sources (id, title, score) and facts."""
+    shown = {key: update[key] for key in STEP_FIELDS if key in update}
+    if "sources" in shown:
+        shown["sources"] = [{k: s[k] for k in ("id", "title", "score")} for s in shown["sources"]]
+    return shown
+
+
+def record_turn(api: ApiState, result: TurnResult, seconds: float) -> None:
+    """Turn latency by route; refusals counted."""
+    api.metrics.turn_seconds.labels(result.route).observe(seconds)
+    if result.route == "out_of_scope":
+        api.metrics.refusals.inc()
+
+
+def to_chat_response(result: TurnResult) -> ChatResponse:
+    """The API's view of a turn."""
+    data = result.to_dict()
+    return ChatResponse(**{key: data[key] for key in ChatResponse.model_fields})
+
+
+def to_job(job: BatchJob) -> BatchJobOut:
+    """The API's view of a batch job."""
+    return BatchJobOut(job_id=job.job_id, status=job.status, customer_ids=job.customer_ids, results=job.results)
+
+
+def readiness(api: ApiState) -> dict[str, str]:
+    """Each dependency: `ok` or `down`."""
+    from ui.api_errors import backend_reachable
+
+    checks = {"model_backend": "ok" if backend_reachable(api.settings) else "down"}
+    probes = {"vector_store": api.assistant.services.retriever.store.count, "database": api.users.list_users}
+    for name, probe in probes.items():
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception:  # any failure means not ready; the probe's detail is not for the caller
+            checks[name] = "down"
+    return checks
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """One JSON error shape for every failure; counted by code; never a stack trace."""
+
+    def counted(request: Request, http_status: int, code: str, message: str) -> JSONResponse:
+        request.app.state.api.metrics.errors.labels(code).inc()
+        return error_response(http_status, code, message)
+
+    @app.exception_handler(BankassistError)
+    async def on_error(request: Request, exc: BankassistError) -> JSONResponse:
+        http_status, code = status_for(exc)
+        response = counted(request, http_status, code, str(exc))
+        if http_status == status.HTTP_401_UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = counted(request, 429, "rate_limited", str(exc))
+        response.headers["Retry-After"] = retry_after(exc.wait)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return counted(request, 422, "invalid_request", f"{where}: {first.get('msg')}"[:300])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return counted(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        import logging
+
+        logging.getLogger(__name__).exception("Unhandled error on %s", request.url.path)
+        return counted(request, 500, "internal_error", "Internal error; the server log has the details.")

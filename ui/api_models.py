@@ -1,0 +1,110 @@
+"""Request and response bodies of the REST API (they are its OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+THREAD_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+
+
+class ErrorDetail(BaseModel):
+    """A machine-readable code and a one-line, user-facing message."""
+
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error has this shape; no stack trace ever."""
+
+    error: ErrorDetail
+
+
+class ChatRequest(BaseModel):
+    """One message; the customer comes from the API key, never from the body."""
+
+    message: str = Field(min_length=1, description="The customer's message (the length limit is a setting).")
+    thread_id: str | None = Field(None, pattern=THREAD_ID_PATTERN, description="Continue this thread.")
+    stream: bool = Field(False, description="Send Server-Sent Events: steps, then tokens, then the result.")
+
+
+class SourceOut(BaseModel):
+    """A policy document the answer drew on."""
+
+    id: str
+    title: str
+    score: float
+
+
+class ChatResponse(BaseModel):
+    """One turn's result."""
+
+    thread_id: str
+    route: str
+    answer: str
+    sources: list[SourceOut]
+    facts: list[str]
+    timings_ms: dict[str, float]
+
+
+class ThreadList(BaseModel):
+    """The caller's own thread ids, oldest first."""
+
+    threads: list[str]
+
+
+class MessageOut(BaseModel):
+    """One message of a thread (the user's, as masked before it was stored)."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ThreadDetail(BaseModel):
+    """A thread and its messages."""
+
+    thread_id: str
+    messages: list[MessageOut]
+
+
+class CreditSummaryOut(BaseModel):
+    """What changed between the two latest reports, and a ranked improvement plan."""
+
+    customer_id: str
+    report_dates: list[str]
+    score: int | None
+    facts: list[str]
+    plan: list[str]
+
+
+class ReportStored(BaseModel):
+    """A report accepted for a customer."""
+
+    customer_id: str
+    bureau: str
+    report_date: str
+    score: int
+
+
+class BatchRequest(BaseModel):
+    """Customers whose credit summaries to compute."""
+
+    customer_ids: list[str] = Field(min_length=1, max_length=100)
+
+
+class BatchJobOut(BaseModel):
+    """A batch job; results arrive when status is `done`."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    customer_ids: list[str]
+    results: list[dict[str, Any]] | None
+
+
+class Health(BaseModel):
+    """Liveness or readiness, with each dependency's state."""
+
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,80 @@
+"""CLI commands around the REST API: `api` (serve it), `users`, `apikey create|revoke|list`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from tools.users import UserStore
+
+apikey_app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
+
+
+def serve_api(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8080,
+    write_openapi: Annotated[
+        Path | None, typer.Option("--write-openapi", help="Write the OpenAPI spec to this file and exit.")
+    ] = None,
+) -> None:
+    """Serve the REST API (FastAPI on uvicorn); OpenAPI docs at /docs, the spec at /openapi.json."""
+    from ui.api import create_app
+
+    if write_openapi is not None:
+        spec = json.dumps(create_app().openapi(), indent=2, sort_keys=True)
+        write_openapi.write_text(spec + "\n", encoding="utf-8")
+        return
+    import uvicorn
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+def list_users() -> None:
+    """The users (the demo users alice, bob and ana are created on first use)."""
+    with _users() as users:
+        for user in users.list_users():
+            print(f"{user.name:<12} {user.role:<9} {user.customer_id or '-'}")
+
+
+@apikey_app.command("create")
+def create_key(user: Annotated[str, typer.Option("--user", help="The key's owner, e.g. alice.")]) -> None:
+    """Create a key for a user; it is printed once and stored only as a hash."""
+    with _users() as users:
+        key_id, secret = users.create_api_key(user)
+    print(secret)
+    typer.echo(f"key id {key_id} for {user}; keep the key secret, it is not shown again.", err=True)
+
+
+@apikey_app.command("revoke")
+def revoke_key(key_id: Annotated[str, typer.Argument(help="The key id printed at creation (`apikey list`).")]) -> None:
+    """Revoke a key: calls with it get 401 from now on."""
+    with _users() as users:
+        users.revoke_api_key(key_id)
+    print(f"revoked {key_id}")
+
+
+@apikey_app.command("list")
+def list_keys() -> None:
+    """Every key's id, owner and dates (never the key itself)."""
+    with _users() as users:
+        for key in users.list_api_keys():
+            print(f"{key.key_id}  {key.user_name:<12} created {key.created_at}  revoked {key.revoked_at or '-'}")
+
+
+@contextmanager
+def _users() -> Iterator[UserStore]:
+    """The user store of the configured app DB."""
+    from agent.services import open_user_store
+    from agent.settings import get_settings
+
+    store = open_user_store(get_settings())
+    try:
+        yield store
+    finally:
+        store.close()
