@@ -66,13 +66,13 @@ class ApiState:
         return self.turn_lock or nullcontext()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The FastAPI app; its services open at start-up and close at shutdown."""
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """The FastAPI app; its services open at start-up and close at shutdown (an injected assistant stays open)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with ExitStack() as stack:
-            app.state.api = open_state(settings or get_settings(), stack)
+            app.state.api = open_state(settings or get_settings(), stack, assistant)
             yield
 
     app = FastAPI(
@@ -85,9 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def open_state(settings: Settings, stack: ExitStack) -> ApiState:
-    """Open the assistant, the user store and the batch jobs; the stack closes them."""
-    assistant = stack.enter_context(open_assistant(settings))
+def open_state(settings: Settings, stack: ExitStack, assistant: Assistant | None = None) -> ApiState:
+    """Open the assistant (unless given), the user store and the batch jobs; the stack closes them."""
+    assistant = assistant or stack.enter_context(open_assistant(settings))
     users = open_user_store(settings)
     stack.callback(users.close)
     assert settings.db_url is not None  # filled by the settings validator
@@ -97,12 +97,12 @@ def open_state(settings: Settings, stack: ExitStack) -> ApiState:
     return ApiState(settings, assistant, users, jobs, RateLimiter(settings.rate_limit_per_minute), turn_lock=lock)
 
 
-def api_state(request: Request) -> ApiState:
+async def api_state(request: Request) -> ApiState:
     """The app's shared state."""
     return request.app.state.api
 
 
-def caller(
+async def caller(
     api: Annotated[ApiState, Depends(api_state)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:

@@ -1,0 +1,91 @@
+"""The REST API's own cost: latency of POST /v1/chat over a real loopback uvicorn minus a direct service call.
+
+The language model is replaced by a fake (a fixed reply), so what is left is the guard, retrieval, the
+checkpointer and, on the HTTP side only, auth, rate limiting, thread ownership, JSON and HTTP.
+Run from the repository root (about 1 minute on 2 cores):
+    python -m evals.bench_api
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import sqlite3
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import uvicorn
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent.service import Assistant
+from agent.services import build_services, open_user_store
+from agent.settings import Settings
+from ui.api import create_app
+
+ROUNDS = 150
+MESSAGES = {"out_of_scope": "What's the weather in Paris tomorrow?", "banking": "How much is an outgoing wire?"}
+
+
+def fake_model() -> GenericFakeChatModel:
+    """A chat model that always answers the same sentence, instantly."""
+    return GenericFakeChatModel(messages=itertools.cycle([AIMessage("The fee is $25 [1].")]))
+
+
+def serve(app: object, port: int) -> uvicorn.Server:
+    """Run uvicorn in a background thread; return once it accepts connections."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return server
+
+
+def measure(assistant: Assistant, client: httpx.Client, message: str) -> tuple[list[float], list[float]]:
+    """Alternate direct and HTTP calls (so drift hits both alike); milliseconds of each."""
+    direct, http = [], []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        assistant.ask(message, customer_id="C0002")
+        direct.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        client.post("/v1/chat", json={"message": message}).raise_for_status()
+        http.append((time.perf_counter() - start) * 1000)
+    return direct, http
+
+
+def report(route: str, direct: list[float], http: list[float]) -> None:
+    """p50/p95 of both paths and of the overhead: HTTP minus direct, pair by pair."""
+    for name, samples in (("direct", direct), ("HTTP", http), ("overhead", np.subtract(http, direct))):
+        p50, p95 = np.percentile(samples, [50, 95])
+        print(f"{route:>12} {name:>8}: p50 {p50:6.2f} ms, p95 {p95:6.2f} ms")
+
+
+def main() -> None:
+    """Print the API overhead per route."""
+    print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores; {ROUNDS} pairs per route")
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), rate_limit_per_minute=1_000_000)
+        services = build_services(settings)
+        services.synthesizer = services.extractor = fake_model()
+        connection = sqlite3.connect(Path(tmp) / "checkpoints.db", check_same_thread=False)
+        assistant = Assistant(services, SqliteSaver(connection))
+        users = open_user_store(settings)
+        key = users.create_api_key("bob")[1]
+        server = serve(create_app(settings, assistant), 8765)
+        with httpx.Client(base_url="http://127.0.0.1:8765", headers={"Authorization": f"Bearer {key}"}) as client:
+            for route, message in MESSAGES.items():
+                measure(assistant, client, message)  # warm-up: first calls load models and caches
+                report(route, *measure(assistant, client, message))
+        server.should_exit = True
+        users.close()
+
+
+if __name__ == "__main__":
+    main()
