@@ -76,16 +76,20 @@ class BatchJob:
 class BatchJobs:
     """Batch summaries run one job at a time in a worker thread; jobs are kept in SQLite."""
 
-    def __init__(self, db_path: Path, reports: ReportStore) -> None:
-        """Open the jobs table; jobs left unfinished by a restart are marked failed."""
+    def __init__(self, db_path: Path) -> None:
+        """Open the jobs table; jobs left unfinished by a restart are marked failed.
+
+        Statements autocommit one by one, so request threads and the worker never share a transaction;
+        the worker reads reports through its own connection.
+        """
         try:
-            self._db = sqlite3.connect(db_path, check_same_thread=False)
+            self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
             with self._db:
                 self._db.executescript(JOBS_SCHEMA)
                 self._db.execute("UPDATE batch_jobs SET status = 'failed' WHERE status IN ('queued', 'running')")
         except sqlite3.Error as exc:
             raise StoreError(f"Cannot open the batch job table at {db_path}: {exc}") from exc
-        self._reports = reports
+        self._reports = ReportStore(db_path)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch")
 
     def submit(self, owner: str, customer_ids: list[str]) -> BatchJob:
@@ -112,6 +116,7 @@ class BatchJobs:
     def close(self) -> None:
         """Let the running job finish, then close the table."""
         self._worker.shutdown(wait=True, cancel_futures=True)
+        self._reports.close()
         self._db.close()
 
     def _run(self, job: BatchJob) -> None:

@@ -62,13 +62,16 @@ class Assistant:
         context, config, turn_input = self._prepare(text, customer_id, thread_id)
         streamed = ""
         with translate_errors(self.services.settings):
-            parts = self.graph.stream(turn_input, config, context=context, stream_mode=["messages", "updates"])
+            modes: list[Any] = ["messages", "updates", "custom"]
+            parts = self.graph.stream(turn_input, config, context=context, stream_mode=modes)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 if mode == "messages" and _is_answer_token(payload):
                     streamed += payload[0].text
                     yield Token(payload[0].text)
                 elif mode == "updates":
                     yield from (Step(node, update or {}) for node, update in payload.items())
+                elif mode == "custom":  # a node's early news, e.g. the sources before the answer
+                    yield Step(payload["node"], payload["update"])
             result = to_result(config, self.graph.get_state(config).values)
         if not streamed.strip():  # canned, checked or fallback answers arrive whole
             yield Token(result.answer)

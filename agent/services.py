@@ -56,10 +56,10 @@ def load_guard_encoders(encoder: str, settings: Settings) -> tuple[Embedder, Emb
     return load_static_embedder(full.model, settings.model_cache_dir, encoder), full
 
 
-def open_user_store(settings: Settings) -> UserStore:
+def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:
     """The users/API-key tables in the app DB; the demo users are created (or refreshed) on open."""
     assert settings.db_url is not None  # filled by the settings validator
-    store = UserStore(sqlite_path(settings.db_url))
+    store = UserStore(sqlite_path(settings.db_url), fast_commits)
     password = settings.demo_password.get_secret_value() if settings.demo_password else None
     seed_demo_users(store, password)
     return store

@@ -6,6 +6,7 @@ guards low-entropy secrets). Passwords are hashed with argon2.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import sqlite3
@@ -64,15 +65,19 @@ class ApiKey:
 class UserStore:
     """Users, API keys and thread ownership; every write is one transaction."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (creating if needed) the tables in the app DB at `path`."""
+    def __init__(self, path: Path, fast_commits: bool = False) -> None:
+        """Open (creating if needed) the tables in the app DB at `path`.
+
+        `fast_commits` (the API server) skips the fsync per commit, which every API call's thread
+        bookkeeping would otherwise pay: the DB stays consistent after a crash, but the last commits
+        may be lost on power failure. Admin writes (keys, revocations) come from the CLI, which keeps
+        the default full durability.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            # WAL with synchronous=NORMAL: a commit does not wait for fsync, which every API call's
-            # thread bookkeeping would otherwise pay (durable at the next checkpoint, safe on crash).
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA synchronous={'NORMAL' if fast_commits else 'FULL'}")
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"Cannot open the user DB at {path}: {exc}") from exc
@@ -97,11 +102,12 @@ class UserStore:
         return [User(*row) for row in self._db.execute("SELECT name, role, customer_id FROM users ORDER BY name")]
 
     def check_password(self, name: str, password: str) -> User | None:
-        """The user when the password matches their stored hash, else None."""
+        """The user when the password matches their stored hash, else None (always one argon2 check)."""
         row = self._db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
-        if not row or not row[0] or not verify_password(row[0], password):
-            return None
-        return self.get_user(name)
+        stored = row[0] if row and row[0] else None
+        # Unknown users are checked against a dummy hash so the answer takes as long either way.
+        matches = verify_password(stored or _dummy_hash(), password)
+        return self.get_user(name) if stored and matches else None
 
     def create_api_key(self, user_name: str) -> tuple[str, str]:
         """A new key for an existing user: (key_id, secret). The secret is shown once and stored hashed."""
@@ -180,6 +186,12 @@ def verify_password(password_hash: str, password: str) -> bool:
         return PasswordHasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches, for timing parity."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _digest(secret: str) -> str:

@@ -11,11 +11,9 @@ from contextlib import ExitStack, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.backoffice import BatchJob, BatchJobs, credit_summary, import_report, summary_to_dict
 from agent.events import Done, Step, Token, TurnResult
@@ -24,11 +22,11 @@ from agent.services import open_user_store
 from agent.settings import Settings, get_settings
 from agent.validation import validate_message
 from tools.credit import CreditReport
-from tools.errors import BankassistError, NotFoundError
+from tools.errors import NotFoundError
 from tools.reports import sqlite_path
 from tools.users import User, UserStore
-from ui.api_errors import ERROR_RESPONSES, error_response, status_for
-from ui.api_limits import BodySizeLimit, Metrics, RateLimiter, retry_after
+from ui.api_errors import ERROR_RESPONSES, error_response, install_error_handlers, public_error
+from ui.api_limits import BodySizeLimit, Metrics, RateLimited, RateLimiter
 from ui.api_models import (
     BatchJobOut,
     BatchRequest,
@@ -88,10 +86,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 def open_state(settings: Settings, stack: ExitStack, assistant: Assistant | None = None) -> ApiState:
     """Open the assistant (unless given), the user store and the batch jobs; the stack closes them."""
     assistant = assistant or stack.enter_context(open_assistant(settings))
-    users = open_user_store(settings)
+    users = open_user_store(settings, fast_commits=True)
     stack.callback(users.close)
     assert settings.db_url is not None  # filled by the settings validator
-    jobs = BatchJobs(sqlite_path(settings.db_url), assistant.services.reports)
+    jobs = BatchJobs(sqlite_path(settings.db_url))
     stack.callback(jobs.close)
     lock = threading.Lock() if settings.backend == "local" else None
     return ApiState(settings, assistant, users, jobs, RateLimiter(settings.rate_limit_per_minute), turn_lock=lock)
@@ -113,15 +111,6 @@ async def caller(
         api.metrics.rate_limited.inc()
         raise RateLimited(wait)
     return user
-
-
-class RateLimited(Exception):
-    """The caller has no calls left this minute; `wait` is the seconds until the next one."""
-
-    def __init__(self, wait: float) -> None:
-        """Remember how long to wait."""
-        super().__init__(f"Too many requests: try again in {retry_after(wait)} s.")
-        self.wait = wait
 
 
 State = Annotated[ApiState, Depends(api_state)]
@@ -151,7 +140,7 @@ def add_routes(app: FastAPI) -> None:
     app.get("/v1/batch/{job_id}", response_model=BatchJobOut, responses=ERROR_RESPONSES, tags=["credit"])(get_batch)
 
 
-def healthz() -> Health:
+async def healthz() -> Health:
     """The process is up."""
     return Health(status="ok")
 
@@ -165,7 +154,7 @@ def readyz(api: State) -> JSONResponse | Health:
     return Health(status="ready", checks=checks)
 
 
-def metrics(api: State) -> PlainTextResponse:
+async def metrics(api: State) -> PlainTextResponse:
     """Prometheus text format."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -226,7 +215,8 @@ def submit_batch(body: BatchRequest, user: Caller, api: State) -> BatchJobOut:
 
 
 def get_batch(job_id: str, user: Caller, api: State) -> BatchJobOut:
-    """A batch job of the caller's."""
+    """A batch job of the caller's (analysts)."""
+    require_analyst(user)
     job = api.jobs.get(job_id, user.name)
     if job is None:
         raise NotFoundError(f"There is no batch job {job_id[:40]!r} of yours.")
@@ -234,33 +224,35 @@ def get_batch(job_id: str, user: Caller, api: State) -> BatchJobOut:
 
 
 def claim_thread(api: ApiState, user: User, thread_id: str | None) -> str:
-    """A new thread for the caller, or one of theirs; a thread that is someone else's is not found."""
-    if thread_id is None:
-        thread_id = uuid.uuid4().hex
-    elif api.users.thread_owner(thread_id) is None and api.assistant.thread_messages(thread_id):
-        raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")  # started outside the API
-    if not api.users.claim_thread(thread_id, user.name):
-        raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")
+    """A new thread (its id made here, never chosen by the caller), or one the caller already owns."""
+    if thread_id is not None:
+        if api.users.thread_owner(thread_id) != user.name:
+            raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")
+        return thread_id
+    thread_id = uuid.uuid4().hex
+    api.users.claim_thread(thread_id, user.name)
     return thread_id
 
 
 def stream_turn(api: ApiState, user: User, message: str, thread_id: str) -> Iterator[str]:
-    """Server-Sent Events: `step` per node, `token` per piece of the answer, then `done` (or `error`)."""
-    started = time.perf_counter()
+    """Server-Sent Events: `step` (route, sources, facts), `token` per piece of the answer, then `done` or `error`."""
+    started, shown = time.perf_counter(), set[str]()
     try:
         with api.turn():
             for event in api.assistant.stream(message, customer_id=user.customer_id, thread_id=thread_id):
-                if isinstance(event, Step):
-                    yield sse("step", {"node": event.node, **public_update(event.update)})
+                news = public_update(event.update) if isinstance(event, Step) else {}
+                if isinstance(event, Step) and set(news) - shown:  # each of route, sources, facts once
+                    shown |= set(news)
+                    yield sse("step", {"node": event.node, **news})
                 elif isinstance(event, Token):
                     yield sse("token", {"text": event.text})
                 elif isinstance(event, Done):
                     record_turn(api, event.result, time.perf_counter() - started)
                     yield sse("done", to_chat_response(event.result).model_dump())
-    except BankassistError as exc:  # the 200 has been sent: the error travels as the last event
-        code = status_for(exc)[1]
+    except Exception as exc:  # the 200 has been sent: the error travels as the last event
+        http_status, code, message = public_error(exc)
         api.metrics.errors.labels(code).inc()
-        yield sse("error", {"error": {"code": code, "message": str(exc)}})
+        yield sse("error", {"error": {"code": code, "message": message}})
 
 
 def sse(event: str, data: dict[str, Any]) -> str:
@@ -299,7 +291,11 @@ def readiness(api: ApiState) -> dict[str, str]:
     from ui.api_errors import backend_reachable
 
     checks = {"model_backend": "ok" if backend_reachable(api.settings) else "down"}
-    probes = {"vector_store": api.assistant.services.retriever.store.count, "database": api.users.list_users}
+    probes = {
+        "vector_store": api.assistant.services.retriever.store.count,
+        "database": api.users.list_users,
+        "checkpoints": lambda: next(iter(api.assistant.checkpointer.list(None, limit=1)), None),
+    }
     for name, probe in probes.items():
         try:
             probe()
@@ -307,43 +303,3 @@ def readiness(api: ApiState) -> dict[str, str]:
         except Exception:  # any failure means not ready; the probe's detail is not for the caller
             checks[name] = "down"
     return checks
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    """One JSON error shape for every failure; counted by code; never a stack trace."""
-
-    def counted(request: Request, http_status: int, code: str, message: str) -> JSONResponse:
-        request.app.state.api.metrics.errors.labels(code).inc()
-        return error_response(http_status, code, message)
-
-    @app.exception_handler(BankassistError)
-    async def on_error(request: Request, exc: BankassistError) -> JSONResponse:
-        http_status, code = status_for(exc)
-        response = counted(request, http_status, code, str(exc))
-        if http_status == status.HTTP_401_UNAUTHORIZED:
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
-
-    @app.exception_handler(RateLimited)
-    async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
-        response = counted(request, 429, "rate_limited", str(exc))
-        response.headers["Retry-After"] = retry_after(exc.wait)
-        return response
-
-    @app.exception_handler(RequestValidationError)
-    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        return counted(request, 422, "invalid_request", f"{where}: {first.get('msg')}"[:300])
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return counted(request, exc.status_code, code, str(exc.detail))
-
-    @app.exception_handler(Exception)
-    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
-        import logging
-
-        logging.getLogger(__name__).exception("Unhandled error on %s", request.url.path)
-        return counted(request, 500, "internal_error", "Internal error; the server log has the details.")

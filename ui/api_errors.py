@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.settings import Settings
 from tools.errors import (
@@ -19,8 +23,10 @@ from tools.errors import (
     StoreError,
     UnknownCustomerError,
 )
+from ui.api_limits import RateLimited, retry_after
 from ui.api_models import ErrorResponse
 
+log = logging.getLogger(__name__)
 STATUS_BY_ERROR: tuple[tuple[type[BankassistError], int, str], ...] = (
     (AuthenticationError, 401, "unauthorized"),
     (PermissionDeniedError, 403, "forbidden"),
@@ -45,6 +51,24 @@ def status_for(error: BankassistError) -> tuple[int, str]:
     return 500, "internal_error"
 
 
+# Server-side failures get a fixed message: upstream URLs and driver errors stay in the log.
+SERVER_MESSAGES = {
+    "model_unavailable": "The language model is unavailable right now; please try again shortly.",
+    "store_unavailable": "A data store is unavailable right now; please try again shortly.",
+    "server_misconfigured": "The server is misconfigured; the operators have the details in the log.",
+    "internal_error": "Internal error; the server log has the details.",
+}
+
+
+def public_error(error: Exception) -> tuple[int, str, str]:
+    """Status, code and the message a caller may see; 5xx details are logged, not returned."""
+    http_status, code = status_for(error) if isinstance(error, BankassistError) else (500, "internal_error")
+    if http_status < 500:
+        return http_status, code, str(error)
+    log.error("%s: %s", code, error, exc_info=not isinstance(error, BankassistError))
+    return http_status, code, SERVER_MESSAGES[code]
+
+
 def error_response(http_status: int, code: str, message: str) -> JSONResponse:
     """`{"error": {"code", "message"}}` with the status."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=http_status)
@@ -63,3 +87,42 @@ def backend_reachable(settings: Settings) -> bool:
         return httpx.get(url, headers=headers, timeout=2.0).is_success
     except httpx.HTTPError:
         return False
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """One JSON error shape for every failure; counted by code; never a stack trace."""
+
+    def counted(request: Request, http_status: int, code: str, message: str) -> JSONResponse:
+        request.app.state.api.metrics.errors.labels(code).inc()
+        return error_response(http_status, code, message)
+
+    @app.exception_handler(BankassistError)
+    async def on_error(request: Request, exc: BankassistError) -> JSONResponse:
+        http_status, code, message = public_error(exc)
+        response = counted(request, http_status, code, message)
+        if http_status == status.HTTP_401_UNAUTHORIZED:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = counted(request, 429, "rate_limited", str(exc))
+        response.headers["Retry-After"] = retry_after(exc.wait)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return counted(request, 422, "invalid_request", f"{where}: {first.get('msg')}"[:300])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        response = counted(request, exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        return counted(request, *public_error(exc))

@@ -82,6 +82,15 @@ class RateLimiter:
             return (1 - tokens) / self.rate
 
 
+class RateLimited(Exception):
+    """The caller has no calls left this minute; `wait` is the seconds until the next one."""
+
+    def __init__(self, wait: float) -> None:
+        """Remember how long to wait."""
+        super().__init__(f"Too many requests: try again in {retry_after(wait)} s.")
+        self.wait = wait
+
+
 def retry_after(seconds: float) -> str:
     """The Retry-After header value: whole seconds, at least 1."""
     return str(max(1, math.ceil(seconds)))

@@ -29,6 +29,9 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     relevant = [d for d in documents if d.score >= settings.retrieval_min_score]
     if not relevant:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": []}
+    sources = [to_source(d) for d in relevant]
+    # Streamed callers see the sources before the answer's tokens, not after the node ends.
+    runtime.stream_writer({"node": "answer_banking", "update": {"sources": sources}})
     messages = [
         SystemMessage(prompts.BANKING_SYSTEM),
         *earlier_messages(state, settings.history_messages),
@@ -36,7 +39,7 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ]
     answer = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
     answer = answer or quote_best_source(relevant[0])
-    return {"messages": [AIMessage(answer)], "sources": [to_source(d) for d in relevant]}
+    return {"messages": [AIMessage(answer)], "sources": sources}
 
 
 def quote_best_source(document: RetrievedDocument) -> str:

@@ -72,9 +72,21 @@ def test_a_thread_continues_and_is_visible_only_to_its_owner(server, keys):
 def test_the_customer_comes_from_the_key_never_the_body(server, keys):
     mine = call(server, "GET", "/v1/credit/summary", keys["alice"]).json()
     assert mine["customer_id"] == "C0001" and mine["facts"] and mine["plan"]
-    sneaky = call(server, "POST", "/v1/chat", keys["bob"], json={"message": "hi", "customer_id": "C0001"})
-    assert sneaky.status_code == 200
-    assert call(server, "GET", "/v1/credit/summary", keys["bob"]).json()["customer_id"] == "C0002"
+    bobs = call(server, "GET", "/v1/credit/summary", keys["bob"]).json()
+    assert bobs["customer_id"] == "C0002" and bobs["facts"] != mine["facts"]
+    question = {"message": "What changed in my credit report?", "customer_id": "C0001"}
+    turn = call(server, "POST", "/v1/chat", keys["bob"], json=question).json()
+    assert turn["route"] == "credit" and turn["facts"] == bobs["facts"]
+
+
+def test_a_thread_id_the_caller_does_not_own_is_not_found(server, keys):
+    made_up = call(server, "POST", "/v1/chat", keys["alice"], json={"message": "hi", "thread_id": "my-thread"})
+    assert_error(made_up, 404, "not_found")
+    assert "my-thread" not in call(server, "GET", "/v1/threads", keys["alice"]).json()["threads"]
+
+
+def test_an_analyst_has_no_own_credit_summary(server, keys):
+    assert_error(call(server, "GET", "/v1/credit/summary", keys["ana"]), 403, "forbidden")
 
 
 def valid_report() -> dict:
@@ -87,6 +99,7 @@ def valid_report() -> dict:
         ("GET", "/v1/customers/C0002/credit/summary", None),
         ("POST", "/v1/customers/C0002/reports", valid_report()),
         ("POST", "/v1/batch/summaries", {"customer_ids": ["C0001"]}),
+        ("GET", "/v1/batch/any-job", None),
     ],
 )
 def test_a_customer_calling_an_analyst_endpoint_gets_403(server, keys, method, path, body):
@@ -96,9 +109,10 @@ def test_a_customer_calling_an_analyst_endpoint_gets_403(server, keys, method, p
 def test_missing_invalid_and_revoked_keys_get_401(server):
     assert_error(call(server, "GET", "/v1/threads"), 401, "unauthorized")
     assert_error(call(server, "GET", "/v1/threads", "bk_not-a-real-key"), 401, "unauthorized")
-    key = server.key("bob")
+    created = server.cli("apikey", "create", "--user", "bob")
+    key, key_id = created.stdout.strip(), created.stderr.split("key id ", 1)[1].split()[0]
     assert call(server, "GET", "/v1/threads", key).status_code == 200
-    key_id = server.cli("apikey", "list").stdout.strip().splitlines()[-1].split()[0]
+    assert key_id in server.cli("apikey", "list").stdout and key not in server.cli("apikey", "list").stdout
     assert server.cli("apikey", "revoke", key_id).returncode == 0
     revoked = call(server, "GET", "/v1/threads", key)
     assert_error(revoked, 401, "unauthorized")
@@ -119,7 +133,7 @@ def test_analysts_read_any_summary_and_upload_validated_reports(server, keys):
     assert_error(call(server, "POST", "/v1/customers/C0003/reports", keys["ana"], json=report), 422, "invalid_request")
 
 
-def test_batch_summaries_run_in_the_background_and_only_their_owner_sees_them(server, keys):
+def test_batch_summaries_run_in_the_background_for_analysts_only(server, keys):
     job = call(server, "POST", "/v1/batch/summaries", keys["ana"], json={"customer_ids": ["C0001", "C9999"]})
     assert job.status_code == 202 and job.json()["status"] in {"queued", "running", "done"}
     job_id = job.json()["job_id"]
@@ -131,7 +145,9 @@ def test_batch_summaries_run_in_the_background_and_only_their_owner_sees_them(se
     assert polled["status"] == "done"
     assert polled["results"][0]["customer_id"] == "C0001" and polled["results"][0]["facts"]
     assert "no customer" in polled["results"][1]["error"]
-    assert_error(call(server, "GET", f"/v1/batch/{job_id}", keys["bob"]), 404, "not_found")
+    assert call(server, "GET", f"/v1/batch/{job_id}", server.key("ana")).status_code == 200  # the user's, any key
+    assert_error(call(server, "GET", f"/v1/batch/{job_id}", keys["bob"]), 403, "forbidden")
+    assert_error(call(server, "GET", "/v1/batch/not-a-job", keys["ana"]), 404, "not_found")
 
 
 def test_streamed_chat_sends_steps_then_tokens_then_done(server, keys):
@@ -140,10 +156,15 @@ def test_streamed_chat_sends_steps_then_tokens_then_done(server, keys):
         json={"message": WIRE, "stream": True}, timeout=120,
     ) as response:  # fmt: skip
         assert response.headers["content-type"].startswith("text/event-stream")
-        events = [line.split(": ", 1)[1] for line in response.iter_lines() if line.startswith("event: ")]
-    assert events[0] == "step" and events[-1] == "done" and "token" in events
-    assert events.index("token") > events.index("step") and events.count("done") == 1
-    assert all(e == "done" for e in events[events.index("done") :])
+        lines = [line for line in response.iter_lines() if line]
+    events = [(lines[i][7:], json.loads(lines[i + 1][6:])) for i in range(0, len(lines), 2)]
+    names = [name for name, _ in events]
+    first_token = names.index("token")
+    assert names[-1] == "done" and names.count("done") == 1 and set(names[first_token:-1]) == {"token"}
+    steps = [data for name, data in events[:first_token] if name == "step"]
+    assert steps[0]["route"] == "banking" and steps[1]["sources"][0]["id"]
+    streamed = "".join(data["text"] for name, data in events if name == "token")
+    assert events[-1][1]["answer"] in streamed or streamed.startswith(events[-1][1]["answer"][:20])
 
 
 def test_limits_give_clear_json_errors(server, keys):
@@ -157,13 +178,18 @@ def test_limits_give_clear_json_errors(server, keys):
     assert_error(call(server, "GET", "/v1/nothing-here", keys["bob"]), 404, "not_found")
 
 
+def metric(server: ApiServer, line_start: str) -> float:
+    lines = [line for line in call(server, "GET", "/metrics").text.splitlines() if line.startswith(line_start + " ")]
+    return float(lines[0].split()[-1]) if lines else 0.0
+
+
 def test_metrics_count_turns_errors_and_refusals(server, keys):
+    names = ("bankassist_refusals_total", 'bankassist_errors_total{code="unauthorized"}',
+             'bankassist_turn_seconds_count{route="out_of_scope"}')  # fmt: skip
+    before = [metric(server, name) for name in names]
     call(server, "POST", "/v1/chat", keys["bob"], json={"message": "who won the super bowl?"})
     call(server, "GET", "/v1/threads", "bk_wrong")
-    text = call(server, "GET", "/metrics").text
-    assert 'bankassist_turn_seconds_bucket{le="0.05",route="out_of_scope"}' in text
-    assert "bankassist_refusals_total" in text and 'bankassist_errors_total{code="unauthorized"}' in text
-    assert "bankassist_rate_limited_total" in text
+    assert [metric(server, name) - b for name, b in zip(names, before, strict=True)] == [1, 1, 1]
 
 
 def test_the_committed_openapi_spec_is_the_served_one(server):
@@ -190,11 +216,13 @@ def test_rate_limited_calls_get_429_with_retry_after(strict_server):
     limited = call(strict_server, "GET", "/v1/threads", key)
     assert_error(limited, 429, "rate_limited")
     assert int(limited.headers["Retry-After"]) >= 1
-    assert "bankassist_rate_limited_total 3.0" in call(strict_server, "GET", "/metrics").text
+    assert metric(strict_server, "bankassist_rate_limited_total") == 3
 
 
 def test_readiness_names_what_is_down_and_a_turn_fails_cleanly(strict_server):
     assert_error(call(strict_server, "GET", "/readyz"), 503, "not_ready")
     assert "model_backend" in call(strict_server, "GET", "/readyz").json()["error"]["message"]
     key = strict_server.key("alice")
-    assert_error(call(strict_server, "POST", "/v1/chat", key, json={"message": WIRE}), 503, "model_unavailable")
+    failed = call(strict_server, "POST", "/v1/chat", key, json={"message": WIRE})
+    assert_error(failed, 503, "model_unavailable")
+    assert "127.0.0.1:9" not in failed.text  # the upstream address stays in the server log
