@@ -61,6 +61,17 @@ class Settings(BaseSettings):
         2, ge=0, le=10, description="Retries, with backoff, on connection errors to the model server."
     )
 
+    # vLLM (`bankassist serve`): one GPU server for the base model and the extractor's LoRA adapter
+    vllm_base_model: str = Field(
+        "meta-llama/Meta-Llama-3-8B-Instruct", description="Base model vLLM serves (the adapter's base)."
+    )
+    vllm_served_model_name: str = Field("bankassist-base", description="Name clients use for the base model.")
+    vllm_max_lora_rank: int = Field(64, ge=1, le=512, description="vLLM --max-lora-rank; larger adapters are refused.")
+    vllm_max_model_len: int = Field(8192, ge=256, description="vLLM --max-model-len (context length).")
+    vllm_gpu_memory_utilization: float = Field(0.90, gt=0, le=1, description="vLLM --gpu-memory-utilization.")
+    vllm_host: str = Field("0.0.0.0", description="Interface vLLM listens on.")
+    vllm_port: int = Field(8000, ge=1, le=65535, description="Port vLLM listens on.")
+
     # Retrieval
     embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="sentence-transformers model id or directory.")
     vector_store: Literal["local", "weaviate"] = Field("local", description="Vector store kind.")

@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from tools.errors import BankassistError
-from ui.cli_admin import apikey_app, list_users, serve_api
+from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
 
 app = typer.Typer(
     help="bankassist: Larkspur Bank's banking and credit assistant.",
@@ -28,6 +28,7 @@ log = logging.getLogger("bankassist")
 app.add_typer(apikey_app, name="apikey")
 app.command("api")(serve_api)
 app.command("users")(list_users)
+app.command("serve")(serve_vllm)
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
 ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from agent.settings import Settings
     from tools.users import UserStore
 
 apikey_app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
@@ -78,3 +79,38 @@ def _users() -> Iterator[UserStore]:
         yield store
     finally:
         store.close()
+
+
+def serve_vllm(
+    print_only: Annotated[bool, typer.Option("--print", help="Print only the command.")] = False,
+    run: Annotated[bool, typer.Option("--run", help="Run the command (needs the `gpu` extra and a GPU).")] = False,
+) -> None:
+    """Show (or run) the vLLM command serving the base model and the credit extractor adapter."""
+    import os
+    import shutil
+
+    from agent.serving import shell_line, vllm_command
+    from agent.settings import get_settings
+    from tools.errors import ConfigurationError
+
+    settings = get_settings()
+    command = vllm_command(settings)
+    if not run:
+        print(shell_line(command))
+        if not print_only:
+            typer.echo(_client_settings(settings), err=True)
+        return
+    if shutil.which("vllm") is None:
+        raise ConfigurationError("vllm is not installed: `pip install -e '.[gpu]'` on a machine with a CUDA GPU.")
+    os.execvp(command[0], command)  # replace this process: signals and exit status are vLLM's own
+
+
+def _client_settings(settings: Settings) -> str:
+    """How to point bankassist at the server the command starts."""
+    from agent.serving import EXTRACTOR_MODULE
+
+    return (
+        f"# then: BANKASSIST_BACKEND=openai BANKASSIST_OPENAI_BASE_URL=http://<gpu-host>:{settings.vllm_port}/v1 "
+        f"BANKASSIST_OPENAI_SYNTHESIZER_MODEL={settings.vllm_served_model_name} "
+        f"BANKASSIST_OPENAI_EXTRACTOR_MODEL={EXTRACTOR_MODULE}"
+    )

@@ -137,6 +137,8 @@ def test_customers_lists_the_demo_customers(cli):
         (["chat", "--thread", "bad thread!"], {}, "thread id"),
         (["chat", "--customer", "C0000"], {}, "no customer 'C0000'"),
         (["ingest", "/nonexistent/corpus"], {}, "does not exist"),
+        (["serve", "--run"], {}, "vllm is not installed"),
+        (["serve"], {"BANKASSIST_ADAPTER_PATH": "/nonexistent/adapter"}, "no adapter_config.json"),
         (
             ["ingest", "--store", "weaviate"],
             {"BANKASSIST_WEAVIATE_URL": "http://127.0.0.1:9", "BANKASSIST_WEAVIATE_GRPC_PORT": "10"},

@@ -1,0 +1,66 @@
+"""The vLLM command that serves the base model and the credit extractor (a LoRA adapter) from one server."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.settings import Settings
+from tools.errors import ConfigurationError
+
+EXTRACTOR_MODULE = "credit-extractor"
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """What `adapter_config.json` says about a peft LoRA adapter."""
+
+    path: Path
+    rank: int
+    base_model: str
+
+
+def read_adapter(path: Path) -> AdapterInfo:
+    """Read a peft adapter directory; a missing or malformed config is a one-line ConfigurationError."""
+    config_file = path.expanduser() / "adapter_config.json"
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+        return AdapterInfo(path.expanduser(), int(config["r"]), str(config["base_model_name_or_path"]))
+    except FileNotFoundError as exc:
+        raise ConfigurationError(f"{path} is not a LoRA adapter directory: it has no adapter_config.json.") from exc
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{config_file} is not a valid peft adapter config ({exc}).") from exc
+
+
+def check_adapter(adapter: AdapterInfo, settings: Settings) -> None:
+    """Refuse an adapter vLLM would reject: rank above --max-lora-rank, or trained on another base model."""
+    if adapter.rank > settings.vllm_max_lora_rank:
+        raise ConfigurationError(
+            f"The adapter's LoRA rank is {adapter.rank}, above --max-lora-rank {settings.vllm_max_lora_rank}; "
+            "raise BANKASSIST_VLLM_MAX_LORA_RANK."
+        )
+    if adapter.base_model != settings.vllm_base_model:
+        raise ConfigurationError(
+            f"The adapter was trained on {adapter.base_model!r} but the server would serve "
+            f"{settings.vllm_base_model!r}; set BANKASSIST_VLLM_BASE_MODEL to the adapter's base."
+        )
+
+
+def vllm_command(settings: Settings) -> list[str]:
+    """`vllm serve` with the served name, the extractor as a LoRA module, and the memory settings."""
+    command = ["vllm", "serve", settings.vllm_base_model, "--served-model-name", settings.vllm_served_model_name]
+    if settings.adapter_path is not None:
+        adapter = read_adapter(settings.adapter_path)
+        check_adapter(adapter, settings)
+        command += ["--enable-lora", "--lora-modules", f"{EXTRACTOR_MODULE}={adapter.path}"]
+        command += ["--max-lora-rank", str(settings.vllm_max_lora_rank)]
+    command += ["--max-model-len", str(settings.vllm_max_model_len)]
+    command += ["--gpu-memory-utilization", f"{settings.vllm_gpu_memory_utilization:g}"]
+    return [*command, "--host", settings.vllm_host, "--port", str(settings.vllm_port)]
+
+
+def shell_line(command: list[str]) -> str:
+    """The command as one copy-pasteable shell line."""
+    return shlex.join(command)

@@ -1,0 +1,45 @@
+"""The deployment files: the compose file validates against the Compose specification, offline."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.settings import Settings
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def validate(path: Path) -> subprocess.CompletedProcess[str]:
+    checker = shutil.which("check-jsonschema") or str(Path(sys.executable).parent / "check-jsonschema")
+    return subprocess.run(
+        [checker, "--builtin-schema", "vendor.compose-spec", str(path)], capture_output=True, text=True
+    )
+
+
+def test_the_compose_file_matches_the_compose_specification():
+    result = validate(DEPLOY / "compose.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_catches_a_broken_compose_file(tmp_path):
+    broken = tmp_path / "compose.yaml"
+    broken.write_text("services:\n  app:\n    image: 5\n    ports: not-a-list\n    healthcheck: {interval: []}\n")
+    assert validate(broken).returncode != 0
+
+
+@pytest.mark.parametrize("name", ["compose.yaml", ".env.example"])
+def test_every_bankassist_variable_in_the_deployment_is_a_real_setting(name):
+    text = (DEPLOY / name).read_text()
+    used = set(re.findall(r"BANKASSIST_([A-Z0-9_]+)", text))
+    assert used and used <= {field.upper() for field in Settings.model_fields}
+
+
+def test_the_compose_file_has_the_four_services_with_healthchecks():
+    text = (DEPLOY / "compose.yaml").read_text()
+    services = re.findall(r"^  ([a-z]+):$", text.split("\nvolumes:")[0], flags=re.MULTILINE)
+    assert services == ["vllm", "weaviate", "postgres", "app"]
+    assert text.count("healthcheck:") == 4 and "capabilities: [gpu]" in text

@@ -1,0 +1,52 @@
+import json
+import shlex
+
+import pytest
+
+from agent.serving import EXTRACTOR_MODULE, read_adapter, shell_line, vllm_command
+from agent.settings import Settings
+from tools.errors import ConfigurationError
+
+LLAMA = "meta-llama/Meta-Llama-3-8B-Instruct"
+
+
+def adapter_dir(tmp_path, rank=16, base=LLAMA):
+    folder = tmp_path / "credit-extractor"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"r": rank, "base_model_name_or_path": base}))
+    return folder
+
+
+def test_the_command_serves_the_base_and_the_adapter_as_a_named_lora_module(tmp_path):
+    settings = Settings(adapter_path=adapter_dir(tmp_path), vllm_max_lora_rank=32, vllm_port=9000)
+    command = vllm_command(settings)
+    assert command[:3] == ["vllm", "serve", LLAMA] and "--enable-lora" in command
+    flags = {flag: value for flag, value in zip(command, command[1:], strict=False) if flag.startswith("--")}
+    assert flags["--lora-modules"] == f"{EXTRACTOR_MODULE}={tmp_path / 'credit-extractor'}"
+    assert flags["--max-lora-rank"] == "32" and flags["--served-model-name"] == "bankassist-base"
+    assert flags["--port"] == "9000" and flags["--gpu-memory-utilization"] == "0.9"
+    assert shlex.split(shell_line(command)) == command
+
+
+def test_without_an_adapter_there_are_no_lora_flags():
+    assert "--enable-lora" not in vllm_command(Settings())
+
+
+def test_an_adapter_above_the_max_rank_is_refused(tmp_path):
+    settings = Settings(adapter_path=adapter_dir(tmp_path, rank=128), vllm_max_lora_rank=64)
+    with pytest.raises(ConfigurationError, match="rank is 128, above --max-lora-rank 64"):
+        vllm_command(settings)
+
+
+def test_an_adapter_for_another_base_model_is_refused(tmp_path):
+    settings = Settings(adapter_path=adapter_dir(tmp_path, base="HuggingFaceTB/SmolLM2-135M-Instruct"))
+    with pytest.raises(ConfigurationError, match="trained on 'HuggingFaceTB/SmolLM2-135M-Instruct'"):
+        vllm_command(settings)
+
+
+def test_a_directory_without_an_adapter_config_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigurationError, match="no adapter_config.json"):
+        read_adapter(tmp_path)
+    (tmp_path / "adapter_config.json").write_text("{not json")
+    with pytest.raises(ConfigurationError, match="not a valid peft adapter config"):
+        read_adapter(tmp_path)
