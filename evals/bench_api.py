@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import platform
+import socket
 import sqlite3
 import tempfile
 import threading
@@ -36,6 +37,13 @@ MESSAGES = {"out_of_scope": "What's the weather in Paris tomorrow?", "banking": 
 def fake_model() -> GenericFakeChatModel:
     """A chat model that always answers the same sentence, instantly."""
     return GenericFakeChatModel(messages=itertools.cycle([AIMessage("The fee is $25 [1].")]))
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def serve(app: object, port: int) -> uvicorn.Server:
@@ -78,8 +86,10 @@ def main() -> None:
         assistant = Assistant(services, SqliteSaver(connection))
         users = open_user_store(settings)
         key = users.create_api_key("bob")[1]
-        server = serve(create_app(settings, assistant), 8765)
-        with httpx.Client(base_url="http://127.0.0.1:8765", headers={"Authorization": f"Bearer {key}"}) as client:
+        port = free_port()
+        server = serve(create_app(settings, assistant), port)
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
             for route, message in MESSAGES.items():
                 measure(assistant, client, message)  # warm-up: first calls load models and caches
                 report(route, *measure(assistant, client, message))

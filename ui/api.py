@@ -25,7 +25,13 @@ from tools.credit import CreditReport
 from tools.errors import NotFoundError
 from tools.reports import sqlite_path
 from tools.users import User, UserStore
-from ui.api_errors import ERROR_RESPONSES, error_response, install_error_handlers, public_error
+from ui.api_errors import (
+    ERROR_RESPONSES,
+    backend_reachable,
+    error_response,
+    install_error_handlers,
+    public_error,
+)
 from ui.api_limits import BodySizeLimit, Metrics, RateLimited, RateLimiter
 from ui.api_models import (
     BatchJobOut,
@@ -189,13 +195,17 @@ def get_thread(thread_id: str, user: Caller, api: State) -> ThreadDetail:
 
 def my_summary(user: Caller, api: State) -> CreditSummaryOut:
     """The caller's own credit changes and improvement plan."""
-    customer_id = own_customer(user)
-    return CreditSummaryOut(**summary_to_dict(customer_id, credit_summary(api.assistant.services.reports, customer_id)))
+    return summary_of(api, own_customer(user))
 
 
 def summary(customer_id: str, user: Caller, api: State) -> CreditSummaryOut:
     """Any customer's credit summary (analysts)."""
     require_analyst(user)
+    return summary_of(api, customer_id)
+
+
+def summary_of(api: ApiState, customer_id: str) -> CreditSummaryOut:
+    """A customer's summary in the API's shape."""
     return CreditSummaryOut(**summary_to_dict(customer_id, credit_summary(api.assistant.services.reports, customer_id)))
 
 
@@ -288,8 +298,6 @@ def to_job(job: BatchJob) -> BatchJobOut:
 
 def readiness(api: ApiState) -> dict[str, str]:
     """Each dependency: `ok` or `down`."""
-    from ui.api_errors import backend_reachable
-
     checks = {"model_backend": "ok" if backend_reachable(api.settings) else "down"}
     probes = {
         "vector_store": api.assistant.services.retriever.store.count,
