@@ -19,6 +19,7 @@ class TurnResult:
     masked_input: str
     sources: list[dict[str, Any]] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    facts_dropped: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,5 +61,6 @@ def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
         masked_input=values["masked_input"],
         sources=list(values.get("sources", [])),
         facts=list(values.get("facts", [])),
+        facts_dropped=int(values.get("facts_dropped", 0)),
         timings_ms=dict(values.get("timings_ms", {})),
     )

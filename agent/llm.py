@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableConfig
 
 from agent.settings import Settings
 from tools.text import cut_at_stop
@@ -39,6 +40,7 @@ def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
         model_name=settings.base_model,
         use_adapter=role == "extractor" and settings.adapter_path is not None,
         max_new_tokens=settings.max_new_tokens,
+        batch_size=settings.generation_batch_size,
     )
 
 
@@ -76,3 +78,22 @@ def generate_hidden(model: BaseChatModel, messages: Sequence[BaseMessage], max_t
 def token_limit(max_tokens: int | None) -> dict[str, Any]:
     """The per-call cap, under its OpenAI name, which the local backend reads too."""
     return {"max_completion_tokens": max_tokens} if max_tokens else {}
+
+
+def generate_many(
+    model: BaseChatModel,
+    conversations: Sequence[Sequence[BaseMessage]],
+    max_tokens: int | None = None,
+    concurrency: int = 8,
+) -> list[str]:
+    """Hidden replies to many prompts: padded batches in process, or bounded concurrent requests to a server."""
+    from agent.local_model import TransformersChatModel
+
+    if not conversations:
+        return []
+    if isinstance(model, TransformersChatModel):
+        return model.generate_batch(conversations, max_tokens)
+    # A server batches concurrent requests itself (vLLM's continuous batching); the bound protects it.
+    config: RunnableConfig = {"max_concurrency": concurrency}
+    replies = model.batch([list(c) for c in conversations], config=config, **token_limit(max_tokens))
+    return [reply.text.strip() for reply in replies]

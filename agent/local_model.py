@@ -42,6 +42,17 @@ class LocalRuntime:
         new_tokens = output[0][inputs["input_ids"].shape[1] :]
         return cut_at_stop(self.tokenizer.decode(new_tokens, skip_special_tokens=True), stop).strip()
 
+    def generate_batch(
+        self, chats: list[list[dict[str, str]]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+    ) -> list[str]:
+        """Generate replies to many chats in one padded batch: far more tokens per second on CPU than one by one."""
+        inputs = self._encode_batch(chats)
+        with self.lock, self._adapter(use_adapter):
+            output = self.model.generate(**inputs, **self._generation_kwargs(max_new_tokens, stop))
+        prompt_length = inputs["input_ids"].shape[1]
+        texts = self.tokenizer.batch_decode(output[:, prompt_length:], skip_special_tokens=True)
+        return [cut_at_stop(text, stop).strip() for text in texts]
+
     def stream(
         self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
     ) -> Iterator[str]:
@@ -77,6 +88,16 @@ class LocalRuntime:
         encoded = self.tokenizer.apply_chat_template(
             chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
+        return {key: value.to(self.model.device) for key, value in encoded.items()}
+
+    def _encode_batch(self, chats: list[list[dict[str, str]]]) -> Any:
+        """Render chats and pad them on the left, so every prompt ends where generation starts."""
+        texts = [self.tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False) for c in chats]
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        # The rendered template already holds the special tokens; adding them again would double BOS.
+        encoded = self.tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
         return {key: value.to(self.model.device) for key, value in encoded.items()}
 
     def _generation_kwargs(self, max_new_tokens: int, stop: list[str]) -> dict[str, Any]:
@@ -148,6 +169,7 @@ class TransformersChatModel(BaseChatModel):
     model_name: str
     use_adapter: bool = False
     max_new_tokens: int = 160
+    batch_size: int = 32
 
     @property
     def _llm_type(self) -> str:
@@ -183,6 +205,21 @@ class TransformersChatModel(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
             yield chunk
+
+    def generate_batch(self, conversations: Sequence[Sequence[BaseMessage]], max_tokens: int | None) -> list[str]:
+        """Replies to many conversations, `batch_size` at a time; similar lengths share a batch to save padding."""
+        runtime = self.runtime_loader()
+        cap = min(self.max_new_tokens, max_tokens or self.max_new_tokens)
+        chats = [to_chat(c) for c in conversations]
+        order = sorted(range(len(chats)), key=lambda i: sum(len(m["content"]) for m in chats[i]))
+        replies: dict[int, str] = {}
+        for start in range(0, len(order), self.batch_size):
+            indices = order[start : start + self.batch_size]
+            texts = runtime.generate_batch(
+                [chats[i] for i in indices], use_adapter=self.use_adapter, max_new_tokens=cap, stop=[]
+            )
+            replies.update(zip(indices, texts, strict=True))
+        return [replies[i] for i in range(len(chats))]
 
     def _token_cap(self, kwargs: dict[str, Any]) -> int:
         """A per-call `max_completion_tokens` (the OpenAI parameter) may lower the model's cap."""

@@ -99,7 +99,8 @@ class Assistant:
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
         # Per-turn keys start empty, so nothing of the previous turn leaks into this one's result;
         # Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
-        reset: dict[str, Any] = {"sources": [], "facts": [], "customer_id": customer_id, "timings_ms": Overwrite({})}
+        reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "customer_id": customer_id}
+        reset["timings_ms"] = Overwrite({})
         return context, config, cast(State, reset)
 
 

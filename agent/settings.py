@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         2, ge=0, le=10, description="Retries, with backoff, on connection errors to the model server."
     )
 
+    generation_batch_size: int = Field(
+        32, ge=1, le=256, description="Prompts per padded batch in batch jobs (local backend)."
+    )
+    max_concurrency: int = Field(8, ge=1, le=256, description="Concurrent requests batch jobs send to a model server.")
+
     # vLLM (`bankassist serve`): one GPU server for the base model and the extractor's LoRA adapter
     vllm_base_model: str = Field(
         "meta-llama/Meta-Llama-3-8B-Instruct", description="Base model vLLM serves (the adapter's base)."

@@ -36,5 +36,6 @@ class State(TypedDict, total=False):
     scope_confidence: float
     sources: list[Source]
     facts: list[str]
+    facts_dropped: int  # extracted facts the reports did not support
     customer_id: str | None
     timings_ms: Annotated[dict[str, float], merge_timings]

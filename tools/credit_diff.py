@@ -60,7 +60,7 @@ def diff_reports(old: CreditReport, new: CreditReport) -> list[Fact]:
     """Every change from `old` to `new` that affects the customer's credit, score first."""
     facts = _score_change(old, new) + _utilization_change(old, new)
     old_lines = {t.id: t for t in old.tradelines}
-    months = _months_between(old.report_date, new.report_date)
+    months = months_between(old.report_date, new.report_date)
     for line in new.tradelines:
         facts += _tradeline_changes(old_lines.get(line.id), line, months)
     facts += _inquiry_changes(old, new) + _collection_changes(old, new) + _public_record_changes(old, new)
@@ -172,7 +172,7 @@ def _age_milestones(old: CreditReport, new: CreditReport) -> list[Fact]:
     if not opened:
         return []
     oldest = min(opened)
-    before, after = _years(oldest, old.report_date), _years(oldest, new.report_date)
+    before, after = years_between(oldest, old.report_date), years_between(oldest, new.report_date)
     crossed = [m for m in AGE_MILESTONES_YEARS if before < m <= after]
     return [Fact("Good", f"Your oldest open account is now over {crossed[-1]} years old.")] if crossed else []
 
@@ -192,11 +192,11 @@ def describe_report(report: CreditReport) -> list[Fact]:
     return facts
 
 
-def _months_between(start: date, end: date) -> int:
+def months_between(start: date, end: date) -> int:
     """Whole calendar months from start to end."""
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def _years(start: date, end: date) -> int:
+def years_between(start: date, end: date) -> int:
     """Whole years from start to end."""
     return end.year - start.year - ((end.month, end.day) < (start.month, start.day))

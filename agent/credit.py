@@ -1,0 +1,143 @@
+"""Credit answers: extract facts with the fine-tuned extractor, keep those the diff supports, then phrase them.
+
+The node (one customer) and the batch summarizer (many) share these steps. Numbers come from the
+reports: a written answer that states any other number is regenerated once, then replaced by a template.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from agent import prompts
+from agent.llm import generate_hidden, generate_many
+from tools.credit import CreditReport
+from tools.credit_diff import Fact, describe_report, diff_reports
+from tools.credit_facts import parse_facts, verify_facts
+from tools.credit_plan import PlanStep
+from tools.credit_sheet import comparison_sheet
+from tools.grounding import grounding_problem
+
+log = logging.getLogger(__name__)
+EXTRACT_MAX_TOKENS = 320  # the longest true fact lists in the training data are ~300 tokens
+DRAFT_MAX_TOKENS = 120  # a short paragraph
+
+
+@dataclass(frozen=True)
+class CheckedFacts:
+    """Facts ready to be phrased: the extractor's supported ones, and how many it stated wrongly."""
+
+    facts: list[Fact]
+    dropped: int
+    from_diff: bool  # True when no extracted fact survived and the diff's own facts were used
+
+
+def extractor_chat(sheet: str) -> list[dict[str, str]]:
+    """The extractor's prompt as role/content dicts: training and run time use exactly this."""
+    return [
+        {"role": "system", "content": prompts.EXTRACTOR_SYSTEM},
+        {"role": "user", "content": prompts.EXTRACTOR_USER.format(sheet=sheet)},
+    ]
+
+
+def extractor_messages(old: CreditReport, new: CreditReport) -> list[BaseMessage]:
+    """The extractor's prompt for one pair of snapshots."""
+    system, user = extractor_chat(comparison_sheet(old, new))
+    return [SystemMessage(system["content"]), HumanMessage(user["content"])]
+
+
+def check_extraction(output: str, truth: list[Fact]) -> CheckedFacts:
+    """Keep the extracted facts the diff supports; malformed lines and unsupported facts are dropped."""
+    extraction = parse_facts(output)
+    verified = verify_facts(extraction.facts, truth)
+    dropped = len(verified.unsupported) + len(extraction.malformed)
+    if dropped:
+        log.info("Dropped %d extracted lines the reports do not support", dropped)
+    if not verified.supported and truth:
+        # Nothing usable came back (an untrained or failing extractor): the diff itself is still true.
+        log.warning("The extractor stated no supported fact; using the deterministic diff")
+        return CheckedFacts(truth, dropped, from_diff=True)
+    return CheckedFacts(verified.supported, dropped, from_diff=False)
+
+
+def extract_facts(extractor: BaseChatModel, reports: list[CreditReport]) -> CheckedFacts:
+    """Facts for newest-first reports: extracted and checked for a pair, described for a single snapshot."""
+    if len(reports) < 2:
+        return CheckedFacts(describe_report(reports[0]), 0, from_diff=True)
+    new, old = reports[0], reports[1]
+    output = generate_hidden(extractor, extractor_messages(old, new), EXTRACT_MAX_TOKENS)
+    return check_extraction(output, diff_reports(old, new))
+
+
+def extract_facts_many(
+    extractor: BaseChatModel, histories: Sequence[list[CreditReport]], concurrency: int = 8
+) -> list[CheckedFacts]:
+    """`extract_facts` for many customers, with the pairs' extractions generated in batches."""
+    pairs = [i for i, reports in enumerate(histories) if len(reports) >= 2]
+    extraction_prompts = [extractor_messages(histories[i][1], histories[i][0]) for i in pairs]
+    outputs = generate_many(extractor, extraction_prompts, EXTRACT_MAX_TOKENS, concurrency)
+    by_index = dict(zip(pairs, outputs, strict=True))
+    results = []
+    for index, reports in enumerate(histories):
+        if index in by_index:
+            results.append(check_extraction(by_index[index], diff_reports(reports[1], reports[0])))
+        else:
+            results.append(CheckedFacts(describe_report(reports[0]), 0, from_diff=True))
+    return results
+
+
+def answer_messages(facts: list[Fact], plan: list[PlanStep], question: str, retry: bool = False) -> list[BaseMessage]:
+    """The synthesizer's prompt; a retry adds a reminder to use only the given numbers."""
+    prompt = prompts.CREDIT_USER.format(facts=facts_block(facts), plan=plan_block(plan), question=question)
+    system = prompts.CREDIT_SYSTEM + (" " + prompts.CREDIT_RETRY_NOTE if retry else "")
+    return [SystemMessage(system), HumanMessage(prompt)]
+
+
+def facts_block(facts: list[Fact]) -> str:
+    """Fact lines for the prompt and the grounding check."""
+    return "\n".join(fact.line for fact in facts)
+
+
+def plan_block(plan: list[PlanStep]) -> str:
+    """Plan steps as a bulleted list."""
+    return "\n".join(f"- {step.action}" for step in plan) or "- (none)"
+
+
+def checked_answer(model: BaseChatModel, facts: list[Fact], plan: list[PlanStep], question: str) -> str:
+    """The model's paragraph if it states only the report's numbers; else one retry; else the template."""
+    trusted = f"{facts_block(facts)}\n{plan_block(plan)}"
+    for retry in (False, True):
+        # Hidden: an unchecked draft must never reach the user's screen.
+        draft = generate_hidden(model, answer_messages(facts, plan, question, retry), DRAFT_MAX_TOKENS)
+        problem = grounding_problem(draft, trusted)
+        if problem is None:
+            return draft
+        log.info("Credit draft rejected (%s)", problem)
+    return templated_answer(facts, plan)
+
+
+def checked_answers(
+    model: BaseChatModel, jobs: Sequence[tuple[list[Fact], list[PlanStep], str]], concurrency: int = 8
+) -> list[str]:
+    """`checked_answer` for many customers: drafts, then retries, each generated as one batch."""
+    answers: list[str | None] = [None] * len(jobs)
+    for retry in (False, True):
+        pending = [i for i, answer in enumerate(answers) if answer is None]
+        batch = [answer_messages(*jobs[i], retry=retry) for i in pending]
+        drafts = generate_many(model, batch, DRAFT_MAX_TOKENS, concurrency)
+        for index, draft in zip(pending, drafts, strict=True):
+            facts, plan, _ = jobs[index]
+            if grounding_problem(draft, f"{facts_block(facts)}\n{plan_block(plan)}") is None:
+                answers[index] = draft
+    return [answer or templated_answer(*jobs[i][:2]) for i, answer in enumerate(answers)]
+
+
+def templated_answer(facts: list[Fact], plan: list[PlanStep]) -> str:
+    """An answer built only from the facts and plan: always true to the report."""
+    steps = " ".join(step.action for step in plan)
+    plan_text = prompts.CREDIT_TEMPLATE_PLAN.format(steps=steps) if plan else ""
+    return prompts.CREDIT_TEMPLATE_ANSWER.format(facts=" ".join(f.text for f in facts), plan=plan_text)
