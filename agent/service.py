@@ -6,19 +6,23 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Overwrite
 
+from agent.backoffice import import_report
 from agent.checkpoint import open_checkpointer
 from agent.context import Context
+from agent.credit_batch import summarize_in_chunks
 from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
-from agent.llm import ANSWER_TAG
+from agent.llm import ANSWER_TAG, build_chat_model
 from agent.scope import ScopeDecision, ScopeGuard
 from agent.services import (
     Services,
@@ -30,13 +34,20 @@ from agent.services import (
 )
 from agent.settings import Settings, get_settings
 from agent.state import State
-from agent.validation import check_customer, validate_message, validate_thread_id
+from agent.validation import (
+    check_customer,
+    read_report_file,
+    validate_customer_id,
+    validate_message,
+    validate_thread_id,
+)
 from retrieval.embeddings import load_embedder
 from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
+from tools.demo_data import seed_store
 from tools.errors import InvalidInputError, ModelServerError, StoreError
 from tools.pii import PiiMasker
-from tools.reports import Customer
+from tools.reports import Customer, ReportStore, sqlite_path
 
 
 class Assistant:
@@ -210,5 +221,59 @@ def list_customers(settings: Settings | None = None) -> list[Customer]:
     store = open_report_store(settings or get_settings())
     try:
         return store.list_customers()
+    finally:
+        store.close()
+
+
+@dataclass
+class CreditModels:
+    """What credit jobs outside a chat turn need: the app DB and the two model roles."""
+
+    settings: Settings
+    reports: ReportStore
+    extractor: BaseChatModel
+    synthesizer: BaseChatModel
+
+
+@contextmanager
+def open_credit_models(settings: Settings | None = None) -> Iterator[CreditModels]:
+    """The report store and the extractor and synthesizer models (weights load on first use)."""
+    settings = settings or get_settings()
+    reports = open_report_store(settings)
+    try:
+        extractor, synthesizer = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
+        yield CreditModels(settings, reports, extractor, synthesizer)
+    finally:
+        reports.close()
+
+
+def summarize(customer_ids: list[str] | None, settings: Settings | None = None) -> Iterator[dict[str, Any]]:
+    """Batched credit summaries for the given customers (None: all of them), yielded chunk by chunk."""
+    with open_credit_models(settings) as credit, translate_errors(credit.settings):
+        ids = customer_ids if customer_ids is not None else [c.id for c in credit.reports.list_customers()]
+        chunk = credit.settings.generation_batch_size
+        concurrency = credit.settings.max_concurrency
+        yield from summarize_in_chunks(credit.reports, credit.extractor, credit.synthesizer, ids, chunk, concurrency)
+
+
+def seed_demo_customers(count: int, seed: int, settings: Settings | None = None) -> int:
+    """Write `count` demo customers with their report history into the app DB (idempotent for one seed)."""
+    settings = settings or get_settings()
+    assert settings.db_url is not None  # filled by the settings validator
+    store = ReportStore(sqlite_path(settings.db_url))
+    try:
+        return seed_store(store, count, seed)
+    finally:
+        store.close()
+
+
+def import_report_file(path: Path, customer_id: str, name: str | None, settings: Settings | None = None) -> Any:
+    """Validate a JSON report file and store it for the customer (created first when `name` is given)."""
+    text = read_report_file(path)
+    store = open_report_store(settings or get_settings())
+    try:
+        if name is not None and store.get_customer(customer_id) is None:
+            store.add_customer(validate_customer_id(customer_id), name)
+        return import_report(store, customer_id, text)
     finally:
         store.close()

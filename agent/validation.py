@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tools.errors import InvalidInputError, UnknownCustomerError
 from tools.reports import ReportStore
@@ -32,3 +33,25 @@ def check_customer(store: ReportStore, customer_id: str) -> None:
     """Raise UnknownCustomerError unless the customer exists."""
     if store.get_customer(customer_id) is None:
         raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
+
+
+CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+MAX_REPORT_BYTES = 2_000_000  # a report with hundreds of accounts is ~200 KB
+
+
+def validate_customer_id(customer_id: str) -> str:
+    """Customer ids are 1-40 letters, digits, `_` or `-`."""
+    if not CUSTOMER_ID.match(customer_id):
+        raise InvalidInputError("A customer id is 1-40 letters, digits, _ or -.")
+    return customer_id
+
+
+def read_report_file(path: Path) -> str:
+    """A report file's text: it must exist, be UTF-8 and be at most MAX_REPORT_BYTES."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            raise InvalidInputError(f"{path} is {size:,} bytes; a report file is at most {MAX_REPORT_BYTES:,}.")
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read {path}: {type(exc).__name__}.") from exc

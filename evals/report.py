@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evals.credit import CreditSuite
 from evals.retrieval import RetrievalSuite
 from evals.scope import PREDICTED, ScopeSuite
 
@@ -70,4 +71,23 @@ def retrieval_markdown(suite: RetrievalSuite) -> str:
     lines += ["", f"## Golden questions missing a reference document ({len(suite.golden.misses)})", ""]
     for question, wanted, got in suite.golden.misses:
         lines.append(f"- {question} (wanted {', '.join(wanted)}; got {', '.join(got)})")
+    return "\n".join(lines) + "\n"
+
+
+CREDIT_TARGETS = {"f1": 0.95, "format_valid": 0.99}
+
+
+def credit_markdown(suite: CreditSuite) -> str:
+    """The fine-tuned extractor against the prompted base, then a few examples."""
+    lines = ["# Credit-fact extraction", "", f"{suite.pairs} held-out synthetic report pairs.", ""]
+    lines += ["| model | precision | recall | F1 | format valid | ROUGE-L (answer vs reference) | seconds |"]
+    lines += ["| --- | --- | --- | --- | --- | --- | --- |"]
+    for name, result in (("fine-tuned extractor", suite.extractor), ("base model, prompted", suite.base)):
+        score = result.score
+        cells = [f"{score.precision:.3f}", f"{score.recall:.3f}", _mark(score.f1, CREDIT_TARGETS["f1"])]
+        cells += [_mark(result.format_valid, CREDIT_TARGETS["format_valid"]), f"{result.rouge_l:.3f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {result.seconds:.0f} |")
+    for example in suite.examples:
+        lines += ["", "## Example", "", "```", example["sheet"], "```", "", "Truth:", "```", example["truth"], "```"]
+        lines += ["", "Fine-tuned extractor:", "```", example["extractor"], "```", "", "Answer: " + example["answer"]]
     return "\n".join(lines) + "\n"

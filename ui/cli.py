@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from tools.errors import BankassistError
 from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
+from ui.cli_credit import finetune, import_report, seed, summarize
 
 app = typer.Typer(
     help="bankassist: Larkspur Bank's banking and credit assistant.",
@@ -29,6 +30,10 @@ app.add_typer(apikey_app, name="apikey")
 app.command("api")(serve_api)
 app.command("users")(list_users)
 app.command("serve")(serve_vllm)
+app.command("seed")(seed)
+app.command("import-report")(import_report)
+app.command("summarize")(summarize)
+app.command("finetune")(finetune)
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
 ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]
@@ -181,6 +186,7 @@ class Suite(StrEnum):
 
     scope = "scope"
     retrieval = "retrieval"
+    credit = "credit"
 
 
 @app.command("eval")
@@ -188,11 +194,12 @@ def evaluate(
     suite: Annotated[Suite, typer.Option("--suite", help="Which suite to run.")] = Suite.scope,
     out: Annotated[Path | None, typer.Option("--out", help="Write report.md and metrics.json here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of metric -> value.")] = False,
+    pairs: Annotated[int, typer.Option("--pairs", min=1, max=5000, help="Credit suite: held-out pairs.")] = 100,
 ) -> None:
-    """Measure the assistant: the scope guard's recalls and throughput, or retrieval recall@5 and MRR."""
+    """Measure the assistant: the scope guard, retrieval, or the credit extractor against the base model."""
     from evals.report import write_report
 
-    markdown, metrics = _run_suite(suite)
+    markdown, metrics = _run_credit_suite(pairs) if suite is Suite.credit else _run_suite(suite)
     if out is not None:
         write_report(out, markdown, metrics)
     print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
@@ -219,6 +226,18 @@ def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
     data_dir = require_data_dir(settings.external_data_dir)  # before loading any model
     scope = run_scope_suite(open_guard(settings), data_dir)
     return scope_markdown(scope), scope.metrics()
+
+
+def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
+    """The fine-tuned extractor and the prompted base model on held-out synthetic report pairs."""
+    from agent.service import open_credit_models
+    from evals.credit import run_credit_suite
+    from evals.report import credit_markdown
+
+    with _stdout_to_stderr(), open_credit_models() as credit:
+        concurrency = credit.settings.max_concurrency
+        suite = run_credit_suite(credit.extractor, credit.synthesizer, pairs, concurrency=concurrency)
+    return credit_markdown(suite), suite.metrics()
 
 
 def _read_lines(file: Path | None) -> list[str]:

@@ -21,8 +21,14 @@ def checkpointer(tmp_path):
     connection.close()
 
 
-def assistant_with(settings, checkpointer, replies=()):
-    return Assistant(fake_services(settings, synthesizer_replies=replies), checkpointer)
+def assistant_with(settings, checkpointer, replies=(), extractions=()):
+    services = fake_services(settings, synthesizer_replies=replies, extractor_replies=extractions)
+    return Assistant(services, checkpointer)
+
+
+def true_facts(customer_index=0):
+    _, _, (older, newer) = demo_customers(count=customer_index + 1)[customer_index]
+    return [f.line for f in diff_reports(older, newer)]
 
 
 def test_banking_turn_answers_from_sources_with_citations(isolated_settings, checkpointer):
@@ -73,20 +79,39 @@ def test_smalltalk_reply_is_cut_to_two_sentences(isolated_settings, checkpointer
     assert result.answer == "Hello! I can help with banking."
 
 
-def test_credit_turn_uses_the_customers_own_report_facts(isolated_settings, checkpointer):
+def test_credit_turn_keeps_extracted_facts_the_reports_support_and_drops_the_rest(isolated_settings, checkpointer):
     _, _, (older, newer) = demo_customers(count=1)[0]
-    expected = [f.line for f in diff_reports(older, newer)]
+    expected = true_facts()
+    extraction = "\n".join([*expected, "Good:- You won a prize of $1,000,000.", "Here are the facts!"])
     draft_quoting_facts = f"Your score moved from {older.score} to {newer.score}."
-    result = assistant_with(isolated_settings, checkpointer, [draft_quoting_facts]).ask(
+    result = assistant_with(isolated_settings, checkpointer, [draft_quoting_facts], [extraction]).ask(
         "How can I improve my credit score?", customer_id="C0001"
     )
     assert result.route == "credit"
-    assert result.facts == expected
+    assert result.facts == expected and result.facts_dropped == 2
     assert result.answer == draft_quoting_facts
 
 
-def test_credit_draft_with_invented_numbers_is_replaced_by_the_template(isolated_settings, checkpointer):
-    result = assistant_with(isolated_settings, checkpointer, ["Your score is 812 and you owe $99,999."]).ask(
+def test_an_extractor_that_states_nothing_true_falls_back_to_the_diff(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, ["A draft."] * 2, ["<table><tr>"]).ask(
+        "What changed in my credit report?", customer_id="C0001"
+    )
+    assert result.facts == true_facts() and result.facts_dropped == 1
+
+
+def test_a_draft_with_invented_numbers_is_regenerated_once(isolated_settings, checkpointer):
+    facts = true_facts(1)
+    score = facts[0].split("to ")[-1].rstrip(".") if " to " in facts[0] else facts[0].split("at ")[-1].rstrip(".")
+    replies = ["Your score is 812.", f"Your score is now {score}."]
+    result = assistant_with(isolated_settings, checkpointer, replies, ["\n".join(facts)]).ask(
+        "Why did my credit score drop?", customer_id="C0002"
+    )
+    assert result.answer == f"Your score is now {score}."
+
+
+def test_credit_draft_with_invented_numbers_twice_is_replaced_by_the_template(isolated_settings, checkpointer):
+    invented = ["Your score is 812 and you owe $99,999."] * 2
+    result = assistant_with(isolated_settings, checkpointer, invented, ["\n".join(true_facts(1))]).ask(
         "Why did my credit score drop?", customer_id="C0002"
     )
     assert "812" not in result.answer and "99,999" not in result.answer
@@ -101,7 +126,8 @@ def test_credit_without_a_customer_asks_who(isolated_settings, checkpointer):
 
 
 def test_stream_shows_answer_tokens_but_never_the_hidden_credit_draft(isolated_settings, checkpointer):
-    assistant = assistant_with(isolated_settings, checkpointer, ["Wires cost $25 [1].", "A draft with 123456 in it."])
+    replies = ["Wires cost $25 [1].", "A draft with 123456 in it.", "Another with 654321."]
+    assistant = assistant_with(isolated_settings, checkpointer, replies, ["\n".join(true_facts())])
     events = list(assistant.stream(WIRE, thread_id="s1"))
     tokens = "".join(e.text for e in events if isinstance(e, Token))
     assert tokens == "Wires cost $25 [1]." and isinstance(events[-1], Done)
@@ -109,7 +135,7 @@ def test_stream_shows_answer_tokens_but_never_the_hidden_credit_draft(isolated_s
 
     credit = list(assistant.stream("Why did my credit score drop?", customer_id="C0001", thread_id="s1"))
     shown = "".join(e.text for e in credit if isinstance(e, Token))
-    assert "123456" not in shown
+    assert "123456" not in shown and "654321" not in shown
     assert shown == credit[-1].result.answer
 
 

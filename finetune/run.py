@@ -1,0 +1,57 @@
+"""`bankassist finetune`: build the dataset, train the LoRA extractor, measure it, write its model card.
+
+Example commands:
+    bankassist finetune --config finetune/configs/smollm2-cpu.yaml
+    bankassist finetune --config finetune/configs/llama3-8b.yaml --eval-pairs 300   # on a GPU
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.llm import build_chat_model
+from agent.settings import get_settings
+from evals.credit import run_credit_suite
+from finetune.credit_data import split_pairs
+from finetune.export import write_model_card
+from finetune.train import TrainConfig, load_config, train
+
+
+@dataclass(frozen=True)
+class FinetuneReport:
+    """Where the adapter (and merged model) went and what was measured."""
+
+    adapter_dir: Path
+    merged_dir: Path | None
+    metrics: dict[str, Any]
+
+
+def run_finetune(config_path: Path, eval_pairs: int, **overrides: Any) -> FinetuneReport:
+    """Train on generated pairs, evaluate on held-out test pairs, and record both in the model card."""
+    config = load_config(config_path, **overrides)
+    train_set = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
+    val_set = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
+    result = train(config, train_set, val_set)
+    metrics = dict(result.metrics)
+    if eval_pairs > 0:
+        metrics |= evaluate_adapter(config, result.adapter_dir, eval_pairs)
+    write_model_card(result.adapter_dir, config, metrics, reproduce_command())
+    return FinetuneReport(result.adapter_dir, result.merged_dir, metrics)
+
+
+def evaluate_adapter(config: TrainConfig, adapter_dir: Path, pairs: int) -> dict[str, Any]:
+    """The credit eval suite on the new adapter and its base, over held-out test pairs."""
+    settings = get_settings().model_copy(
+        update={"base_model": config.base_model, "adapter_path": adapter_dir, "backend": "local"}
+    )
+    extractor, base = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
+    return dict(run_credit_suite(extractor, base, pairs, config.data_seed).metrics())
+
+
+def reproduce_command() -> str:
+    """The command line that ran this, for the model card."""
+    return shlex.join(["bankassist", *sys.argv[1:]])
