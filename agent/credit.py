@@ -50,14 +50,18 @@ def extractor_messages(old: CreditReport, new: CreditReport) -> list[BaseMessage
     return [SystemMessage(system["content"]), HumanMessage(user["content"])]
 
 
-def check_extraction(output: str, truth: list[Fact]) -> CheckedFacts:
-    """Keep the extracted facts the diff supports; malformed lines and unsupported facts are dropped."""
+def check_extraction(output: str, truth: list[Fact], fallback: bool = True) -> CheckedFacts:
+    """Keep the extracted facts the diff supports; malformed lines and unsupported facts are dropped.
+
+    With `fallback`, an extraction with no supported fact is replaced by the diff's facts (the eval turns
+    this off so that it scores what the extractor itself produced).
+    """
     extraction = parse_facts(output)
     verified = verify_facts(extraction.facts, truth)
     dropped = len(verified.unsupported) + len(extraction.malformed)
     if dropped:
         log.info("Dropped %d extracted lines the reports do not support", dropped)
-    if not verified.supported and truth:
+    if fallback and not verified.supported and truth:
         # Nothing usable came back (an untrained or failing extractor): the diff itself is still true.
         log.warning("The extractor stated no supported fact; using the deterministic diff")
         return CheckedFacts(truth, dropped, from_diff=True)

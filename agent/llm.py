@@ -33,12 +33,12 @@ def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
     check_model_source(settings.base_model)
     assert settings.model_cache_dir is not None  # filled by the settings validator
     loader = partial(
-        load_local_runtime, settings.base_model, settings.adapter_path, settings.device, settings.model_cache_dir
+        load_local_runtime, settings.base_model, settings.extractor_adapter, settings.device, settings.model_cache_dir
     )
     return TransformersChatModel(
         runtime_loader=loader,
         model_name=settings.base_model,
-        use_adapter=role == "extractor" and settings.adapter_path is not None,
+        use_adapter=role == "extractor" and settings.extractor_adapter is not None,
         max_new_tokens=settings.max_new_tokens,
         batch_size=settings.generation_batch_size,
     )

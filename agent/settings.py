@@ -16,6 +16,8 @@ DEFAULT_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGED_CORPUS = REPO_ROOT / "retrieval" / "corpus"
 PACKAGED_SCOPE_GUARD = REPO_ROOT / "agent" / "data" / "scope_guard.npz"
+# The extractor adapter trained for the default base (finetune/configs/smollm2-cpu.yaml), shipped in the repo.
+PACKAGED_ADAPTER = REPO_ROOT / "finetune" / "adapters" / "smollm2-credit-extractor"
 
 
 def find_external_data_dir() -> Path | None:
@@ -40,8 +42,9 @@ class Settings(BaseSettings):
         DEFAULT_BASE_MODEL, description="Base model: HF id, local directory or .gguf file (local backend)."
     )
     adapter_path: Path | None = Field(
-        None, description="LoRA adapter directory for the extractor role; unset means extractor = base."
+        None, description="LoRA adapter of the extractor role; unset: the shipped one when base_model is the default."
     )
+    use_adapter: bool = Field(True, description="false runs the extractor role as the prompted base model.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the local backend runs.")
     max_new_tokens: int = Field(160, ge=1, le=4096, description="Generation cap for answers.")
     openai_base_url: HttpUrl = Field(
@@ -156,6 +159,16 @@ class Settings(BaseSettings):
         if self.checkpoint_url is None:
             self.checkpoint_url = f"sqlite:///{self.data_dir / 'checkpoints.db'}"
         return self
+
+    @property
+    def extractor_adapter(self) -> Path | None:
+        """The adapter the local backend puts on the extractor role: the configured one, else the shipped one."""
+        if not self.use_adapter:
+            return None
+        if self.adapter_path is not None:
+            return self.adapter_path
+        shipped = self.base_model == DEFAULT_BASE_MODEL and (PACKAGED_ADAPTER / "adapter_config.json").is_file()
+        return PACKAGED_ADAPTER if shipped else None
 
     @property
     def synthesizer_model_name(self) -> str:

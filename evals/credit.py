@@ -67,7 +67,10 @@ def evaluate_model(
         extraction = parse_facts(output)
         total += score_facts(extraction.facts, pair.facts)
         valid += extraction.format_valid
-    checked = [check_extraction(output, pair.facts).facts for pair, output in zip(pairs, outputs, strict=True)]
+    # No fallback to the diff here: the answers are scored on what this model itself extracted.
+    checked = [
+        check_extraction(output, pair.facts, fallback=False).facts for pair, output in zip(pairs, outputs, strict=True)
+    ]
     answers = checked_answers(synthesizer, [(facts, [], QUESTION) for facts in checked], concurrency)
     rouge = sum(rouge_l(a, p.narrative) for a, p in zip(answers, pairs, strict=True)) / len(pairs)
     result = ModelResult(total, valid / len(pairs), rouge, time.perf_counter() - started)

@@ -51,7 +51,7 @@ def test_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(random_adapte
     lora = sum(p.numel() for name, p in runtime.model.named_parameters() if "lora_" in name)
     assert 134_000_000 < total - lora < 135_000_000  # the base counted once: 134.5M parameters
 
-    plain = build_chat_model("synthesizer", Settings(adapter_path=None))
+    plain = build_chat_model("synthesizer", Settings(use_adapter=False))
     with_adapter = extractor.invoke(PROMPT, max_completion_tokens=16).text
     without = synthesizer.invoke(PROMPT, max_completion_tokens=16).text
     assert without == plain.invoke(PROMPT, max_completion_tokens=16).text
@@ -65,3 +65,16 @@ def test_a_missing_adapter_is_a_clear_error(tmp_path, monkeypatch):
     extractor = build_chat_model("extractor", Settings())
     with pytest.raises(ModelFilesError, match="adapter_config.json"):
         extractor.invoke(PROMPT)
+
+
+def test_a_padded_batch_gives_each_prompt_its_own_reply(isolated_settings):
+    model = build_chat_model("synthesizer", isolated_settings)
+    prompts = [
+        [SystemMessage("You are a bank assistant."), HumanMessage("Name two kinds of bank accounts, with examples.")],
+        [HumanMessage("Say hello.")],
+        [HumanMessage("What is a credit score?")],
+    ]
+    batched = model.generate_batch(prompts, max_tokens=12)
+    assert len(batched) == 3 and all(batched) and len(set(batched)) == 3
+    # The longest prompt is not padded, so its greedy reply is the one it gets alone.
+    assert batched[0] == model.invoke(prompts[0], max_completion_tokens=12).text

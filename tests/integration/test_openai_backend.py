@@ -75,3 +75,31 @@ def test_answer_tokens_stream_over_http(openai_settings):
     tokens = [e.text for e in events if isinstance(e, Token)]
     assert len(tokens) > 3
     assert isinstance(events[-1], Done) and events[-1].result.route == "banking"
+
+
+@pytest.fixture(scope="module")
+def merged_extractor(converted_model, tmp_path_factory) -> Path:
+    """The shipped adapter folded into its base: `transformers serve` loads plain models only."""
+    from agent.settings import DEFAULT_BASE_MODEL, PACKAGED_ADAPTER
+    from finetune.export import merge_adapter
+
+    return merge_adapter(DEFAULT_BASE_MODEL, PACKAGED_ADAPTER, tmp_path_factory.mktemp("merged") / "extractor")
+
+
+def test_the_merged_extractor_over_http_extracts_checked_facts_concurrently(
+    served_base, converted_model, merged_extractor, monkeypatch
+):
+    from agent.credit import extract_facts_many
+    from agent.llm import build_chat_model
+    from tools.demo_data import demo_customers
+
+    monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
+    monkeypatch.setenv("BANKASSIST_OPENAI_BASE_URL", f"{served_base}/v1")
+    monkeypatch.setenv("BANKASSIST_OPENAI_SYNTHESIZER_MODEL", str(converted_model))
+    monkeypatch.setenv("BANKASSIST_OPENAI_EXTRACTOR_MODEL", str(merged_extractor))
+    extractor = build_chat_model("extractor", Settings())
+    histories = [list(reversed(reports[-2:])) for _, _, reports in demo_customers(count=3)]
+    results = extract_facts_many(extractor, histories, concurrency=2)
+    assert len(results) == 3
+    # Served over HTTP, the fine-tuned extractor's own facts pass the check (no fallback to the diff).
+    assert all(r.facts and not r.from_diff for r in results)

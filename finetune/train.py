@@ -1,0 +1,299 @@
+"""LoRA fine-tuning of the credit-fact extractor: transformers Trainer + peft, QLoRA (4-bit) on CUDA.
+
+Example commands:
+    python -m finetune.train --config finetune/configs/smollm2-cpu.yaml  # CPU, the default SmolLM2-135M base
+    python -m finetune.train --config finetune/configs/smollm2-cpu.yaml --max-steps 3 --output-dir /tmp/ft-smoke
+    python -m finetune.train --config finetune/configs/llama3-8b.yaml --resume  # GPU QLoRA, from the last checkpoint
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import shutil
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import ConfigDict, Field
+
+from agent.settings import DEFAULT_BASE_MODEL
+from finetune.export import load_base_model, merge_adapter, merged_path, save_adapter, write_model_card
+from tools.errors import BankassistError, ConfigurationError, InvalidInputError
+
+log = logging.getLogger(__name__)
+IGNORE_INDEX = -100  # the label torch's cross-entropy skips
+CHECKPOINTS = "checkpoints"
+DEFAULT_OUTPUT_DIR = Path("finetune/adapters/smollm2-credit-extractor")
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+Chat = list[dict[str, str]]
+AdapterDType = Literal["bfloat16", "float16", "float32"]
+Positive = Annotated[int, Field(gt=0)]
+Ratio = Annotated[float, Field(ge=0, lt=1)]  # transformers reads a warmup of 1 or more as a step count
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of one fine-tuning run; the YAML keys in finetune/configs/ are these field names."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # load_config: an unknown YAML key is an error
+
+    base_model: str = field(default=DEFAULT_BASE_MODEL, metadata={"help": "Base model: HF id, directory or .gguf."})
+    output_dir: Path = field(default=DEFAULT_OUTPUT_DIR, metadata={"help": "Adapter dir; checkpoints go under it."})
+    lora_r: Positive = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: Positive = field(default=32, metadata={"help": "LoRA alpha (the update is scaled by alpha / r)."})
+    lora_dropout: Ratio = field(default=0.0, metadata={"help": "Dropout on the LoRA input."})
+    target_modules: list[str] = field(default_factory=lambda: list(ALL_LINEAR), metadata={"help": "LoRA targets."})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (linear decay)."})
+    epochs: float = field(default=1.0, metadata={"help": "Passes over the training set when max_steps is -1."})
+    max_steps: int = field(default=-1, metadata={"help": "Optimizer steps; -1 uses epochs."})
+    batch_size: Positive = field(default=8, metadata={"help": "Examples per device per forward pass."})
+    grad_accum: Positive = field(default=1, metadata={"help": "Forward passes per optimizer step."})
+    max_seq_len: Positive = field(default=640, metadata={"help": "Longer chats are dropped, not truncated."})
+    warmup_ratio: Ratio = field(default=0.03, metadata={"help": "Share of the steps spent warming up, in [0, 1)."})
+    eval_steps: Positive = field(default=50, metadata={"help": "Validation loss every this many steps."})
+    save_steps: Positive = field(default=50, metadata={"help": "Checkpoint every this many steps (the last two kept)."})
+    logging_steps: Positive = field(default=10, metadata={"help": "Log the training loss every this many steps."})
+    seed: int = field(default=42, metadata={"help": "Seed of the LoRA init, dropout and shuffling."})
+    data_seed: int = field(default=0, metadata={"help": "Seed of the synthetic credit pairs (split_pairs)."})
+    train_examples: Positive = field(default=1200, metadata={"help": "Training pairs generated."})
+    val_examples: int = field(default=40, metadata={"help": "Validation pairs (eval loss)."})
+    test_examples: int = field(default=200, metadata={"help": "Test pairs the evals score (noted in the card)."})
+    merge: bool = field(default=False, metadata={"help": "Also write a merged model to <output_dir>-merged."})
+    quantize_4bit: Literal["auto", "never"] = field(default="auto", metadata={"help": "auto: QLoRA when on CUDA."})
+    adapter_dtype: AdapterDType = field(default="bfloat16", metadata={"help": "dtype of the saved LoRA weights."})
+    resume: bool = field(default=False, metadata={"help": "Continue from the last checkpoint, if there is one."})
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """Where the adapter (and the merged model) went, and the run's measurements."""
+
+    adapter_dir: Path
+    merged_dir: Path | None
+    metrics: dict[str, float]
+
+
+def load_config(path: Path, **overrides: Any) -> TrainConfig:
+    """Read a YAML config; overrides that are not None (the command line) win over the file."""
+    from pydantic import TypeAdapter, ValidationError
+
+    values = {**_read_yaml(path), **{key: value for key, value in overrides.items() if value is not None}}
+    try:
+        return TypeAdapter(TrainConfig).validate_python(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]  # one line for the user: the first problem is enough to fix
+        raise InvalidInputError(f"Training config key {error['loc'][0]!r} in {path}: {error['msg']}.") from exc
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """The mapping in a YAML file; a missing, unreadable or malformed file is one InvalidInputError line."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InvalidInputError(f"Cannot read the training config {path}: {reason}.") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise InvalidInputError(f"The training config {path} is not valid YAML{where}.") from exc
+    if not isinstance(data, dict):
+        raise InvalidInputError(f"The training config {path} must be a mapping of TrainConfig fields.")
+    return data
+
+
+def chat_token_ids(tokenizer: Any, messages: Chat, **kwargs: Any) -> list[int]:
+    """Token ids of a rendered chat; transformers 5 returns a BatchEncoding where 4.x returned a list."""
+    ids = tokenizer.apply_chat_template(messages, tokenize=True, **kwargs)
+    return [int(token) for token in (ids["input_ids"] if isinstance(ids, Mapping) else ids)]
+
+
+def encode_example(tokenizer: Any, messages: Chat, max_seq_len: int) -> dict[str, list[int]] | None:
+    """Tokenize one chat with labels -100 on the prompt; None when it is longer than max_seq_len."""
+    if not messages or messages[-1].get("role") != "assistant":
+        raise InvalidInputError("A training chat must end with the assistant's answer.")
+    prompt = chat_token_ids(tokenizer, messages[:-1], add_generation_prompt=True)
+    full = chat_token_ids(tokenizer, messages)
+    if full[: len(prompt)] != prompt or len(full) == len(prompt):
+        raise ConfigurationError("The base model's chat template does not render the prompt as a prefix of the chat.")
+    if len(full) > max_seq_len:
+        return None
+    # Everything after the generation prompt is the answer, its end-of-turn token included: the model learns to stop.
+    labels = [IGNORE_INDEX] * len(prompt) + full[len(prompt) :]
+    return {"input_ids": full, "attention_mask": [1] * len(full), "labels": labels}
+
+
+def encode_chats(tokenizer: Any, chats: list[Chat], max_seq_len: int, split: str) -> list[dict[str, list[int]]]:
+    """Encode every chat, dropping (and counting in the log) those longer than max_seq_len."""
+    kept = [e for e in (encode_example(tokenizer, chat, max_seq_len) for chat in chats) if e is not None]
+    if len(kept) < len(chats):
+        log.warning("Dropped %d of %d %s chats over %d tokens", len(chats) - len(kept), len(chats), split, max_seq_len)
+    return kept
+
+
+@dataclass(frozen=True)
+class PadCollator:
+    """Right-pad a batch: the pad id on input_ids, 0 on attention_mask, -100 on labels."""
+
+    pad_id: int
+
+    def __call__(self, features: list[dict[str, list[int]]]) -> dict[str, Any]:
+        """Stack the features into padded long tensors."""
+        import torch
+
+        width = max(len(feature["input_ids"]) for feature in features)
+        fills = {"input_ids": self.pad_id, "attention_mask": 0, "labels": IGNORE_INDEX}
+        return {
+            key: torch.tensor([f[key] + [fill] * (width - len(f[key])) for f in features], dtype=torch.long)
+            for key, fill in fills.items()
+        }
+
+
+def load_base(config: TrainConfig) -> tuple[Any, Any]:
+    """The base model and tokenizer: fp32 on CPU; bf16 on CUDA, 4-bit NF4 there unless quantize_4bit is never."""
+    import torch
+    from peft import prepare_model_for_kbit_training
+
+    cuda = torch.cuda.is_available()
+    quantized = cuda and config.quantize_4bit == "auto"
+    model, tokenizer = load_base_model(config.base_model, torch.bfloat16 if cuda else torch.float32, quantized)
+    model.config.use_cache = False  # the KV cache is useless in training and warns with checkpointing
+    if quantized:
+        model = prepare_model_for_kbit_training(model)
+    return model, tokenizer
+
+
+def apply_lora(model: Any, config: TrainConfig) -> Any:
+    """Wrap the base in fresh LoRA adapters; only they are trainable."""
+    from peft import LoraConfig, get_peft_model
+
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=list(config.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora)
+
+
+def training_arguments(config: TrainConfig, has_eval: bool) -> Any:
+    """Trainer arguments: checkpoints (and TensorBoard runs) under <output_dir>/checkpoints."""
+    import torch
+    from transformers import TrainingArguments
+    from transformers.integrations import is_tensorboard_available
+
+    report_to = ["tensorboard"] if is_tensorboard_available() else []
+    if not report_to:
+        log.warning("tensorboard is not installed: no training curves (the losses stay in trainer_state.json)")
+    cuda = torch.cuda.is_available()
+    return TrainingArguments(
+        output_dir=str(config.output_dir / CHECKPOINTS),  # TensorBoard writes to <this>/runs
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum,
+        learning_rate=config.learning_rate,
+        warmup_steps=config.warmup_ratio,  # transformers 5 reads a value below 1 as a ratio
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=config.eval_steps,
+        save_steps=config.save_steps,
+        save_total_limit=2,
+        logging_steps=config.logging_steps,
+        report_to=report_to,
+        disable_tqdm=False,
+        remove_unused_columns=False,  # the collator needs the labels column the model signature lacks
+        use_cpu=not cuda,
+        bf16=cuda,
+        dataloader_num_workers=0,
+        seed=config.seed,
+    )
+
+
+def build_trainer(config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]) -> Any:
+    """Load the base, add LoRA and make a Trainer over the encoded chats."""
+    from transformers import Trainer
+
+    model, tokenizer = load_base(config)
+    train_set = encode_chats(tokenizer, train_messages, config.max_seq_len, "train")
+    val_set = encode_chats(tokenizer, val_messages, config.max_seq_len, "val")
+    if not train_set:
+        raise InvalidInputError(f"No training chat fits in max_seq_len={config.max_seq_len} tokens.")
+    # Llama-3 has no pad token; padding is masked out of attention and loss, so eos serves.
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return Trainer(
+        model=apply_lora(model, config),
+        args=training_arguments(config, has_eval=bool(val_set)),
+        train_dataset=train_set,  # a list of dicts is a map-style dataset
+        eval_dataset=val_set or None,
+        data_collator=PadCollator(pad_id),
+    )
+
+
+def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]) -> TrainResult:
+    """Fine-tune a LoRA adapter on the chats and save it to config.output_dir (optionally merged too)."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    checkpoints = config.output_dir / CHECKPOINTS
+    resume = config.resume and checkpoints.is_dir() and get_last_checkpoint(str(checkpoints)) is not None
+    if not resume and checkpoints.exists():
+        # A fresh run's checkpoints must not rotate against (or be resumed from) an earlier run's.
+        log.warning("Starting fresh: removing the earlier run's checkpoints in %s", checkpoints)
+        shutil.rmtree(checkpoints)
+    trainer = build_trainer(config, train_messages, val_messages)
+    started = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=True if resume else None)
+    metrics: dict[str, float] = {
+        "train_seconds": round(time.perf_counter() - started, 1),
+        "train_loss": round(float(output.training_loss), 4),
+        "eval_loss": final_eval_loss(trainer),
+        "trainable_params": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
+        "steps": trainer.state.global_step,
+    }
+    adapter_dir = save_adapter(trainer.model, config)
+    merged_dir = merge_adapter(config.base_model, adapter_dir, merged_path(config)) if config.merge else None
+    return TrainResult(adapter_dir, merged_dir, metrics)
+
+
+def final_eval_loss(trainer: Any) -> float:
+    """The validation loss after the last step: the Trainer evaluates its final step itself, so reuse that."""
+    if trainer.eval_dataset is None:
+        return float("nan")
+    evals = [entry for entry in trainer.state.log_history if "eval_loss" in entry]
+    last = evals[-1] if evals and evals[-1].get("step") == trainer.state.global_step else trainer.evaluate()
+    return round(float(last["eval_loss"]), 4)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: train from a YAML config on generated credit pairs, then write the model card."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", type=Path, required=True, help="YAML file of TrainConfig fields.")
+    parser.add_argument("--output-dir", type=Path, help="Override output_dir.")
+    parser.add_argument("--max-steps", type=int, help="Override max_steps.")
+    parser.add_argument("--train-examples", type=int, help="Override train_examples.")
+    parser.add_argument("--resume", action="store_true", default=None, help="Continue from the last checkpoint.")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from finetune.credit_data import split_pairs
+
+    try:
+        config = load_config(args.config, **{k: v for k, v in vars(args).items() if k != "config"})
+        train_chats = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
+        val_chats = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
+        result = train(config, train_chats, val_chats)
+    except BankassistError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    command = shlex.join(["python", "-m", "finetune.train", *(sys.argv[1:] if argv is None else argv)])
+    write_model_card(result.adapter_dir, config, result.metrics, command)
+    print(json.dumps({"adapter_dir": str(result.adapter_dir), **result.metrics}))
+
+
+if __name__ == "__main__":
+    main()
