@@ -18,22 +18,27 @@ from agent.llm import generate_hidden, generate_many
 from tools.credit import CreditReport
 from tools.credit_diff import Fact, describe_report, diff_reports
 from tools.credit_facts import parse_facts, verify_facts
-from tools.credit_plan import PlanStep
+from tools.credit_plan import PlanStep, score_improvement_plan
 from tools.credit_sheet import comparison_sheet
+from tools.credit_summary import PLAN_STEPS_SHOWN
 from tools.grounding import grounding_problem
 
 log = logging.getLogger(__name__)
-EXTRACT_MAX_TOKENS = 320  # the longest true fact lists in the training data are ~300 tokens
 DRAFT_MAX_TOKENS = 120  # a short paragraph
 
 
 @dataclass(frozen=True)
 class CheckedFacts:
-    """Facts ready to be phrased: the extractor's supported ones, and how many it stated wrongly."""
+    """Facts ready to be phrased: the extractor's supported ones, and how many of its lines were dropped."""
 
     facts: list[Fact]
-    dropped: int
-    from_diff: bool  # True when no extracted fact survived and the diff's own facts were used
+    dropped: int  # unsupported facts and lines that are not facts at all
+    from_diff: bool  # True when the facts are the diff's own (no extracted fact survived, or a single report)
+
+    @property
+    def source(self) -> str:
+        """`extractor` or `diff`: where the facts shown come from (the `facts_source` of results)."""
+        return "diff" if self.from_diff else "extractor"
 
 
 def extractor_chat(sheet: str) -> list[dict[str, str]]:
@@ -73,7 +78,7 @@ def extract_facts(extractor: BaseChatModel, reports: list[CreditReport]) -> Chec
     if len(reports) < 2:
         return CheckedFacts(describe_report(reports[0]), 0, from_diff=True)
     new, old = reports[0], reports[1]
-    output = generate_hidden(extractor, extractor_messages(old, new), EXTRACT_MAX_TOKENS)
+    output = generate_hidden(extractor, extractor_messages(old, new))  # the extractor role's own token cap
     return check_extraction(output, diff_reports(old, new))
 
 
@@ -83,7 +88,7 @@ def extract_facts_many(
     """`extract_facts` for many customers, with the pairs' extractions generated in batches."""
     pairs = [i for i, reports in enumerate(histories) if len(reports) >= 2]
     extraction_prompts = [extractor_messages(histories[i][1], histories[i][0]) for i in pairs]
-    outputs = generate_many(extractor, extraction_prompts, EXTRACT_MAX_TOKENS, concurrency)
+    outputs = generate_many(extractor, extraction_prompts, None, concurrency)
     by_index = dict(zip(pairs, outputs, strict=True))
     results = []
     for index, reports in enumerate(histories):
@@ -92,6 +97,11 @@ def extract_facts_many(
         else:
             results.append(CheckedFacts(describe_report(reports[0]), 0, from_diff=True))
     return results
+
+
+def improvement_plan(reports: list[CreditReport]) -> list[PlanStep]:
+    """The top steps of the newest report's score-improvement plan."""
+    return score_improvement_plan(reports[0])[:PLAN_STEPS_SHOWN]
 
 
 def answer_messages(facts: list[Fact], plan: list[PlanStep], question: str, retry: bool = False) -> list[BaseMessage]:

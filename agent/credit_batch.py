@@ -8,10 +8,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agent import prompts
-from agent.credit import checked_answers, extract_facts_many
+from agent.credit import checked_answers, extract_facts_many, improvement_plan
 from agent.validation import check_customer
-from tools.credit_plan import score_improvement_plan
-from tools.credit_summary import PLAN_STEPS_SHOWN
 from tools.reports import ReportStore
 
 
@@ -26,7 +24,7 @@ def summarize_customers(
     histories = {cid: reports.latest_reports(cid, 2) for cid in customer_ids}
     ready = [cid for cid in customer_ids if histories[cid]]
     checked = extract_facts_many(extractor, [histories[cid] for cid in ready], concurrency)
-    plans = [score_improvement_plan(histories[cid][0])[:PLAN_STEPS_SHOWN] for cid in ready]
+    plans = [improvement_plan(histories[cid]) for cid in ready]
     jobs = [(c.facts, plan, prompts.ANALYST_SUMMARY_QUESTION) for c, plan in zip(checked, plans, strict=True)]
     answers = checked_answers(synthesizer, jobs, concurrency)
     done = {
@@ -37,6 +35,7 @@ def summarize_customers(
             "summary": answer,
             "facts": [f.line for f in facts.facts],
             "facts_dropped": facts.dropped,
+            "facts_source": facts.source,
             "plan": [step.action for step in plan],
         }
         for cid, facts, plan, answer in zip(ready, checked, plans, answers, strict=True)

@@ -20,6 +20,7 @@ class TurnResult:
     sources: list[dict[str, Any]] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     facts_dropped: int = 0
+    facts_source: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,5 +63,6 @@ def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
         sources=list(values.get("sources", [])),
         facts=list(values.get("facts", [])),
         facts_dropped=int(values.get("facts_dropped", 0)),
+        facts_source=str(values.get("facts_source", "")),
         timings_ms=dict(values.get("timings_ms", {})),
     )

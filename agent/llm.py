@@ -39,7 +39,7 @@ def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
         runtime_loader=loader,
         model_name=settings.base_model,
         use_adapter=role == "extractor" and settings.extractor_adapter is not None,
-        max_new_tokens=settings.max_new_tokens,
+        max_new_tokens=role_token_cap(role, settings),
         batch_size=settings.generation_batch_size,
     )
 
@@ -57,8 +57,26 @@ def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
         timeout=settings.request_timeout_s,
         max_retries=settings.max_retries,  # the openai client backs off exponentially between retries
         temperature=0.0,
-        max_completion_tokens=settings.max_new_tokens,
+        max_completion_tokens=role_token_cap(role, settings),
     )
+
+
+def build_base_extractor(settings: Settings) -> BaseChatModel:
+    """The base model in the extractor role (adapter off, the extractor's prompt and token cap): the baseline."""
+    from tools.errors import ConfigurationError
+
+    if settings.backend == "local" and settings.extractor_adapter is None:
+        raise ConfigurationError("No extractor adapter is configured, so there is nothing to compare with the base.")
+    if settings.backend == "openai" and settings.extractor_model_name == settings.synthesizer_model_name:
+        raise ConfigurationError("Set BANKASSIST_OPENAI_EXTRACTOR_MODEL: the extractor is the base model now.")
+    return build_chat_model(
+        "extractor", settings.model_copy(update={"use_adapter": False, "openai_extractor_model": None})
+    )
+
+
+def role_token_cap(role: Role, settings: Settings) -> int:
+    """The extractor lists every change, which can take twice an answer's tokens."""
+    return settings.extractor_max_new_tokens if role == "extractor" else settings.max_new_tokens
 
 
 def generate_answer(

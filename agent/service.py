@@ -110,7 +110,8 @@ class Assistant:
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
         # Per-turn keys start empty, so nothing of the previous turn leaks into this one's result;
         # Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
-        reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "customer_id": customer_id}
+        reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "facts_source": ""}
+        reset["customer_id"] = customer_id
         reset["timings_ms"] = Overwrite({})
         return context, config, cast(State, reset)
 
@@ -269,11 +270,13 @@ def seed_demo_customers(count: int, seed: int, settings: Settings | None = None)
 
 def import_report_file(path: Path, customer_id: str, name: str | None, settings: Settings | None = None) -> Any:
     """Validate a JSON report file and store it for the customer (created first when `name` is given)."""
+    settings = settings or get_settings()
     text = read_report_file(path)
-    store = open_report_store(settings or get_settings())
+    if name is not None:
+        validate_customer_id(customer_id)
+    store = open_report_store(settings)
     try:
-        if name is not None and store.get_customer(customer_id) is None:
-            store.add_customer(validate_customer_id(customer_id), name)
-        return import_report(store, customer_id, text)
+        with translate_errors(settings):
+            return import_report(store, customer_id, text, new_name=name)
     finally:
         store.close()

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     use_adapter: bool = Field(True, description="false runs the extractor role as the prompted base model.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the local backend runs.")
     max_new_tokens: int = Field(160, ge=1, le=4096, description="Generation cap for answers.")
+    extractor_max_new_tokens: int = Field(
+        320, ge=16, le=4096, description="Generation cap for the extractor's fact list (the longest are ~300 tokens)."
+    )
     openai_base_url: HttpUrl = Field(
         HttpUrl("http://127.0.0.1:8000/v1"), description="OpenAI-compatible endpoint (vLLM, transformers serve)."
     )

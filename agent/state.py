@@ -36,6 +36,7 @@ class State(TypedDict, total=False):
     scope_confidence: float
     sources: list[Source]
     facts: list[str]
-    facts_dropped: int  # extracted facts the reports did not support
+    facts_dropped: int  # extracted lines the reports did not support
+    facts_source: str  # "extractor", or "diff" when the deterministic diff's facts were used
     customer_id: str | None
     timings_ms: Annotated[dict[str, float], merge_timings]

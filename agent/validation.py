@@ -10,6 +10,8 @@ from tools.reports import ReportStore
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+MAX_REPORT_BYTES = 2_000_000  # a report with hundreds of accounts is ~200 KB
 
 
 def validate_message(text: str, max_chars: int) -> str:
@@ -35,9 +37,6 @@ def check_customer(store: ReportStore, customer_id: str) -> None:
         raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
 
 
-CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-MAX_REPORT_BYTES = 2_000_000  # a report with hundreds of accounts is ~200 KB
-
 
 def validate_customer_id(customer_id: str) -> str:
     """Customer ids are 1-40 letters, digits, `_` or `-`."""
@@ -49,9 +48,15 @@ def validate_customer_id(customer_id: str) -> str:
 def read_report_file(path: Path) -> str:
     """A report file's text: it must exist, be UTF-8 and be at most MAX_REPORT_BYTES."""
     try:
-        size = path.stat().st_size
-        if size > MAX_REPORT_BYTES:
-            raise InvalidInputError(f"{path} is {size:,} bytes; a report file is at most {MAX_REPORT_BYTES:,}.")
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read {path}: {type(exc).__name__}.") from exc
+        with path.open("rb") as file:
+            data = file.read(MAX_REPORT_BYTES + 1)  # a bounded read: pipes and devices have no size to check
+    except FileNotFoundError as exc:
+        raise InvalidInputError(f"There is no file {path}.") from exc
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot read {path}: {exc.strerror or type(exc).__name__}.") from exc
+    if len(data) > MAX_REPORT_BYTES:
+        raise InvalidInputError(f"{path} is over {MAX_REPORT_BYTES:,} bytes, the most a report file may have.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8 text.") from exc

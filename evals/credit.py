@@ -61,7 +61,8 @@ def evaluate_model(
 ) -> tuple[ModelResult, list[str], list[str]]:
     """Extract facts for every pair, score them, phrase the checked facts and score the answers."""
     started = time.perf_counter()
-    outputs = generate_many(extractor, [extractor_messages(p.old, p.new) for p in pairs], 320, concurrency)
+    # No per-call cap: each model's role cap applies (the base gets the extractor's when it plays that role).
+    outputs = generate_many(extractor, [extractor_messages(p.old, p.new) for p in pairs], None, concurrency)
     total, valid = FactScore(0, 0, 0), 0
     for pair, output in zip(pairs, outputs, strict=True):
         extraction = parse_facts(output)
@@ -78,12 +79,19 @@ def evaluate_model(
 
 
 def run_credit_suite(
-    extractor: BaseChatModel, base: BaseChatModel, count: int = DEFAULT_PAIRS, seed: int = 0, concurrency: int = 8
+    extractor: BaseChatModel,
+    base: BaseChatModel,
+    synthesizer: BaseChatModel,
+    count: int = DEFAULT_PAIRS,
+    seed: int = 0,
+    concurrency: int = 8,
 ) -> CreditSuite:
-    """Score the extractor and the base model (same prompt, adapter off) on `count` test pairs."""
+    """Score the extractor and the base model in its place (same prompt, adapter off) on `count` test pairs."""
+    if count < 1:
+        raise ValueError("the credit suite needs at least one pair")
     pairs = split_pairs("test", count, seed)
-    tuned, tuned_outputs, tuned_answers = evaluate_model(extractor, base, pairs, concurrency)
-    prompted, base_outputs, _ = evaluate_model(base, base, pairs, concurrency)
+    tuned, tuned_outputs, tuned_answers = evaluate_model(extractor, synthesizer, pairs, concurrency)
+    prompted, base_outputs, _ = evaluate_model(base, synthesizer, pairs, concurrency)
     examples = [
         {"sheet": p.sheet, "truth": "\n".join(f.line for f in p.facts), "extractor": t, "base": b, "answer": a}
         for p, t, b, a in list(zip(pairs, tuned_outputs, base_outputs, tuned_answers, strict=True))[:3]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from agent.llm import build_chat_model
+from agent.llm import build_base_extractor, build_chat_model
 from agent.settings import get_settings
 from evals.credit import run_credit_suite
 from finetune.credit_data import split_pairs
@@ -33,6 +33,7 @@ class FinetuneReport:
 def run_finetune(config_path: Path, eval_pairs: int, **overrides: Any) -> FinetuneReport:
     """Train on generated pairs, evaluate on held-out test pairs, and record both in the model card."""
     config = load_config(config_path, **overrides)
+    config = replace(config, test_examples=eval_pairs)  # the model card reports the pairs actually measured
     train_set = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
     val_set = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
     result = train(config, train_set, val_set)
@@ -45,11 +46,11 @@ def run_finetune(config_path: Path, eval_pairs: int, **overrides: Any) -> Finetu
 
 def evaluate_adapter(config: TrainConfig, adapter_dir: Path, pairs: int) -> dict[str, Any]:
     """The credit eval suite on the new adapter and its base, over held-out test pairs."""
-    settings = get_settings().model_copy(
-        update={"base_model": config.base_model, "adapter_path": adapter_dir, "backend": "local"}
-    )
-    extractor, base = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
-    return dict(run_credit_suite(extractor, base, pairs, config.data_seed).metrics())
+    update = {"base_model": config.base_model, "adapter_path": adapter_dir, "backend": "local", "use_adapter": True}
+    settings = get_settings().model_copy(update=update)
+    extractor, synthesizer = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
+    suite = run_credit_suite(extractor, build_base_extractor(settings), synthesizer, pairs, config.data_seed)
+    return dict(suite.metrics())
 
 
 def reproduce_command() -> str:

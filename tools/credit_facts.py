@@ -1,7 +1,9 @@
 """Read the extractor's `Good:- ... / Bad:- ...` output and check each fact against the deterministic diff.
 
-A fact is supported when some diff fact has the same polarity, exactly the same numbers and
-mostly the same words: a rephrased fact passes, a changed figure or a flipped polarity does not.
+A fact is supported when some diff fact has the same polarity, the same numbers in the same order,
+the same names (creditors, agencies), the same key words (rose/fell, limit/balance, ...) and mostly
+the same other words: a rephrased fact passes; a changed or swapped figure, another creditor, a
+reversed direction or a flipped polarity does not.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from tools.grounding import numbers_in
 
 FACT_LINE = re.compile(r"^(Good|Bad):-\s+(\S.*)$")
 WORD = re.compile(r"[a-z]+")
+NAME_WORD = re.compile(r"\b[A-Z]{2,}\b")  # creditors and agencies are upper case in reports
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# Words that say which change it is and which way it went; a fact must keep all of the truth's.
+KEY_WORDS = frozenset(
+    "rose fell cut held steady paid removed closed charged opened new late inquiry collection limit balance "
+    "utilization score oldest lien judgment bankruptcy".split()
+)
 MIN_WORD_OVERLAP = 0.6  # share of words two statements of one change have in common (Dice)
 
 
@@ -75,8 +84,23 @@ def best_match(fact: Fact, candidates: list[Fact]) -> Fact | None:
 
 
 def same_change(a: Fact, b: Fact) -> bool:
-    """Same polarity and exactly the same figures."""
-    return a.polarity == b.polarity and numbers_in(a.text) == numbers_in(b.text)
+    """Same polarity, figures in the same order, the same names and the same key words."""
+    return (
+        a.polarity == b.polarity
+        and ordered_numbers(a.text) == ordered_numbers(b.text)
+        and set(NAME_WORD.findall(a.text)) == set(NAME_WORD.findall(b.text))
+        and _key_words(a.text) == _key_words(b.text)
+    )
+
+
+def ordered_numbers(text: str) -> list[str]:
+    """The figures in order of appearance, normalised like `numbers_in` (no separators, no trailing .0)."""
+    return [min(numbers_in(raw)) for raw in NUMBER.findall(text)]
+
+
+def _key_words(text: str) -> set[str]:
+    """Which of the KEY_WORDS the text uses."""
+    return set(WORD.findall(text.lower())) & KEY_WORDS
 
 
 def word_overlap(a: str, b: str) -> float:

@@ -18,8 +18,12 @@ STORES = ["MERIDIAN RETAIL", "HOMEPORT STORES", "TRAILHEAD OUTFITTERS"]
 LENDERS = ["SUMMIT AUTO FINANCE", "FEDLOAN SERVICING", "HARBOR MORTGAGE", "OAKTREE LENDING", "LARKSPUR BANK"]
 AGENCIES = ["PORTFOLIO RECOVERY", "MIDLAND CREDIT", "CAVALRY SPV", "ENHANCED RECOVERY"]
 ORIGINAL_CREDITORS = ["CITY UTILITIES", "MERCY CLINIC", "SPRINTLINE", "BRIGHTPATH TELECOM"]
-LOAN_AMOUNTS = {"auto_loan": (9_000, 45_000), "student_loan": (8_000, 60_000), "mortgage": (120_000, 480_000)}
-LOAN_AMOUNTS["personal_loan"] = (2_000, 20_000)
+LOAN_AMOUNTS = {
+    "auto_loan": (9_000, 45_000),
+    "student_loan": (8_000, 60_000),
+    "mortgage": (120_000, 480_000),
+    "personal_loan": (2_000, 20_000),
+}
 CARD_LIMITS = [500, 1_000, 1_500, 2_500, 4_000, 5_000, 8_000, 12_000, 18_000, 25_000]
 # Each event is roughly as likely as any other, so the extractor sees every kind of change often.
 EVENTS = (
@@ -46,6 +50,8 @@ def generate_history(
     rng: random.Random, name: str, first_date: date, gap_months: int, snapshots: int = 2
 ) -> list[CreditReport]:
     """`snapshots` reports `gap_months` apart, oldest first, with 1-3 events between each pair."""
+    if snapshots < 2 or gap_months < 1:
+        raise ValueError("a history has at least 2 snapshots at least 1 month apart")
     dates = [_add_months(first_date, gap_months * n) for n in range(snapshots)]
     raw = _first_file(rng, name, first_date)
     plans = [rng.sample(EVENTS, rng.randint(1, 3)) for _ in range(snapshots - 1)]
@@ -153,69 +159,84 @@ def apply_event(raw: dict[str, Any], event: str, rng: random.Random, previous: d
 
 
 def _pay_down(card: dict[str, Any], rng: random.Random, _: int) -> None:
+    """A card balance paid down by 40-100%."""
     card["balance"] = int(card["balance"] * rng.uniform(0.0, 0.6))
 
 
 def _run_up(card: dict[str, Any], rng: random.Random, _: int) -> None:
+    """A card balance run up by 10-50% of the limit."""
     card["balance"] = min(card["credit_limit"], card["balance"] + int(card["credit_limit"] * rng.uniform(0.1, 0.5)))
 
 
 def _limit_up(card: dict[str, Any], rng: random.Random, _: int) -> None:
+    """A limit raised by a quarter to double."""
     card["credit_limit"] = int(card["credit_limit"] * rng.choice([1.25, 1.5, 2.0]))
 
 
 def _limit_cut(card: dict[str, Any], rng: random.Random, _: int) -> None:
+    """A limit cut by a quarter or half, never below the balance."""
     card["credit_limit"] = max(card["balance"], 500, int(card["credit_limit"] * rng.choice([0.5, 0.75])) // 100 * 100)
 
 
 def _close_card(card: dict[str, Any], rng: random.Random, open_cards: int) -> None:
+    """A card closed and paid off (never the last open card)."""
     if open_cards > 1:
         card["status"], card["balance"] = "closed", 0
 
 
 def _late(card: dict[str, Any], rng: random.Random, _: int) -> None:
+    """A late payment to be reported in the coming months."""
     card["pending_late"] = rng.choice(["30", "30", "60", "90"])
 
 
 def _charge_off(card: dict[str, Any], rng: random.Random, _: int) -> None:
+    """A card charged off after months of missed payments."""
     # Months of missed payments end in a charge-off; the account stops reporting new months.
     card["status"] = "charged_off"
     card["payment_history"] = ["120", "90", "60", "30"] + card["payment_history"][:20]
 
 
 def _new_card(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """A new card and the hard inquiry its application made."""
     new = _card(rng, f"T{len(raw['tradelines'])}", when, opened=when)
     raw["tradelines"].append(new)
     raw["inquiries"].append({"date": when, "creditor": new["creditor"].split(" ****")[0]})
 
 
 def _new_loan(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """A new installment loan and its hard inquiry."""
     new = _loan(rng, f"L{len(raw['tradelines'])}", when, opened=when)
     raw["tradelines"].append(new)
     raw["inquiries"].append({"date": when, "creditor": new["creditor"].split(" ****")[0]})
 
 
 def _inquiry(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """A hard inquiry without a new account."""
     raw["inquiries"].append({"date": when, "creditor": rng.choice(CARD_ISSUERS + LENDERS)})
 
 
 def _new_collection(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """An unpaid debt placed with a collection agency."""
     amount = rng.choice([95, 180, 240, 420, 615, 760, 1_350, 2_200])
-    raw["collections"].append(_collection(rng, f"K{len(raw['collections']) + 1}", when, amount))
+    # Dated ids: a removed collection's id is never given to a new one.
+    raw["collections"].append(_collection(rng, f"K{when:%Y%m%d}", when, amount))
 
 
 def _paid_collection(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """An unpaid collection paid."""
     unpaid = [c for c in raw["collections"] if c["status"] == "unpaid"]
     if unpaid:
         rng.choice(unpaid)["status"] = "paid"
 
 
 def _removed_collection(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """A collection deleted from the file."""
     if raw["collections"]:
         raw["collections"].remove(rng.choice(raw["collections"]))
 
 
 def _public_record(raw: dict[str, Any], rng: random.Random, when: date) -> None:
+    """A judgment, tax lien or bankruptcy filed."""
     kind = rng.choice(["judgment", "tax_lien", "bankruptcy"])
     raw["public_records"].append({"kind": kind, "filed": when, "amount": rng.randrange(1_000, 40_000, 50)})
 
@@ -243,9 +264,12 @@ FILE_EVENTS = {
 def _near_milestone(raw: dict[str, Any], rng: random.Random, previous: date, current: date) -> None:
     """Backdate the oldest account so it crosses an age milestone between the two snapshots."""
     oldest = min(raw["tradelines"], key=lambda t: t["opened"])
-    years = rng.choice(AGE_MILESTONES_YEARS)
-    anniversary_after = previous + timedelta(days=rng.randint(1, max(1, (current - previous).days - 1)))
-    oldest["opened"] = _add_months(anniversary_after, -12 * years)
+    others = [(current - t["opened"]).days / 365.25 for t in raw["tradelines"] if t is not oldest]
+    # Only a milestone beyond every other account's age keeps this account the oldest.
+    reachable = [years for years in AGE_MILESTONES_YEARS if years > max(others, default=0) + 1]
+    if reachable:
+        anniversary_after = previous + timedelta(days=rng.randint(1, max(1, (current - previous).days - 1)))
+        oldest["opened"] = _add_months(anniversary_after, -12 * rng.choice(reachable))
 
 
 def _age_histories(raw: dict[str, Any], rng: random.Random, months: int) -> None:

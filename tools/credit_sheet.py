@@ -8,7 +8,7 @@ states them. Every figure it may state is printed here, so its facts can be chec
 from __future__ import annotations
 
 from tools.credit import Collection, CreditReport, Tradeline
-from tools.credit_diff import account_name, money, months_between, years_between
+from tools.credit_diff import AGE_MILESTONES_YEARS, account_name, money, months_between, years_between
 
 SHEET_MAX_ACCOUNTS = 20  # a real file rarely has more; keeps the prompt inside the model's context
 
@@ -23,8 +23,7 @@ def comparison_sheet(old: CreditReport, new: CreditReport) -> str:
         _oldest_account_line(old, new),
         "accounts:",
     ]
-    before = {t.id: t for t in old.tradelines}
-    lines += [_account_line(before.get(t.id), t, months) for t in new.tradelines[:SHEET_MAX_ACCOUNTS]]
+    lines += _account_lines(old, new, months)
     lines += _inquiry_lines(old, new) + _collection_lines(old, new) + _public_record_lines(old, new)
     return "\n".join(lines)
 
@@ -54,10 +53,21 @@ def _oldest_account_line(old: CreditReport, new: CreditReport) -> str:
     if not opened:
         return "oldest open account: none"
     oldest = min(opened)
-    return (
-        f"oldest open account: {years_between(oldest, old.report_date)} years -> "
-        f"{years_between(oldest, new.report_date)} years"
-    )
+    before, after = years_between(oldest, old.report_date), years_between(oldest, new.report_date)
+    line = f"oldest open account: {before} years -> {after} years"
+    crossed = [m for m in AGE_MILESTONES_YEARS if before < m <= after]
+    # Within a year the milestone is the new age itself; over longer gaps, name it so it is on the sheet.
+    return line + (f" (passed {crossed[-1]} years)" if crossed and crossed[-1] != after else "")
+
+
+def _account_lines(old: CreditReport, new: CreditReport, months: int) -> list[str]:
+    """One line per account; past SHEET_MAX_ACCOUNTS, unchanged accounts are summed up in one line."""
+    before = {t.id: t for t in old.tradelines}
+    lines = [_account_line(before.get(t.id), t, months) for t in new.tradelines]
+    if len(lines) <= SHEET_MAX_ACCOUNTS:
+        return lines
+    changed = [line for line in lines if not line.endswith(": unchanged")]
+    return changed + [f"- {len(lines) - len(changed)} other accounts: unchanged"]
 
 
 def _account_line(old: Tradeline | None, new: Tradeline, months: int) -> str:
@@ -116,4 +126,3 @@ def _public_record_lines(old: CreditReport, new: CreditReport) -> list[str]:
         if r not in seen
     ]
     return [f"new public records: {'; '.join(added) if added else 'none'}"]
-

@@ -21,12 +21,10 @@ def demo_customers(count: int = 50, seed: int = 7) -> list[tuple[str, str, list[
 
 
 def seed_store(store: ReportStore, count: int = 50, seed: int = 7) -> int:
-    """Write the demo customers into the store; returns how many were written."""
+    """Write the demo customers into the store, replacing their earlier history; returns how many."""
     customers = demo_customers(count, seed)
     for customer_id, name, reports in customers:
-        store.add_customer(customer_id, name)
-        for report in reports:
-            store.add_report(customer_id, report)
+        store.save_customer(customer_id, name, reports, replace_history=True)
     return len(customers)
 
 

@@ -69,6 +69,22 @@ class ReportStore:
                 (customer_id, report.report_date.isoformat(), report.bureau, body),
             )
 
+    def save_customer(
+        self, customer_id: str, name: str, reports: list[CreditReport], replace_history: bool = False
+    ) -> None:
+        """Create (or rename) a customer and store reports in one transaction; optionally drop older ones first."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO customers VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+                (customer_id, name),
+            )
+            if replace_history:
+                self._db.execute("DELETE FROM reports WHERE customer_id = ?", (customer_id,))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)",
+                [(customer_id, r.report_date.isoformat(), r.bureau, r.model_dump_json()) for r in reports],
+            )
+
     def get_customer(self, customer_id: str) -> Customer | None:
         """One customer, or None."""
         found = [c for c in self._customers("WHERE c.id = ?", (customer_id,))]

@@ -230,13 +230,15 @@ def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
 
 def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
     """The fine-tuned extractor and the prompted base model on held-out synthetic report pairs."""
-    from agent.service import open_credit_models
+    from agent.llm import build_base_extractor
+    from agent.service import open_credit_models, translate_errors
     from evals.credit import run_credit_suite
     from evals.report import credit_markdown
 
-    with _stdout_to_stderr(), open_credit_models() as credit:
+    with _stdout_to_stderr(), open_credit_models() as credit, translate_errors(credit.settings):
+        base = build_base_extractor(credit.settings)
         concurrency = credit.settings.max_concurrency
-        suite = run_credit_suite(credit.extractor, credit.synthesizer, pairs, concurrency=concurrency)
+        suite = run_credit_suite(credit.extractor, base, credit.synthesizer, pairs, concurrency=concurrency)
     return credit_markdown(suite), suite.metrics()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
@@ -41,20 +41,36 @@ def summarize(
     """Credit summaries for analysts, generated in batches (BANKASSIST_GENERATION_BATCH_SIZE per batch)."""
     from agent.service import summarize as summarize_customers
     from tools.errors import InvalidInputError
+    from ui.cli import _stdout_to_stderr
 
     if all_customers == bool(customer):
         raise InvalidInputError("Pass either --all or one or more --customer IDs.")
-    stream = out.open("w", encoding="utf-8") if out else sys.stdout
+    if out is not None and not out.parent.is_dir():
+        raise InvalidInputError(f"The directory {out.parent} does not exist.")
+    results, stdout, sink = summarize_customers(None if all_customers else list(customer or [])), sys.stdout, None
+    count = 0
     try:
-        count = 0
-        for summary in summarize_customers(None if all_customers else list(customer or [])):
-            stream.write(json.dumps(summary, ensure_ascii=False) + "\n")
-            stream.flush()
-            count += 1
+        with _stdout_to_stderr():  # library chatter must not mix into the JSON lines
+            for summary in results:
+                # Opened only now: an unknown customer id fails before an existing file is truncated.
+                sink = sink or (_open_output(out) if out else stdout)
+                sink.write(json.dumps(summary, ensure_ascii=False) + "\n")
+                sink.flush()
+                count += 1
     finally:
-        if out:
-            stream.close()
+        if out and sink:
+            sink.close()
     print(f"{count} summaries" + (f" written to {out}" if out else ""), file=sys.stderr)
+
+
+def _open_output(path: Path) -> TextIO:
+    """Open the output file for writing; a failure is one line."""
+    from tools.errors import InvalidInputError
+
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot write {path}: {exc.strerror or type(exc).__name__}.") from exc
 
 
 def finetune(

@@ -12,11 +12,9 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.credit import checked_answer, extract_facts
+from agent.credit import checked_answer, extract_facts, improvement_plan
 from agent.state import State
 from tools.credit import CreditReport
-from tools.credit_plan import score_improvement_plan
-from tools.credit_summary import PLAN_STEPS_SHOWN
 
 
 def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -29,11 +27,17 @@ def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not reports:
         return {"messages": [AIMessage(prompts.NO_REPORTS)]}
     checked = extract_facts(services.extractor, reports)
-    plan = score_improvement_plan(reports[0])[:PLAN_STEPS_SHOWN]
+    plan = improvement_plan(reports)
     answer = checked_answer(services.synthesizer, checked.facts, plan, state["masked_input"])
     if len(reports) == 1:
         answer = f"{single_report_note(reports[0])} {answer}"
-    return {"messages": [AIMessage(answer)], "facts": [f.line for f in checked.facts], "facts_dropped": checked.dropped}
+    facts = [f.line for f in checked.facts]
+    return {
+        "messages": [AIMessage(answer)],
+        "facts": facts,
+        "facts_dropped": checked.dropped,
+        "facts_source": checked.source,
+    }
 
 
 def single_report_note(report: CreditReport) -> str:

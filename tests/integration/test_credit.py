@@ -69,6 +69,7 @@ def test_batch_summaries_state_only_checked_facts(cli, tmp_path):
         older, newer = histories[summary["customer_id"]][-2:]
         assert summary["report_dates"] == [newer.report_date.isoformat(), older.report_date.isoformat()]
         assert summary["summary"] and summary["facts"] and summary["plan"]
+        assert summary["facts_source"] == "extractor"
         assert not verify_facts(parse_facts("\n".join(summary["facts"])).facts, diff_reports(older, newer)).unsupported
 
 

@@ -7,6 +7,7 @@ import torch
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent.llm import build_chat_model, generate_answer
+from agent.local_model import to_chat
 from agent.settings import Settings
 
 PROMPT = [SystemMessage("You are a bank assistant."), HumanMessage("Name two kinds of bank accounts.")]
@@ -76,5 +77,9 @@ def test_a_padded_batch_gives_each_prompt_its_own_reply(isolated_settings):
     ]
     batched = model.generate_batch(prompts, max_tokens=12)
     assert len(batched) == 3 and all(batched) and len(set(batched)) == 3
-    # The longest prompt is not padded, so its greedy reply is the one it gets alone.
-    assert batched[0] == model.invoke(prompts[0], max_completion_tokens=12).text
+    # The longest prompt (in tokens, template included) is not padded: its greedy reply is the one it gets alone.
+    tokenizer = model.runtime_loader().tokenizer
+    lengths = [len(tokenizer.apply_chat_template(to_chat(p), add_generation_prompt=True)["input_ids"]) for p in prompts]
+    longest = lengths.index(max(lengths))
+    assert lengths.count(max(lengths)) == 1
+    assert batched[longest] == model.invoke(prompts[longest], max_completion_tokens=12).text

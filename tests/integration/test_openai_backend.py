@@ -53,11 +53,27 @@ def served_base(converted_model: Path, tmp_path_factory):
         log.close()
 
 
+@pytest.fixture(scope="module")
+def merged_extractor(converted_model, model_cache_dir, tmp_path_factory) -> Path:
+    """The shipped adapter folded into its base: `transformers serve` loads plain models only."""
+    from agent.settings import DEFAULT_BASE_MODEL, PACKAGED_ADAPTER, get_settings
+    from finetune.export import merge_adapter
+
+    with pytest.MonkeyPatch.context() as patch:  # module scope: the per-test settings are not set up yet
+        patch.setenv("BANKASSIST_MODEL_CACHE_DIR", str(model_cache_dir))
+        get_settings.cache_clear()
+        merged = merge_adapter(DEFAULT_BASE_MODEL, PACKAGED_ADAPTER, tmp_path_factory.mktemp("merged") / "extractor")
+    get_settings.cache_clear()
+    return merged
+
+
 @pytest.fixture
-def openai_settings(served_base, converted_model, monkeypatch):
+def openai_settings(served_base, converted_model, merged_extractor, monkeypatch):
+    """The base and the merged extractor, two models of one server, chosen by name as on vLLM."""
     monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
     monkeypatch.setenv("BANKASSIST_OPENAI_BASE_URL", f"{served_base}/v1")
     monkeypatch.setenv("BANKASSIST_OPENAI_SYNTHESIZER_MODEL", str(converted_model))
+    monkeypatch.setenv("BANKASSIST_OPENAI_EXTRACTOR_MODEL", str(merged_extractor))
     return Settings()
 
 
@@ -77,27 +93,12 @@ def test_answer_tokens_stream_over_http(openai_settings):
     assert isinstance(events[-1], Done) and events[-1].result.route == "banking"
 
 
-@pytest.fixture(scope="module")
-def merged_extractor(converted_model, tmp_path_factory) -> Path:
-    """The shipped adapter folded into its base: `transformers serve` loads plain models only."""
-    from agent.settings import DEFAULT_BASE_MODEL, PACKAGED_ADAPTER
-    from finetune.export import merge_adapter
-
-    return merge_adapter(DEFAULT_BASE_MODEL, PACKAGED_ADAPTER, tmp_path_factory.mktemp("merged") / "extractor")
-
-
-def test_the_merged_extractor_over_http_extracts_checked_facts_concurrently(
-    served_base, converted_model, merged_extractor, monkeypatch
-):
+def test_the_merged_extractor_over_http_extracts_checked_facts_concurrently(openai_settings):
     from agent.credit import extract_facts_many
     from agent.llm import build_chat_model
     from tools.demo_data import demo_customers
 
-    monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
-    monkeypatch.setenv("BANKASSIST_OPENAI_BASE_URL", f"{served_base}/v1")
-    monkeypatch.setenv("BANKASSIST_OPENAI_SYNTHESIZER_MODEL", str(converted_model))
-    monkeypatch.setenv("BANKASSIST_OPENAI_EXTRACTOR_MODEL", str(merged_extractor))
-    extractor = build_chat_model("extractor", Settings())
+    extractor = build_chat_model("extractor", openai_settings)
     histories = [list(reversed(reports[-2:])) for _, _, reports in demo_customers(count=3)]
     results = extract_facts_many(extractor, histories, concurrency=2)
     assert len(results) == 3

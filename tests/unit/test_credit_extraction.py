@@ -25,9 +25,23 @@ def test_generator_is_deterministic_and_scores_follow_the_factors():
 def test_every_kind_of_event_shows_up_as_facts_across_seeds():
     texts = [f.text for seed in range(300) for f in make_pair(seed).facts]
     expected = [
-        "balance on", "utilization fell", "utilization rose", "new account was opened", "-day late payment",
-        "new collection", "collection from", "was removed", "hard inquiry", "limit on", "was cut", "was closed",
-        "charged off", "filed on", "years old", "score rose", "score fell",
+        "balance on",
+        "utilization fell",
+        "utilization rose",
+        "new account was opened",
+        "-day late payment",
+        "new collection",
+        "You paid the",
+        "was removed",
+        "hard inquiry",
+        "limit on",
+        "was cut",
+        "was closed",
+        "charged off",
+        "filed on",
+        "years old",
+        "score rose",
+        "score fell",
     ]
     missing = [phrase for phrase in expected if not any(phrase in text for text in texts)]
     assert not missing and len(EVENTS) >= 10
@@ -68,6 +82,8 @@ def test_parse_splits_facts_from_malformed_lines():
 TRUTH = [
     Fact("Good", "Your FICO 8 score rose 25 points, from 700 to 725."),
     Fact("Bad", "A hard inquiry from BLUEWAVE CREDIT was added on 2026-07-01."),
+    Fact("Good", "The balance on the credit card with NORTHSTAR CARD ****1111 fell by $300 to $120."),
+    Fact("Good", "Your credit card utilization fell from 30% to 25%."),
 ]
 
 
@@ -75,8 +91,12 @@ TRUTH = [
     ("line", "supported"),
     [
         ("Good:- Your FICO 8 score rose 25 points, from 700 to 725.", True),
-        ("Good:- Your FICO 8 score went up 25 points, from 700 to 725.", True),  # rephrased, same figures
+        ("Good:- Your FICO 8 score rose by 25 points, from 700 up to 725.", True),  # rephrased, same figures
         ("Good:- Your FICO 8 score rose 30 points, from 700 to 730.", False),  # a changed figure
+        ("Good:- Your FICO 8 score rose 25 points, from 725 to 700.", False),  # swapped figures
+        ("Good:- The balance on the credit card with NORTHSTAR CARD ****1111 fell by $120 to $300.", False),
+        ("Bad:- A hard inquiry from SUMMIT AUTO FINANCE was added on 2026-07-01.", False),  # another creditor
+        ("Good:- Your credit card utilization rose from 30% to 25%.", False),  # the wrong direction
         ("Bad:- Your FICO 8 score rose 25 points, from 700 to 725.", False),  # flipped polarity
         ("Good:- You opened 25 accounts from 700 to 725 banks.", False),  # same numbers, another claim
     ],
@@ -94,9 +114,9 @@ def test_a_fact_stated_twice_counts_once():
 
 def test_fact_scores():
     score = score_facts(parse_facts(TRUTH[0].line + "\nBad:- Something invented 99.").facts, TRUTH)
-    assert (score.precision, score.recall) == (0.5, 0.5) and score.f1 == 0.5
+    assert (score.precision, score.recall) == (0.5, 0.25) and round(score.f1, 3) == 0.333
     total = score + score_facts(TRUTH, TRUTH)
-    assert (total.true_positives, total.predicted, total.expected) == (3, 4, 4)
+    assert (total.true_positives, total.predicted, total.expected) == (5, 6, 8)
     assert score_facts([], []).f1 == 1.0
 
 
@@ -105,7 +125,7 @@ def test_narratives_state_every_fact_in_varied_words():
     stories = {reference_narrative(pair.facts, random.Random(seed)) for seed in range(20)}
     assert len(stories) > 5
     for story in stories:
-        assert numbers_in(story) == set().union(*(numbers_in(f.text) for f in pair.facts)) | numbers_in(story)
+        assert numbers_in(story) == set().union(*(numbers_in(f.text) for f in pair.facts))
         for fact in pair.facts:
             assert fact.text[1:] in story
 
@@ -115,3 +135,36 @@ def test_diff_facts_are_what_the_training_answer_lists():
     answer = pair.messages()[-1]["content"].splitlines()
     assert answer == [f.line for f in diff_reports(pair.old, pair.new)]
     assert Counter(m["role"] for m in pair.messages()) == {"system": 1, "user": 1, "assistant": 1}
+
+
+def test_a_removed_collection_never_lends_its_id_to_a_new_one():
+    for seed in range(300):
+        history = generate_history(random.Random(seed), "A B.", date(2022, 1, 5), 3, snapshots=3)
+        for report in history:
+            ids = [c.id for c in report.collections]
+            assert len(ids) == len(set(ids))
+        for older, newer in zip(history[:-1], history[1:], strict=True):
+            before = {c.id: c for c in older.collections}
+            for item in newer.collections:
+                if item.id in before:
+                    assert (item.amount, item.agency) == (before[item.id].amount, before[item.id].agency)
+
+
+def test_a_history_needs_two_snapshots():
+    with pytest.raises(ValueError, match="at least 2 snapshots"):
+        generate_history(random.Random(0), "A B.", date(2022, 1, 5), 3, snapshots=1)
+
+
+def test_a_long_gap_names_the_milestone_and_a_huge_file_keeps_its_changes():
+    pair = make_pair(1)
+    old = pair.old.model_copy(update={"report_date": date(2019, 1, 1)})
+    oldest = min(t.opened for t in pair.new.tradelines if t.status == "open")
+    facts = [f.text for f in diff_reports(old, pair.new) if "years old" in f.text]
+    sheet = comparison_sheet(old, pair.new)
+    assert oldest and all(numbers_in(f) <= numbers_in(sheet) for f in facts)
+    many = [pair.new.tradelines[0].model_copy(update={"id": f"X{n}"}) for n in range(30)]
+    big_old = pair.old.model_copy(update={"tradelines": many})
+    new_line = pair.new.tradelines[0].model_copy(update={"id": "NEWEST", "opened": pair.new.report_date})
+    big_new = pair.new.model_copy(update={"tradelines": [*many, new_line]})
+    lines = comparison_sheet(big_old, big_new).splitlines()
+    assert any("NEW, opened" in line for line in lines) and "- 30 other accounts: unchanged" in lines

@@ -88,7 +88,7 @@ def test_credit_turn_keeps_extracted_facts_the_reports_support_and_drops_the_res
         "How can I improve my credit score?", customer_id="C0001"
     )
     assert result.route == "credit"
-    assert result.facts == expected and result.facts_dropped == 2
+    assert result.facts == expected and result.facts_dropped == 2 and result.facts_source == "extractor"
     assert result.answer == draft_quoting_facts
 
 
@@ -96,7 +96,7 @@ def test_an_extractor_that_states_nothing_true_falls_back_to_the_diff(isolated_s
     result = assistant_with(isolated_settings, checkpointer, ["A draft."] * 2, ["<table><tr>"]).ask(
         "What changed in my credit report?", customer_id="C0001"
     )
-    assert result.facts == true_facts() and result.facts_dropped == 1
+    assert result.facts == true_facts() and result.facts_dropped == 1 and result.facts_source == "diff"
 
 
 def test_a_draft_with_invented_numbers_is_regenerated_once(isolated_settings, checkpointer):

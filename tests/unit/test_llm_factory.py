@@ -27,5 +27,36 @@ def test_local_roles_share_one_loader_and_only_the_extractor_uses_the_adapter(tm
     assert not synthesizer.use_adapter and extractor.use_adapter
 
 
-def test_without_an_adapter_the_extractor_is_the_base(isolated_settings):
-    assert not build_chat_model("extractor", isolated_settings).use_adapter
+def test_with_use_adapter_off_the_extractor_is_the_base(monkeypatch):
+    monkeypatch.setenv("BANKASSIST_USE_ADAPTER", "false")
+    assert not build_chat_model("extractor", Settings()).use_adapter
+
+
+def test_the_shipped_adapter_is_the_default_only_for_the_default_base(tmp_path, monkeypatch):
+    from agent.settings import PACKAGED_ADAPTER
+
+    assert Settings().extractor_adapter == PACKAGED_ADAPTER and (PACKAGED_ADAPTER / "adapter_config.json").is_file()
+    assert Settings(adapter_path=tmp_path).extractor_adapter == tmp_path
+    assert Settings(base_model="/models/llama3").extractor_adapter is None
+    assert Settings(use_adapter=False, adapter_path=tmp_path).extractor_adapter is None
+
+
+def test_the_extractor_gets_its_own_token_cap(isolated_settings):
+    extractor = build_chat_model("extractor", isolated_settings)
+    synthesizer = build_chat_model("synthesizer", isolated_settings)
+    assert (extractor.max_new_tokens, synthesizer.max_new_tokens) == (320, 160)
+
+
+def test_the_eval_baseline_needs_an_extractor_to_compare(monkeypatch):
+    import pytest
+
+    from agent.llm import build_base_extractor
+    from tools.errors import ConfigurationError
+
+    base = build_base_extractor(Settings())
+    assert not base.use_adapter and base.max_new_tokens == 320
+    with pytest.raises(ConfigurationError, match="nothing to compare"):
+        build_base_extractor(Settings(use_adapter=False))
+    monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
+    with pytest.raises(ConfigurationError, match="EXTRACTOR_MODEL"):
+        build_base_extractor(Settings())
