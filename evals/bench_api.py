@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import os
 import platform
-import socket
 import sqlite3
 import tempfile
 import threading
@@ -28,6 +27,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from agent.service import Assistant
 from agent.services import build_services, open_user_store
 from agent.settings import Settings
+from evals.loopback_server import free_port
 from ui.api import create_app
 
 ROUNDS = 150
@@ -37,13 +37,6 @@ MESSAGES = {"out_of_scope": "What's the weather in Paris tomorrow?", "banking": 
 def fake_model() -> GenericFakeChatModel:
     """A chat model that always answers the same sentence, instantly."""
     return GenericFakeChatModel(messages=itertools.cycle([AIMessage("The fee is $25 [1].")]))
-
-
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def serve(app: object, port: int) -> uvicorn.Server:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from evals.loopback_server import free_port
 from tests.integration.conftest import BANKASSIST
 
 
@@ -38,13 +38,6 @@ class ApiServer:
         """Terminate the server."""
         self.process.terminate()
         self.process.wait(timeout=30)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start_api(data_dir: Path, model_cache_dir: Path, **settings: str) -> ApiServer:

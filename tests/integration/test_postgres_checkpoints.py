@@ -3,7 +3,6 @@
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from agent.checkpoint import open_checkpointer
 from agent.service import Assistant
+from evals.loopback_server import free_port
 from tests.fakes import fake_services
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -40,12 +40,6 @@ pytestmark = [
 def as_postgres_user(command: list[str]) -> list[str]:
     """initdb refuses to run as root: run the server as the `postgres` system user then."""
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,80 @@
+"""Benchmark: the same prompts one by one, then concurrently, through the `openai` backend.
+
+It starts `transformers serve --continuous-batching` on loopback with the default model (or uses
+`--url` for a server you run, e.g. vLLM on a GPU), sends `--prompts` banking questions from the
+retrieval golden set one at a time, then all at once with `--concurrency` requests in flight, and
+prints both throughputs and their ratio, measured in one run.
+
+    python evals/bench_serving.py
+    python evals/bench_serving.py --prompts 16 --max-tokens 24
+    python evals/bench_serving.py --url http://gpu-host:8000/v1 --model bankassist-base
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+GOLDEN = Path(__file__).parent / "data" / "retrieval_golden.jsonl"
+
+
+def questions(count: int) -> list[str]:
+    lines = GOLDEN.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines[:count]]
+
+
+def timed_generation(model, prompts, max_tokens: int, concurrency: int) -> tuple[float, int]:
+    """Seconds to answer every prompt, and the characters generated (a sanity check both runs did work)."""
+    from langchain_core.messages import HumanMessage
+
+    from agent.llm import generate_many
+
+    start = time.perf_counter()
+    replies = generate_many(model, [[HumanMessage(p)] for p in prompts], max_tokens, concurrency)
+    return time.perf_counter() - start, sum(len(r) for r in replies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prompts", type=int, default=64)
+    parser.add_argument("--max-tokens", type=int, default=48)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--url", help="an OpenAI-compatible /v1 URL; default: start transformers serve here")
+    parser.add_argument("--model", help="served model name; default: the converted default model's directory")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from agent.llm import build_chat_model
+    from agent.model_files import resolve_model_dir
+    from agent.settings import get_settings
+    from evals.loopback_server import transformers_serve
+
+    settings = get_settings()
+    assert settings.model_cache_dir is not None
+    with ExitStack() as stack:
+        url = args.url
+        if url is None:
+            log = stack.enter_context(tempfile.TemporaryFile("w+"))
+            url = stack.enter_context(transformers_serve(log, "--continuous-batching")) + "/v1"
+        model_name = args.model or resolve_model_dir(settings.base_model, settings.model_cache_dir)
+        update = {"backend": "openai", "openai_base_url": url, "openai_synthesizer_model": model_name}
+        model = build_chat_model("synthesizer", settings.model_copy(update=update))
+        prompts = questions(args.prompts)
+        timed_generation(model, prompts[:1], args.max_tokens, 1)  # warm-up: the server loads the model
+        one_s, one_chars = timed_generation(model, prompts, args.max_tokens, 1)
+        many_s, many_chars = timed_generation(model, prompts, args.max_tokens, args.concurrency)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; server: {url}; python {sys.version.split()[0]}")
+    print(f"{len(prompts)} prompts, {args.max_tokens} new tokens at most")
+    print(f"one by one: {one_s:.1f} s ({len(prompts) / one_s:.2f} prompts/s, {one_chars} chars)")
+    print(f"{args.concurrency} at a time: {many_s:.1f} s ({len(prompts) / many_s:.2f} prompts/s, {many_chars} chars)")
+    print(f"speed-up: {one_s / many_s:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
