@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -136,8 +137,25 @@ def translate_errors(settings: Settings) -> Iterator[None]:
         ) from exc
     except openai.APIStatusError as exc:
         raise ModelServerError(f"The model server answered HTTP {exc.status_code}: {exc.message[:200]}") from exc
+    except (openai.APIError, ValueError, TypeError, LookupError) as exc:  # a 200 that is not a chat completion
+        if not isinstance(exc, openai.APIError) and not _from_openai_client(exc):
+            raise  # a bug of ours, not the server's answer
+        raise ModelServerError(
+            f"The model server at {settings.openai_base_url} sent an answer that is not a valid chat completion."
+        ) from exc
     except sqlite3.OperationalError as exc:
         raise StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.") from exc
+
+
+def _from_openai_client(exc: BaseException) -> bool:
+    """Whether the exception came up through the openai client or its LangChain wrapper (parsing a response)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        path = tb.tb_frame.f_code.co_filename
+        if f"{os.sep}openai{os.sep}" in path or f"{os.sep}langchain_openai{os.sep}" in path:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 @contextmanager
