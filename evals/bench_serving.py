@@ -5,9 +5,9 @@ It starts `transformers serve --continuous-batching` on loopback with the defaul
 retrieval golden set one at a time, then all at once with `--concurrency` requests in flight, and
 prints both throughputs and their ratio, measured in one run.
 
-    python evals/bench_serving.py
-    python evals/bench_serving.py --prompts 16 --max-tokens 24
-    python evals/bench_serving.py --url http://gpu-host:8000/v1 --model bankassist-base
+    python -m evals.bench_serving
+    python -m evals.bench_serving --prompts 16 --max-tokens 24
+    python -m evals.bench_serving --url http://gpu-host:8000/v1 --model bankassist-base
 """
 
 from __future__ import annotations

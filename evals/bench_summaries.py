@@ -4,9 +4,9 @@ Both paths run the same code (`agent.credit_batch.summarize_customers`: extracti
 phrasing, one regeneration when a draft invents a number); only the batch size differs. One by
 one is measured on a few customers (it is slow), batched on `--batch` customers.
 
-    python evals/bench_summaries.py                    # local backend, batch 32
-    python evals/bench_summaries.py --batch 16 --one-by-one 2
-    BANKASSIST_BACKEND=openai BANKASSIST_OPENAI_BASE_URL=http://gpu:8000/v1 python evals/bench_summaries.py
+    python -m evals.bench_summaries                    # local backend, batch 32
+    python -m evals.bench_summaries --batch 16 --one-by-one 2
+    BANKASSIST_BACKEND=openai BANKASSIST_OPENAI_BASE_URL=http://gpu:8000/v1 python -m evals.bench_summaries
 """
 
 from __future__ import annotations
