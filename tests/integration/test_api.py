@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.integration.api_server import ApiServer, start_api
+from tools.credit_facts import parse_facts, verify_facts
 from tools.demo_data import demo_customers
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +77,10 @@ def test_the_customer_comes_from_the_key_never_the_body(server, keys):
     assert bobs["customer_id"] == "C0002" and bobs["facts"] != mine["facts"]
     question = {"message": "What changed in my credit report?", "customer_id": "C0001"}
     turn = call(server, "POST", "/v1/chat", keys["bob"], json=question).json()
-    assert turn["route"] == "credit" and turn["facts"] == bobs["facts"]
+    # The turn's facts come from the extractor: each must be one of Bob's diff facts, none of Alice's.
+    facts = parse_facts("\n".join(turn["facts"])).facts
+    assert turn["route"] == "credit" and facts
+    assert not verify_facts(facts, parse_facts("\n".join(bobs["facts"])).facts).unsupported
 
 
 def test_a_thread_id_the_caller_does_not_own_is_not_found(server, keys):
