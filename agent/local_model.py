@@ -201,11 +201,15 @@ class TransformersChatModel(BaseChatModel):
         pieces = self.runtime_loader().stream(
             to_chat(messages), use_adapter=self.use_adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
         )
+        produced = False
         for piece in pieces:
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)
+            produced = True
             yield chunk
+        if not produced:  # an empty reply (the model stopped at once) is an answer; LangChain needs one chunk
+            yield ChatGenerationChunk(message=AIMessageChunk(content=""))
 
     def generate_batch(self, conversations: Sequence[Sequence[BaseMessage]], max_tokens: int | None) -> list[str]:
         """Replies to many conversations, `batch_size` at a time; similar lengths share a batch to save padding."""

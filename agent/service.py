@@ -89,6 +89,15 @@ class Assistant:
             yield Token(result.answer)
         yield Done(result)
 
+    def summaries(self, customer_ids: list[str]) -> Iterator[dict[str, Any]]:
+        """Batched credit summaries with this assistant's models, yielded chunk by chunk."""
+        services, settings = self.services, self.services.settings
+        with translate_errors(settings):
+            yield from summarize_in_chunks(
+                services.reports, services.extractor, services.synthesizer, customer_ids,
+                settings.generation_batch_size, settings.max_concurrency,
+            )  # fmt: skip
+
     def thread_messages(self, thread_id: str) -> list[dict[str, str]]:
         """The thread's messages as {role: user|assistant, content}; the user's are the masked text."""
         values = self.graph.get_state({"configurable": {"thread_id": validate_thread_id(thread_id)}}).values
@@ -286,10 +295,12 @@ def seed_demo_customers(count: int, seed: int, settings: Settings | None = None)
         store.close()
 
 
-def import_report_file(path: Path, customer_id: str, name: str | None, settings: Settings | None = None) -> Any:
+def import_report_file(
+    path: Path, customer_id: str, name: str | None, settings: Settings | None = None, shown_name: str | None = None
+) -> Any:
     """Validate a JSON report file and store it for the customer (created first when `name` is given)."""
     settings = settings or get_settings()
-    text = read_report_file(path)
+    text = read_report_file(path, settings.max_upload_bytes, shown_name)
     if name is not None:
         validate_customer_id(customer_id)
     store = open_report_store(settings)

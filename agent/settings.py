@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         None,
         description="LangGraph checkpoints: sqlite:///... or postgresql://...; default: sqlite:///<data_dir>/checkpoints.db.",
     )
+    chat_db_url: str | None = Field(
+        None,
+        description="Web UI conversation history (Chainlit's SQLAlchemy data layer): sqlite+aiosqlite:///... or "
+        "postgresql+psycopg://...; default: sqlite+aiosqlite:///<data_dir>/chat.db.",
+    )
     external_data_dir: Path | None = Field(
         default_factory=find_external_data_dir,
         description="BANKING77/CLINC150 data; default: ../shared/data when present.",
@@ -139,7 +144,15 @@ class Settings(BaseSettings):
         30, ge=1, description="Turns and API calls per user per minute (a token bucket; bursts up to this many)."
     )
 
+    max_upload_bytes: int = Field(
+        2_000_000, ge=1024, le=20_000_000, description="Largest credit-report upload in the web UI."
+    )
+
     # Users
+    mode: Literal["demo", "production"] = Field(
+        "demo",
+        description="production: the web UI refuses to start without CHAINLIT_AUTH_SECRET and with a demo password.",
+    )
     demo_password: SecretStr | None = Field(
         None, description="Password of the demo users alice, bob and ana; unset: they cannot log in with one."
     )
@@ -161,6 +174,8 @@ class Settings(BaseSettings):
             self.db_url = f"sqlite:///{self.data_dir / 'bankassist.db'}"
         if self.checkpoint_url is None:
             self.checkpoint_url = f"sqlite:///{self.data_dir / 'checkpoints.db'}"
+        if self.chat_db_url is None:
+            self.chat_db_url = f"sqlite+aiosqlite:///{self.data_dir / 'chat.db'}"
         return self
 
     @property

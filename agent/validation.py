@@ -45,18 +45,22 @@ def validate_customer_id(customer_id: str) -> str:
     return customer_id
 
 
-def read_report_file(path: Path) -> str:
-    """A report file's text: it must exist, be UTF-8 and be at most MAX_REPORT_BYTES."""
+def read_report_file(path: Path, max_bytes: int = MAX_REPORT_BYTES, shown_name: str | None = None) -> str:
+    """A report file's text: it must exist, be UTF-8 and be at most `max_bytes`.
+
+    `shown_name` replaces the path in messages (an upload's server-side path means nothing to its user).
+    """
+    name = shown_name or str(path)
     try:
         with path.open("rb") as file:
-            data = file.read(MAX_REPORT_BYTES + 1)  # a bounded read: pipes and devices have no size to check
+            data = file.read(max_bytes + 1)  # a bounded read: pipes and devices have no size to check
     except FileNotFoundError as exc:
-        raise InvalidInputError(f"There is no file {path}.") from exc
+        raise InvalidInputError(f"There is no file {name}.") from exc
     except OSError as exc:
-        raise InvalidInputError(f"Cannot read {path}: {exc.strerror or type(exc).__name__}.") from exc
-    if len(data) > MAX_REPORT_BYTES:
-        raise InvalidInputError(f"{path} is over {MAX_REPORT_BYTES:,} bytes, the most a report file may have.")
+        raise InvalidInputError(f"Cannot read {name}: {exc.strerror or type(exc).__name__}.") from exc
+    if len(data) > max_bytes:
+        raise InvalidInputError(f"{name} is over {max_bytes:,} bytes, the most a report file may have.")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidInputError(f"{path} is not UTF-8 text.") from exc
+        raise InvalidInputError(f"{name} is not UTF-8 text.") from exc

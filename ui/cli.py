@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from tools.errors import BankassistError
 from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
 from ui.cli_credit import finetune, import_report, seed, summarize
+from ui.cli_web import feedback_app, serve_ui
 
 app = typer.Typer(
     help="bankassist: Larkspur Bank's banking and credit assistant.",
@@ -34,6 +35,8 @@ app.command("seed")(seed)
 app.command("import-report")(import_report)
 app.command("summarize")(summarize)
 app.command("finetune")(finetune)
+app.command("ui")(serve_ui)
+app.add_typer(feedback_app, name="feedback")
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
 ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]

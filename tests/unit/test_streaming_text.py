@@ -19,3 +19,27 @@ def test_cut_at_stop_and_first_sentences():
     assert cut_at_stop("ok [1] <source id", ["<source", "</"]) == "ok [1] "
     assert first_sentences("One. Two! Three? Four", 2) == "One. Two!"
     assert first_sentences("no full stop here", 2) == "no full stop here"
+
+
+class SilentRuntime:
+    """A local runtime whose model stops at once: no text at all."""
+
+    def stream(self, chat, *, use_adapter, max_new_tokens, stop):
+        return iter(())
+
+
+def test_an_empty_streamed_reply_is_an_empty_answer_not_an_error():
+    from langchain_core.messages import HumanMessage
+    from langgraph.graph import END, START, MessagesState, StateGraph
+
+    from agent.local_model import TransformersChatModel
+
+    model = TransformersChatModel(runtime_loader=SilentRuntime, model_name="silent")
+    assert "".join(chunk.text for chunk in model.stream([HumanMessage("hi")])) == ""
+    # LangGraph's message streaming sends invoke() through _stream, which raised "No generations found".
+    graph = StateGraph(MessagesState)
+    graph.add_node("answer", lambda state: {"messages": [model.invoke(state["messages"])]})
+    graph.add_edge(START, "answer")
+    graph.add_edge("answer", END)
+    events = list(graph.compile().stream({"messages": [HumanMessage("hi")]}, stream_mode=["messages", "values"]))
+    assert events[-1][1]["messages"][-1].text == ""

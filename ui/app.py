@@ -1,0 +1,265 @@
+"""The Chainlit web app (`bankassist ui`, or `chainlit run ui/app.py`): a thin layer over `agent.service`.
+
+Who the user is comes from the signed-in session, never from a message: a customer always talks about
+their own reports; an analyst picks a customer in the chat settings. The Chainlit thread id is the
+LangGraph thread id, so a resumed conversation continues the same graph thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any, cast
+
+import chainlit as cl
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from chainlit.input_widget import InputWidget, Select
+from chainlit.types import CommandDict, ThreadDict
+
+from agent.events import Done, Step, Token, TurnResult
+from agent.service import import_report_file, list_customers, precheck_session
+from tools.errors import BankassistError, InvalidInputError, PermissionDeniedError
+from tools.users import User
+from ui.chat_store import async_url, ensure_schema
+from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_thread
+from ui.web_views import (
+    customer_label,
+    facts_markdown,
+    parse_customer_ids,
+    scope_markdown,
+    source_markdown,
+    source_name,
+    sources_markdown,
+    summary_markdown,
+)
+
+log = logging.getLogger("bankassist.ui")
+SUMMARIES_COMMAND = "Summaries"
+ANALYST_COMMANDS: list[CommandDict] = [
+    {
+        "id": SUMMARIES_COMMAND,
+        "icon": "list-checks",
+        "description": "Batch credit summaries: type customer ids, e.g. C0001 C0002",
+        "button": True,
+        "persistent": False,
+        "selected": False,
+    }
+]
+SOMETHING_WENT_WRONG = "Something went wrong on our side and nothing was saved for this message; please try again."
+
+
+@cl.data_layer
+def chat_history() -> SQLAlchemyDataLayer:
+    """Conversation history in SQL (SQLite by default, Postgres by setting), its tables created first."""
+    url = get_runtime().settings.chat_db_url
+    assert url is not None  # filled by the settings validator
+    ensure_schema(url)
+    return SQLAlchemyDataLayer(conninfo=async_url(url))
+
+
+@cl.on_app_startup
+def refuse_unsafe_launch() -> None:
+    """Production mode without its secrets does not start."""
+    check_launch(get_runtime().settings, dict(os.environ))
+
+
+@cl.on_app_shutdown
+def close_services() -> None:
+    """Close the DBs and the checkpointer."""
+    close_runtime()
+
+
+@cl.password_auth_callback
+async def log_in(username: str, password: str) -> cl.User | None:
+    """Check the password against the users table; a wrong name or password gets the same answer."""
+    user = await asyncio.to_thread(get_runtime().users.check_password, username.strip()[:100], password[:1000])
+    return cl.User(identifier=user.name, display_name=user.name, metadata={"role": user.role}) if user else None
+
+
+@cl.set_starters
+async def starters(current_user: cl.User | None = None, language: str | None = None) -> list[cl.Starter]:
+    """Example questions for an empty chat; an analyst's are about the selected customer."""
+    role = (current_user.metadata or {}).get("role") if current_user else None
+    if role == "analyst":
+        return [
+            cl.Starter(label="What changed in this report?", message="What changed in my credit report?"),
+            cl.Starter(label="How can they improve?", message="How can I improve my score?"),
+            cl.Starter(label="Wire transfer fees", message="What are your wire transfer fees?"),
+        ]
+    return [
+        cl.Starter(label="Wire transfer fees", message="What are your wire transfer fees?"),
+        cl.Starter(label="What changed in my credit report?", message="What changed in my credit report?"),
+        cl.Starter(label="How can I improve my score?", message="How can I improve my score?"),
+    ]
+
+
+@cl.on_chat_start
+async def start_chat() -> None:
+    """Analysts get the customer selector and the batch-summary command."""
+    user = session_user()
+    if user.role == "analyst":
+        await offer_customers(None)
+
+
+@cl.on_chat_resume
+async def resume_chat(thread: ThreadDict) -> None:
+    """The graph thread is the Chainlit thread, so only the analyst's tools need restoring."""
+    user = session_user()
+    if user.role == "analyst":
+        await offer_customers(cl.context.session.chat_settings.get("customer"))
+
+
+@cl.on_settings_update
+async def select_customer(values: dict[str, Any]) -> None:
+    """An analyst picked a customer: later credit questions are about them."""
+    user = session_user()
+    if user.role != "analyst":
+        return
+    customer_id = str(values.get("customer", ""))
+    try:
+        await asyncio.to_thread(precheck_session, customer_id, None, get_runtime().settings)
+    except BankassistError as exc:
+        await cl.Message(content=str(exc)).send()
+        return
+    cl.user_session.set("customer_id", customer_id)
+    await cl.Message(content=f"Now looking at customer **{customer_id}**.").send()
+
+
+@cl.on_message
+async def on_message(message: cl.Message) -> None:
+    """One user message: a rate check, then an upload, a command or a turn; errors become one chat line."""
+    user = session_user()
+    try:
+        wait = get_runtime().limiter.take(user.name)
+        if wait:
+            raise InvalidInputError(f"You are sending messages too quickly; please wait {wait:.0f} s and try again.")
+        if message.command == SUMMARIES_COMMAND:
+            await run_summaries(user, message.content)
+        elif files := [cast(cl.File, e) for e in message.elements if isinstance(e, cl.File)]:
+            await import_upload(user, files)
+        else:
+            await answer(user, message.content)
+    except BankassistError as exc:
+        await cl.Message(content=f"⚠️ {exc}").send()
+    except Exception:
+        log.exception("Web turn failed")
+        await cl.Message(content=f"⚠️ {SOMETHING_WENT_WRONG}").send()
+
+
+async def answer(user: User, text: str) -> None:
+    """Run one turn: steps for the scope decision, sources and facts; the answer's tokens streamed."""
+    runtime, customer_id = get_runtime(), current_customer(user)
+    thread_id = cl.context.session.thread_id
+
+    def turn_events() -> Any:
+        with runtime.turn():
+            yield from runtime.assistant.stream(text, customer_id=customer_id, thread_id=thread_id)
+
+    reply, result, shown = cl.Message(content=""), None, set[str]()
+    async for event in iterate_in_thread(turn_events):
+        if isinstance(event, Step):
+            await show_step(event.update, shown)
+        elif isinstance(event, Token):
+            await reply.stream_token(event.text)
+        elif isinstance(event, Done):
+            result = event.result
+    assert result is not None  # the stream always ends with Done
+    await finish_reply(reply, result)
+
+
+async def show_step(update: dict[str, Any], shown: set[str]) -> None:
+    """What a node decided, as a Chainlit step (each once): the route, the sources or the verified facts."""
+    if "scope_confidence" in update and "route" not in shown:
+        shown.add("route")
+        await send_step("Scope check", scope_markdown(update["route"], update["scope_confidence"]))
+    if update.get("sources") and "sources" not in shown:
+        shown.add("sources")
+        await send_step("Policy sources", sources_markdown(update["sources"]))
+    if update.get("facts_source") and "facts" not in shown:
+        shown.add("facts")
+        facts = facts_markdown(update.get("facts", []), update.get("facts_dropped", 0), update["facts_source"])
+        await send_step("Verified credit facts", facts)
+
+
+async def send_step(name: str, output: str) -> None:
+    """A finished step shown above the answer."""
+    async with cl.Step(name=name, type="tool", default_open=False) as step:
+        step.output = output
+
+
+async def finish_reply(reply: cl.Message, result: TurnResult) -> None:
+    """The final (checked) answer replaces the streamed draft; its citations open the sources."""
+    reply.content = result.answer
+    # Chainlit annotates `elements` with a TypeVar, so no concrete list type checks; cast past it.
+    reply.elements = cast(Any, [
+        cl.Text(name=source_name(n), content=source_markdown(n, dict(s)), display="side")
+        for n, s in enumerate(result.sources, start=1)
+    ])  # fmt: skip
+    await reply.send()
+
+
+async def import_upload(user: User, files: list[cl.File]) -> None:
+    """An analyst's JSON credit report, validated by the report schema and stored for the selected customer."""
+    if user.role != "analyst":
+        raise PermissionDeniedError("Only analysts can upload credit reports.")
+    if len(files) != 1:
+        raise InvalidInputError("Upload one JSON credit report at a time.")
+    customer_id = current_customer(user)
+    if customer_id is None:
+        raise InvalidInputError("Pick a customer in the chat settings before uploading a report.")
+    upload, settings = files[0], get_runtime().settings
+    if not upload.path:
+        raise InvalidInputError(f"The upload {upload.name} arrived empty; please try again.")
+    report = await asyncio.to_thread(
+        import_report_file, Path(upload.path), customer_id, None, settings, shown_name=upload.name
+    )
+    text = f"Stored **{upload.name}** for {customer_id}: {report.bureau} report of {report.report_date}"
+    text += f", score {report.score}."
+    await cl.Message(content=text).send()
+
+
+async def run_summaries(user: User, text: str) -> None:
+    """An analyst's batch credit summaries, one message per customer as each chunk finishes."""
+    if user.role != "analyst":
+        raise PermissionDeniedError("Only analysts can run batch summaries.")
+    runtime, customer_ids = get_runtime(), parse_customer_ids(text)
+
+    def summaries() -> Any:
+        with runtime.turn():
+            yield from runtime.assistant.summaries(customer_ids)
+
+    await cl.Message(content=f"Summarizing {len(customer_ids)} customer(s)...").send()
+    async for summary in iterate_in_thread(summaries):
+        await cl.Message(content=summary_markdown(summary)).send()
+
+
+async def offer_customers(selected: str | None) -> None:
+    """The analyst's customer selector (the previous choice kept on resume) and commands."""
+    customers = await asyncio.to_thread(list_customers, get_runtime().settings)
+    if not customers:
+        raise InvalidInputError("There are no customers yet: run `bankassist seed`.")
+    items = {customer_label(c.id, c.name): c.id for c in customers}
+    initial = selected if selected in items.values() else customers[0].id
+    widgets: list[InputWidget] = [Select(id="customer", label="Customer", items=items, initial_value=initial)]
+    await cl.ChatSettings(widgets).send()
+    cl.user_session.set("customer_id", initial)
+    await cl.context.emitter.set_commands(ANALYST_COMMANDS)
+
+
+def session_user() -> User:
+    """The signed-in user, re-read from the users table (a deleted user is signed out of every action)."""
+    session_identity = cl.context.session.user
+    user = get_runtime().users.get_user(session_identity.identifier) if session_identity else None
+    if user is None:
+        raise PermissionDeniedError("Your session has no valid user; please sign in again.")
+    return user
+
+
+def current_customer(user: User) -> str | None:
+    """A customer's own id; for an analyst, the customer picked in the settings (None before a pick)."""
+    if user.role == "customer":
+        return user.customer_id
+    selected = cl.user_session.get("customer_id")
+    return str(selected) if selected else None

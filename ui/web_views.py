@@ -1,0 +1,88 @@
+"""What the web UI shows, as Markdown: the scope decision, sources, credit facts and batch summaries.
+
+Pure functions of the turn's data, so they are tested without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from agent.validation import validate_customer_id
+from tools.errors import InvalidInputError
+
+ROUTE_NAMES = {
+    "banking": "Banking question: answered from the bank's policy documents",
+    "credit": "Credit report question: answered from your own credit reports",
+    "smalltalk": "Small talk",
+    "out_of_scope": "Outside what this assistant covers",
+    "clarify": "Unclear: asking what you meant",
+}
+FACTS_SOURCES = {
+    "extractor": "extracted by the fine-tuned model, each checked against the reports",
+    "diff": "computed directly from the reports",
+}
+MAX_BATCH_CUSTOMERS = 50
+CUSTOMER_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def scope_markdown(route: str, confidence: float) -> str:
+    """The guard's decision in words, with its confidence."""
+    return f"**{ROUTE_NAMES.get(route, route)}** (route `{route}`, confidence {confidence:.2f})"
+
+
+def source_name(number: int) -> str:
+    """The element name a citation links to: the answer's `[1]` opens source 1."""
+    return f"[{number}]"
+
+
+def source_markdown(number: int, source: dict[str, Any]) -> str:
+    """One retrieved source: its number, title, relevance score and the passage the answer drew on."""
+    snippet = " ".join(str(source.get("snippet", "")).split())
+    heading = f"**{source_name(number)} {source['title']}** (`{source['id']}`, relevance {float(source['score']):.2f})"
+    return f"{heading}\n\n> {snippet}"
+
+
+def sources_markdown(sources: Sequence[dict[str, Any]]) -> str:
+    """The numbered list of sources, as the answer cites them."""
+    return "\n".join(
+        f"{source_name(n)} {s['title']} (relevance {float(s['score']):.2f})" for n, s in enumerate(sources, start=1)
+    )
+
+
+def facts_markdown(facts: Sequence[str], dropped: int, source: str) -> str:
+    """The verified credit facts, one per line, with how they were obtained."""
+    lines = [f"- {fact}" for fact in facts] or ["- (no change between the two reports)"]
+    note = FACTS_SOURCES.get(source, source)
+    if dropped:
+        note += f"; {dropped} extracted line(s) failed the check and were dropped"
+    return "\n".join([*lines, "", f"_Facts {note}._"])
+
+
+def parse_customer_ids(text: str) -> list[str]:
+    """Customer ids typed as a list (spaces, commas or semicolons), de-duplicated in order."""
+    ids = list(dict.fromkeys(part for part in CUSTOMER_SEPARATORS.split(text.strip()) if part))
+    if not ids:
+        raise InvalidInputError("Type one or more customer ids, e.g. C0001 C0002.")
+    if len(ids) > MAX_BATCH_CUSTOMERS:
+        raise InvalidInputError(f"At most {MAX_BATCH_CUSTOMERS} customers per batch; {len(ids)} were given.")
+    return [validate_customer_id(customer_id) for customer_id in ids]
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    """One customer's batch summary: score, the summary paragraph, its facts and plan."""
+    if "error" in summary:
+        return f"### {summary['customer_id']}\n{summary['error']}"
+    facts = "\n".join(f"- {fact}" for fact in summary["facts"]) or "- (no change)"
+    plan = "\n".join(f"- {step}" for step in summary["plan"]) or "- (nothing to add)"
+    dates = " vs ".join(summary["report_dates"])
+    return (
+        f"### {summary['customer_id']}: score {summary['score']} ({dates})\n{summary['summary']}\n\n"
+        f"**Facts**\n{facts}\n\n**Plan**\n{plan}"
+    )
+
+
+def customer_label(customer_id: str, name: str) -> str:
+    """How a customer appears in the analyst's selector."""
+    return f"{customer_id} · {name}"
