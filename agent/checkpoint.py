@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -45,3 +45,29 @@ def _sqlite_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
         yield saver
     finally:
         connection.close()
+
+
+@asynccontextmanager
+async def open_async_checkpointer(url: str) -> AsyncIterator[BaseCheckpointSaver]:
+    """The async twin of `open_checkpointer`, for graphs run with `ainvoke`/`astream`."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        async with AsyncPostgresSaver.from_conn_string(url) as saver:
+            await saver.setup()
+            yield saver
+        return
+    if not url.startswith("sqlite:///"):
+        raise ConfigurationError(
+            f"Unsupported checkpoint URL scheme {url.split(':', 1)[0]!r}; use sqlite:/// or postgresql://."
+        )
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = sqlite_path(url)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot open the checkpoint DB at {path}: {exc}") from exc
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        await saver.setup()
+        yield saver

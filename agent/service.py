@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
+import asyncio
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -18,12 +17,13 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Overwrite
 
 from agent.backoffice import import_report
-from agent.checkpoint import open_checkpointer
+from agent.checkpoint import open_async_checkpointer, open_checkpointer
 from agent.context import Context
 from agent.credit_batch import summarize_in_chunks
 from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
 from agent.llm import ANSWER_TAG, build_chat_model
+from agent.model_errors import translate_errors
 from agent.scope import ScopeDecision, ScopeGuard
 from agent.services import (
     Services,
@@ -46,13 +46,15 @@ from retrieval.embeddings import load_embedder
 from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
 from tools.demo_data import seed_store
-from tools.errors import InvalidInputError, ModelServerError, StoreError
+from tools.errors import InvalidInputError
 from tools.pii import PiiMasker
 from tools.reports import Customer, ReportStore, sqlite_path
 
+STREAM_MODES: list[Any] = ["messages", "updates", "custom"]
+
 
 class Assistant:
-    """The compiled graph with its services and checkpointer."""
+    """The compiled graph with its services and checkpointer (sync or async: use the matching methods)."""
 
     def __init__(self, services: Services, checkpointer: BaseCheckpointSaver) -> None:
         """Compile the graph once; it is reused for every turn and thread."""
@@ -74,20 +76,36 @@ class Assistant:
         context, config, turn_input = self._prepare(text, customer_id, thread_id)
         streamed = ""
         with translate_errors(self.services.settings):
-            modes: list[Any] = ["messages", "updates", "custom"]
-            parts = self.graph.stream(turn_input, config, context=context, stream_mode=modes)
+            parts = self.graph.stream(turn_input, config, context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
-                if mode == "messages" and _is_answer_token(payload):
-                    streamed += payload[0].text
-                    yield Token(payload[0].text)
-                elif mode == "updates":
-                    yield from (Step(node, update or {}) for node, update in payload.items())
-                elif mode == "custom":  # a node's early news, e.g. the sources before the answer
-                    yield Step(payload["node"], payload["update"])
+                for event in turn_events(mode, payload):
+                    streamed += event.text if isinstance(event, Token) else ""
+                    yield event
             result = to_result(config, self.graph.get_state(config).values)
-        if not streamed.strip():  # canned, checked or fallback answers arrive whole
-            yield Token(result.answer)
-        yield Done(result)
+        yield from closing_events(streamed, result)
+
+    async def aask(self, text: str, customer_id: str | None = None, thread_id: str | None = None) -> TurnResult:
+        """`ask` on the event loop: many conversations run at once (needs an async checkpointer)."""
+        context, config, turn_input = self._prepare(text, customer_id, thread_id)
+        with translate_errors(self.services.settings):
+            values = await self.graph.ainvoke(turn_input, config, context=context)
+        return to_result(config, values)
+
+    async def astream(
+        self, text: str, customer_id: str | None = None, thread_id: str | None = None
+    ) -> AsyncIterator[Token | Step | Done]:
+        """`stream` on the event loop (needs an async checkpointer)."""
+        context, config, turn_input = self._prepare(text, customer_id, thread_id)
+        streamed = ""
+        with translate_errors(self.services.settings):
+            parts = self.graph.astream(turn_input, config, context=context, stream_mode=STREAM_MODES)
+            async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
+                for event in turn_events(mode, payload):
+                    streamed += event.text if isinstance(event, Token) else ""
+                    yield event
+            result = to_result(config, (await self.graph.aget_state(config)).values)
+        for closing in closing_events(streamed, result):
+            yield closing
 
     def summaries(self, customer_ids: list[str]) -> Iterator[dict[str, Any]]:
         """Batched credit summaries with this assistant's models, yielded chunk by chunk."""
@@ -126,45 +144,27 @@ class Assistant:
         return context, config, cast(State, reset)
 
 
+def turn_events(mode: str, payload: Any) -> Iterator[Token | Step]:
+    """What one part of LangGraph's stream means to a front end."""
+    if mode == "messages" and _is_answer_token(payload):
+        yield Token(payload[0].text)
+    elif mode == "updates":
+        yield from (Step(node, update or {}) for node, update in payload.items())
+    elif mode == "custom":  # a node's early news, e.g. the sources before the answer
+        yield Step(payload["node"], payload["update"])
+
+
+def closing_events(streamed: str, result: TurnResult) -> Iterator[Token | Done]:
+    """The answer whole when nothing streamed (canned, checked or fallback answers), then the result."""
+    if not streamed.strip():
+        yield Token(result.answer)
+    yield Done(result)
+
+
 def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:
     """Only the tagged answer call's tokens are shown; other model calls stay hidden."""
     chunk, metadata = payload
     return ANSWER_TAG in (metadata.get("tags") or []) and bool(chunk.text)
-
-
-@contextmanager
-def translate_errors(settings: Settings) -> Iterator[None]:
-    """Turn model-server and DB failures into one-line user-facing errors."""
-    import openai
-
-    try:
-        yield
-    except openai.APIConnectionError as exc:  # includes timeouts
-        raise ModelServerError(
-            f"The model server at {settings.openai_base_url} did not answer ({type(exc).__name__}); "
-            "check that it is running, then try again."
-        ) from exc
-    except openai.APIStatusError as exc:
-        raise ModelServerError(f"The model server answered HTTP {exc.status_code}: {exc.message[:200]}") from exc
-    except (openai.APIError, ValueError, TypeError, LookupError) as exc:  # a 200 that is not a chat completion
-        if not isinstance(exc, openai.APIError) and not _from_openai_client(exc):
-            raise  # a bug of ours, not the server's answer
-        raise ModelServerError(
-            f"The model server at {settings.openai_base_url} sent an answer that is not a valid chat completion."
-        ) from exc
-    except sqlite3.OperationalError as exc:
-        raise StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.") from exc
-
-
-def _from_openai_client(exc: BaseException) -> bool:
-    """Whether the exception came up through the openai client or its LangChain wrapper (parsing a response)."""
-    tb = exc.__traceback__
-    while tb is not None:
-        path = tb.tb_frame.f_code.co_filename
-        if f"{os.sep}openai{os.sep}" in path or f"{os.sep}langchain_openai{os.sep}" in path:
-            return True
-        tb = tb.tb_next
-    return False
 
 
 @contextmanager
@@ -175,6 +175,19 @@ def open_assistant(settings: Settings | None = None) -> Iterator[Assistant]:
     assert settings.checkpoint_url is not None  # filled by the settings validator
     try:
         with open_checkpointer(settings.checkpoint_url) as checkpointer:
+            yield Assistant(services, checkpointer)
+    finally:
+        services.close()
+
+
+@asynccontextmanager
+async def open_async_assistant(settings: Settings | None = None) -> AsyncIterator[Assistant]:
+    """An assistant for `aask`/`astream`: the same services, an async checkpointer."""
+    settings = settings or get_settings()
+    services = await asyncio.to_thread(build_services, settings)  # loads models and syncs the index: seconds
+    assert settings.checkpoint_url is not None  # filled by the settings validator
+    try:
+        async with open_async_checkpointer(settings.checkpoint_url) as checkpointer:
             yield Assistant(services, checkpointer)
     finally:
         services.close()

@@ -37,7 +37,6 @@ def check_customer(store: ReportStore, customer_id: str) -> None:
         raise UnknownCustomerError(f"There is no customer {customer_id[:40]!r}; `bankassist customers` lists them.")
 
 
-
 def validate_customer_id(customer_id: str) -> str:
     """Customer ids are 1-40 letters, digits, `_` or `-`."""
     if not CUSTOMER_ID.match(customer_id):

@@ -6,10 +6,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from agent.scope import ScopeDecision, ScopeGuard
 from agent.services import Services, open_report_store
@@ -100,3 +103,16 @@ class ScriptedGuard:
         """Record the call and return the next queued decision."""
         self.calls.append((text, previous_route, previous_text))
         return self.decisions.pop(0)
+
+
+class EchoChatModel(BaseChatModel):
+    """Answers with the question it was asked (the <question> block, else the last message): crossed turns show."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "echo"
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any) -> ChatResult:
+        text = messages[-1].text
+        question = text.split("<question>", 1)[-1].split("</question>", 1)[0].strip()
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(f"You asked: {question}"))])

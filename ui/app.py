@@ -66,9 +66,9 @@ def refuse_unsafe_launch() -> None:
 
 
 @cl.on_app_shutdown
-def close_services() -> None:
+async def close_services() -> None:
     """Close the DBs and the checkpointer."""
-    close_runtime()
+    await close_runtime()
 
 
 @cl.password_auth_callback
@@ -151,20 +151,16 @@ async def on_message(message: cl.Message) -> None:
 async def answer(user: User, text: str) -> None:
     """Run one turn: steps for the scope decision, sources and facts; the answer's tokens streamed."""
     runtime, customer_id = get_runtime(), current_customer(user)
-    thread_id = cl.context.session.thread_id
-
-    def turn_events() -> Any:
-        with runtime.turn():
-            yield from runtime.assistant.stream(text, customer_id=customer_id, thread_id=thread_id)
-
+    assistant = await runtime.assistant()
     reply, result, shown = cl.Message(content=""), None, set[str]()
-    async for event in iterate_in_thread(turn_events):
-        if isinstance(event, Step):
-            await show_step(event.update, shown)
-        elif isinstance(event, Token):
-            await reply.stream_token(event.text)
-        elif isinstance(event, Done):
-            result = event.result
+    async with runtime.turn():
+        async for event in assistant.astream(text, customer_id=customer_id, thread_id=cl.context.session.thread_id):
+            if isinstance(event, Step):
+                await show_step(event.update, shown)
+            elif isinstance(event, Token):
+                await reply.stream_token(event.text)
+            elif isinstance(event, Done):
+                result = event.result
     assert result is not None  # the stream always ends with Done
     await finish_reply(reply, result)
 
@@ -225,14 +221,11 @@ async def run_summaries(user: User, text: str) -> None:
     if user.role != "analyst":
         raise PermissionDeniedError("Only analysts can run batch summaries.")
     runtime, customer_ids = get_runtime(), parse_customer_ids(text)
-
-    def summaries() -> Any:
-        with runtime.turn():
-            yield from runtime.assistant.summaries(customer_ids)
-
+    assistant = await runtime.assistant()
     await cl.Message(content=f"Summarizing {len(customer_ids)} customer(s)...").send()
-    async for summary in iterate_in_thread(summaries):
-        await cl.Message(content=summary_markdown(summary)).send()
+    async with runtime.turn():
+        async for summary in iterate_in_thread(lambda: assistant.summaries(customer_ids)):
+            await cl.Message(content=summary_markdown(summary)).send()
 
 
 async def offer_customers(selected: str | None) -> None:

@@ -108,7 +108,7 @@ def feedback_record(row: dict[str, Any], masker: PiiMasker) -> dict[str, Any]:
     return {
         "rating": "up" if row["value"] == 1 else "down",
         "comment": masker.mask(row["comment"]).text if row["comment"] else None,
-        "thread_id": row["threadId"],
+        "thread_id": str(row["threadId"]),  # Postgres returns a UUID
         "user": row["userIdentifier"],
         "created_at": row["createdAt"],
         "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}],

@@ -234,7 +234,8 @@ def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
 def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
     """The fine-tuned extractor and the prompted base model on held-out synthetic report pairs."""
     from agent.llm import build_base_extractor
-    from agent.service import open_credit_models, translate_errors
+    from agent.model_errors import translate_errors
+    from agent.service import open_credit_models
     from evals.credit import run_credit_suite
     from evals.report import credit_markdown
 

@@ -11,11 +11,11 @@ import os
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, nullcontext
+from contextlib import AsyncExitStack, ExitStack, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.service import Assistant, open_assistant
+from agent.service import Assistant, open_async_assistant
 from agent.services import open_user_store
 from agent.settings import Settings, get_settings
 from tools.errors import InvalidInputError
@@ -33,12 +33,13 @@ class WebRuntime:
         """Nothing opens yet."""
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
-        self._stack = ExitStack()
+        self._stack, self._async_stack = ExitStack(), AsyncExitStack()
         self._opening = threading.Lock()
+        self._opening_assistant = asyncio.Lock()
         self._users: UserStore | None = None
         self._assistant: Assistant | None = None
         # The local backend runs one generation at a time on CPU; a model server batches requests itself.
-        self._turn_lock = threading.Lock() if settings.backend == "local" else None
+        self._turn_lock = asyncio.Lock() if settings.backend == "local" else None
 
     @property
     def users(self) -> UserStore:
@@ -49,20 +50,20 @@ class WebRuntime:
                 self._stack.callback(self._users.close)
             return self._users
 
-    @property
-    def assistant(self) -> Assistant:
-        """The compiled graph and its services (the models load on their first turn)."""
-        with self._opening:
+    async def assistant(self) -> Assistant:
+        """The compiled graph on an async checkpointer, with its services (models load on first use)."""
+        async with self._opening_assistant:
             if self._assistant is None:
-                self._assistant = self._stack.enter_context(open_assistant(self.settings))
+                self._assistant = await self._async_stack.enter_async_context(open_async_assistant(self.settings))
             return self._assistant
 
     def turn(self) -> Any:
-        """A context that serializes turns on the local backend."""
+        """An async context that serializes turns on the local backend."""
         return self._turn_lock or nullcontext()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Close whatever was opened."""
+        await self._async_stack.aclose()
         self._stack.close()
 
 
@@ -79,13 +80,13 @@ def get_runtime() -> WebRuntime:
         return _runtime
 
 
-def close_runtime() -> None:
+async def close_runtime() -> None:
     """Close the process's runtime (at server shutdown)."""
     global _runtime
     with _runtime_lock:
-        if _runtime is not None:
-            _runtime.close()
-            _runtime = None
+        runtime, _runtime = _runtime, None
+    if runtime is not None:
+        await runtime.close()
 
 
 def check_launch(settings: Settings, environ: dict[str, str]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,15 @@ CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
 MIN_CANDIDATES = 50
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """Every chunk with its vector row and the BM25 index over them: built whole, then shared read-only."""
+
+    chunks: list[Chunk]
+    matrix: np.ndarray
+    keywords: KeywordIndex
+
+
 class LocalVectorStore:
     """In process, persisted on disk, no server; exact cosine search fused with BM25."""
 
@@ -35,9 +46,9 @@ class LocalVectorStore:
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"Cannot open the vector index at {path}: {exc}") from exc
-        self._matrix: np.ndarray | None = None
-        self._keywords: KeywordIndex | None = None
-        self._chunks: list[Chunk] = []
+        # Concurrent turns search from worker threads: each sees one complete snapshot, never a half-built one.
+        self._snapshot: _Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
 
     def indexed_documents(self) -> dict[str, str]:
         """Map each indexed document id to the content hash it was indexed from."""
@@ -52,26 +63,27 @@ class LocalVectorStore:
         with self._db:
             self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        self._matrix = None
+        self._invalidate()
 
     def delete_documents(self, doc_ids: list[str]) -> None:
         """Remove documents and their chunks in one transaction."""
         with self._db:
             self._db.executemany("DELETE FROM chunks WHERE doc_id = ?", [(d,) for d in doc_ids])
-        self._matrix = None
+        self._invalidate()
 
     def search(self, query: str, query_vector: np.ndarray, k: int, alpha: float) -> list[SearchHit]:
         """Exact cosine over every chunk and BM25, each cut to its best candidates, then fused."""
-        matrix, keywords = self._load()
-        if not self._chunks:
+        snapshot = self._load()
+        if not snapshot.chunks:
             return []
-        cosine = matrix @ query_vector.astype(np.float32)
-        pool = min(max(4 * k, MIN_CANDIDATES), len(self._chunks))
+        cosine = snapshot.matrix @ query_vector.astype(np.float32)
+        pool = min(max(4 * k, MIN_CANDIDATES), len(snapshot.chunks))
         dense = np.argpartition(-cosine, pool - 1)[:pool]
-        fused = relative_score_fusion({int(i): float(cosine[i]) for i in dense}, keywords.top(query, pool), alpha)
+        keyword_hits = snapshot.keywords.top(query, pool)
+        fused = relative_score_fusion({int(i): float(cosine[i]) for i in dense}, keyword_hits, alpha)
         # Ties (alpha 0 and no shared word, say) break by cosine, then position, so every run ranks alike.
         best = sorted(fused, key=lambda i: (-fused[i], -cosine[i], i))[:k]
-        return [SearchHit(self._chunks[i], float(cosine[i]), fused[i]) for i in best]
+        return [SearchHit(snapshot.chunks[i], float(cosine[i]), fused[i]) for i in best]
 
     def count(self) -> int:
         """Number of chunks indexed."""
@@ -81,14 +93,24 @@ class LocalVectorStore:
         """Close the SQLite connection."""
         self._db.close()
 
-    def _load(self) -> tuple[np.ndarray, KeywordIndex]:
+    def _load(self) -> _Snapshot:
         """Read all chunks into memory once and index their words; writes invalidate the copy."""
-        if self._matrix is None or self._keywords is None:
-            rows = self._db.execute("SELECT id, doc_id, title, heading, text, doc_hash, vector FROM chunks ORDER BY id")
-            self._chunks, vectors = [], []
-            for *fields, blob in rows:
-                self._chunks.append(Chunk(*fields))
-                vectors.append(np.frombuffer(blob, dtype=np.float32))
-            self._matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
-            self._keywords = KeywordIndex([c.text for c in self._chunks])
-        return self._matrix, self._keywords
+        with self._snapshot_lock:
+            if self._snapshot is None:
+                self._snapshot = self._read_snapshot()
+            return self._snapshot
+
+    def _read_snapshot(self) -> _Snapshot:
+        """Every chunk and its vector, in id order, with the BM25 index over their texts."""
+        rows = self._db.execute("SELECT id, doc_id, title, heading, text, doc_hash, vector FROM chunks ORDER BY id")
+        chunks, vectors = [], []
+        for *fields, blob in rows:
+            chunks.append(Chunk(*fields))
+            vectors.append(np.frombuffer(blob, dtype=np.float32))
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return _Snapshot(chunks, matrix, KeywordIndex([c.text for c in chunks]))
+
+    def _invalidate(self) -> None:
+        """The next search re-reads the chunks."""
+        with self._snapshot_lock:
+            self._snapshot = None

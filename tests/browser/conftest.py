@@ -73,7 +73,9 @@ class WebServer:
         return subprocess.run([*BANKASSIST, *args], env=self.env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running until the browser closes, and later
+# tests call asyncio.run(), which refuses to start inside a running loop.
+@pytest.fixture(scope="module")
 def web(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iterator[WebServer]:
     """One web server for the browser tests, with the demo users' password set."""
     data_dir = tmp_path_factory.mktemp("web")
@@ -92,7 +94,7 @@ def web(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iter
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Headless Chromium from Debian (installed by .ci/run), never a downloaded browser."""
     if not CHROMIUM.exists():

@@ -168,6 +168,12 @@ def test_analyst_uploads_and_bad_input_get_clear_messages_and_the_session_goes_o
     chat.send("a big one")
     assert "over 20,000 bytes" in chat.last_answer()
 
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"bureau": "Acme Credit"}')
+    chat.attach(wrong)
+    chat.send("a report from another bureau")
+    assert "The report is not valid: bureau:" in chat.last_answer()
+
     newer = latest_report(chat.server, "C0001")
     newer = newer.model_copy(update={"report_date": newer.report_date + timedelta(days=31)})
     good = tmp_path / "newer.json"

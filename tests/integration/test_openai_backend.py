@@ -67,3 +67,13 @@ def test_the_merged_extractor_over_http_extracts_checked_facts_concurrently(open
     assert len(results) == 3
     # Served over HTTP, the fine-tuned extractor's own facts pass the check (no fallback to the diff).
     assert all(r.facts and not r.from_diff for r in results)
+
+
+def test_conversations_at_once_over_http_lose_and_cross_nothing(openai_settings):
+    import asyncio
+
+    from evals.bench_load import run_load
+
+    result = asyncio.run(run_load(openai_settings, users=3, turns=3))  # banking, credit, small talk each
+    assert result.errors == [] and len(result.latencies) == 9
+    assert result.lost == 0 and result.crossed == 0
