@@ -47,7 +47,7 @@ ANALYST_COMMANDS: list[CommandDict] = [
         "selected": False,
     }
 ]
-SOMETHING_WENT_WRONG = "Something went wrong on our side and nothing was saved for this message; please try again."
+SOMETHING_WENT_WRONG = "Something went wrong on our side while answering; please try again."
 
 
 @cl.data_layer

@@ -50,7 +50,8 @@ def latest_report(web: WebServer, customer_id: str) -> CreditReport:
 
 
 def shown_facts(chat: Chat) -> list[Fact]:
-    """The facts in the last "Verified credit facts" step."""
+    """The facts in the last "Verified credit facts" step (after a real answer, not an error line)."""
+    assert "⚠" not in chat.last_answer(), chat.last_answer()
     text = chat.open_step("Verified credit facts")
     return parse_facts("\n".join(m.group(0) for m in FACT_LINE.finditer(text))).facts
 
@@ -125,7 +126,7 @@ def bobs_thread_url(browser, web: WebServer) -> str:
     """Bob asks something; the address of his conversation."""
     with open_chat(browser, web) as bob:
         bob.log_in("bob")
-        bob.send("How much is the overdraft fee, for my records?")
+        bob.send("Hello! How much is the overdraft fee, for my records?")
         assert "/thread/" in bob.page.url
         return bob.page.url
 
