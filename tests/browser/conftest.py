@@ -144,7 +144,7 @@ class Chat:
 
     def attach(self, path: Path) -> None:
         """Attach a file to the next message; wait until the server has received it."""
-        with self.page.expect_response(lambda response: "/project/file" in response.url):
+        with self.page.expect_response(lambda response: "/project/file" in response.url, timeout=120_000):
             self.page.locator("#upload-button-input").set_input_files(str(path))
 
     def last_answer(self) -> str:
