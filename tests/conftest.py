@@ -14,6 +14,17 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
+def share_cores_between_workers() -> None:
+    """Under pytest-xdist, give each worker (and the CLIs and servers it starts) its share of the cores:
+    two workers whose torch each spins a thread per core oversubscribe the CPU and both run slower."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+
+
+share_cores_between_workers()
+
+
 @pytest.fixture(scope="session")
 def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One converted-model cache per test session: the GGUF conversion runs once."""

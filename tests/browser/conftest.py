@@ -126,10 +126,22 @@ class Chat:
 
     def send(self, text: str, timeout_s: int = 240) -> None:
         """Send a message and wait until the server says the task it started has ended."""
-        started = self.events.count("task_start")
+        started, first = self.events.count("task_start"), "first_interaction" not in self.events
         self.page.locator("#chat-input").fill(text)
         self.page.click("#chat-submit")
         self.wait_for_task(started, timeout_s)
+        if first:
+            self.wait_for_thread_page()
+
+    def wait_for_thread_page(self) -> None:
+        """After a thread's first answer the server sends `first_interaction` and the page moves to the thread's
+        address, re-rendering the composer: a file picked before that is dropped, so wait until it has happened."""
+        deadline = time.monotonic() + 60
+        while "first_interaction" not in self.events:
+            assert time.monotonic() < deadline, "the server never sent first_interaction"
+            self.page.wait_for_timeout(100)
+        self.page.wait_for_url("**/thread/**", timeout=60_000)
+        self.page.wait_for_timeout(500)
 
     def wait_for_task(self, started_before: int, timeout_s: int = 240) -> None:
         """Pump Playwright's events until a task newer than `started_before` has started and ended."""
