@@ -17,3 +17,4 @@ class Context:
     # The raw message lives only here: state (and so every checkpoint) holds the PII-masked text.
     user_text: str
     customer_id: str | None = None
+    user: str | None = None  # who asked (the front end's login), for the audit log only

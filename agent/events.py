@@ -21,6 +21,7 @@ class TurnResult:
     facts: list[str] = field(default_factory=list)
     facts_dropped: int = 0
     facts_source: str = ""
+    output_check: list[str] = field(default_factory=list)  # checks that changed the answer (agent/output_checks.py)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,5 +65,6 @@ def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
         facts=list(values.get("facts", [])),
         facts_dropped=int(values.get("facts_dropped", 0)),
         facts_source=str(values.get("facts_source", "")),
+        output_check=list(values.get("output_check", [])),
         timings_ms=dict(values.get("timings_ms", {})),
     )

@@ -1,4 +1,4 @@
-"""Wiring only: mask_pii -> guard_scope -> route_turn -> one answering node -> END."""
+"""Wiring only: mask_pii -> guard_scope -> route_turn -> one answering node -> check_output -> END."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from agent.context import Context
 from agent.nodes.analyze_credit import analyze_credit
 from agent.nodes.answer_banking import answer_banking
 from agent.nodes.ask_to_clarify import ask_to_clarify
+from agent.nodes.check_output import check_output
 from agent.nodes.guard_scope import guard_scope
 from agent.nodes.mask_pii import mask_pii
 from agent.nodes.refuse_out_of_scope import refuse_out_of_scope
@@ -22,11 +23,13 @@ ANSWER_NODES = (answer_banking, analyze_credit, reply_smalltalk, refuse_out_of_s
 def build_graph() -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with a checkpointer."""
     builder = StateGraph(State, context_schema=Context)
-    for node in (mask_pii, guard_scope, *ANSWER_NODES):
+    for node in (mask_pii, guard_scope, *ANSWER_NODES, check_output):
         builder.add_node(node.__name__, timed(node))
     builder.add_edge(START, "mask_pii")
     builder.add_edge("mask_pii", "guard_scope")
     builder.add_conditional_edges("guard_scope", route_turn)
+    # Every answer, canned ones too, passes the output checks: one exit, nothing reaches the user unchecked.
     for node in ANSWER_NODES:
-        builder.add_edge(node.__name__, END)
+        builder.add_edge(node.__name__, "check_output")
+    builder.add_edge("check_output", END)
     return builder

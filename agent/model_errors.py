@@ -31,6 +31,11 @@ def translate_errors(settings: Settings) -> Iterator[None]:
         raise ModelServerError(
             f"The model server at {settings.openai_base_url} sent an answer that is not a valid chat completion."
         ) from exc
+    except TimeoutError as exc:  # LangGraph's step_timeout: one node ran past BANKASSIST_NODE_TIMEOUT_S
+        raise ModelServerError(
+            f"One step of this turn took longer than {settings.node_timeout_s:g} s (BANKASSIST_NODE_TIMEOUT_S), "
+            "so the turn was stopped; please try again."
+        ) from exc
     except sqlite3.OperationalError as exc:
         raise StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.") from exc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -14,8 +15,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Overwrite
+from langgraph.types import Overwrite, StateSnapshot
 
+from agent.audit import AuditLog, failed_entry, turn_entry
 from agent.backoffice import import_report
 from agent.checkpoint import open_async_checkpointer, open_checkpointer
 from agent.context import Context
@@ -53,6 +55,14 @@ from tools.reports import Customer, ReportStore, sqlite_path
 STREAM_MODES: list[Any] = ["messages", "updates", "custom"]
 
 
+@dataclass
+class TurnAudit:
+    """A turn being audited: when it started and, once it completes, its result."""
+
+    started: float
+    result: TurnResult | None = None
+
+
 class Assistant:
     """The compiled graph with its services and checkpointer (sync or async: use the matching methods)."""
 
@@ -61,51 +71,75 @@ class Assistant:
         self.services = services
         self.checkpointer = checkpointer
         self.graph: CompiledStateGraph[State, Context, State, State] = build_graph().compile(checkpointer=checkpointer)
+        self.graph.step_timeout = services.settings.node_timeout_s  # each node is its own step: a per-node limit
+        assert services.settings.audit_log_path is not None  # filled by the settings validator
+        self.audit_log = AuditLog(services.settings.audit_log_path)
 
-    def ask(self, text: str, customer_id: str | None = None, thread_id: str | None = None) -> TurnResult:
-        """Run one turn to completion."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id)
-        with translate_errors(self.services.settings):
-            values = self.graph.invoke(turn_input, config, context=context)
-        return to_result(config, values)
+    def ask(
+        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
+    ) -> TurnResult:
+        """Run one turn to completion; `user` is who asked, for the audit log (the front end's login)."""
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
+        with self._audited(context, config) as audit, translate_errors(self.services.settings):
+            values = self.graph.invoke(turn_input, self._resume_from(config), context=context)
+            audit.result = result = to_result(config, values)
+        return result
 
     def stream(
-        self, text: str, customer_id: str | None = None, thread_id: str | None = None
+        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
     ) -> Iterator[Token | Step | Done]:
         """Run one turn, yielding node steps and the answer's tokens, then the result."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         streamed = ""
-        with translate_errors(self.services.settings):
-            parts = self.graph.stream(turn_input, config, context=context, stream_mode=STREAM_MODES)
+        with self._audited(context, config) as audit, translate_errors(self.services.settings):
+            start = self._resume_from(config)
+            parts = self.graph.stream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 for event in turn_events(mode, payload):
                     streamed += event.text if isinstance(event, Token) else ""
                     yield event
-            result = to_result(config, self.graph.get_state(config).values)
+            audit.result = result = to_result(config, self.graph.get_state(config).values)
         yield from closing_events(streamed, result)
 
-    async def aask(self, text: str, customer_id: str | None = None, thread_id: str | None = None) -> TurnResult:
+    async def aask(
+        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
+    ) -> TurnResult:
         """`ask` on the event loop: many conversations run at once (needs an async checkpointer)."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id)
-        with translate_errors(self.services.settings):
-            values = await self.graph.ainvoke(turn_input, config, context=context)
-        return to_result(config, values)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
+        with self._audited(context, config) as audit, translate_errors(self.services.settings):
+            values = await self.graph.ainvoke(turn_input, await self._aresume_from(config), context=context)
+            audit.result = result = to_result(config, values)
+        return result
 
     async def astream(
-        self, text: str, customer_id: str | None = None, thread_id: str | None = None
+        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
     ) -> AsyncIterator[Token | Step | Done]:
         """`stream` on the event loop (needs an async checkpointer)."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         streamed = ""
-        with translate_errors(self.services.settings):
-            parts = self.graph.astream(turn_input, config, context=context, stream_mode=STREAM_MODES)
+        with self._audited(context, config) as audit, translate_errors(self.services.settings):
+            start = await self._aresume_from(config)
+            parts = self.graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
                 for event in turn_events(mode, payload):
                     streamed += event.text if isinstance(event, Token) else ""
                     yield event
-            result = to_result(config, (await self.graph.aget_state(config)).values)
+            audit.result = result = to_result(config, (await self.graph.aget_state(config)).values)
         for closing in closing_events(streamed, result):
             yield closing
+
+    @contextmanager
+    def _audited(self, context: Context, config: RunnableConfig) -> Iterator[TurnAudit]:
+        """One audit line per turn: the result's once the body sets it, else the error that ended the turn."""
+        settings, thread_id = self.services.settings, config["configurable"]["thread_id"]
+        audit, who = TurnAudit(started=time.perf_counter()), (context.user, context.customer_id)
+        try:
+            yield audit
+        except Exception as exc:
+            self.audit_log.write(failed_entry(settings, thread_id, *who, audit.started, exc))
+            raise
+        if audit.result is not None:
+            self.audit_log.write(turn_entry(settings, thread_id, *who, audit.started, audit.result))
 
     def summaries(self, customer_ids: list[str]) -> Iterator[dict[str, Any]]:
         """Batched credit summaries with this assistant's models, yielded chunk by chunk."""
@@ -117,8 +151,9 @@ class Assistant:
             )  # fmt: skip
 
     def thread_messages(self, thread_id: str) -> list[dict[str, str]]:
-        """The thread's messages as {role: user|assistant, content}; the user's are the masked text."""
-        values = self.graph.get_state({"configurable": {"thread_id": validate_thread_id(thread_id)}}).values
+        """The thread's messages as {role: user|assistant, content} after its last completed turn (masked text)."""
+        completed = self._last_completed({"configurable": {"thread_id": validate_thread_id(thread_id)}})
+        values = completed.values if completed else {}
         roles = {"human": "user", "ai": "assistant"}
         return [{"role": roles[m.type], "content": m.text} for m in values.get("messages", []) if m.type in roles]
 
@@ -126,19 +161,54 @@ class Assistant:
         """Ids of the threads that have checkpoints."""
         return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})
 
+    def _resume_from(self, config: RunnableConfig) -> RunnableConfig:
+        """Where a turn starts: after the thread's last completed turn.
+
+        A turn that failed half way (a model server down, a node timeout, a crash) left checkpoints with work
+        pending; forking from the last completed one leaves that half turn out of the thread's state.
+        """
+        state = self.graph.get_state(config)
+        if not state.next:
+            return config
+        completed = next((s for s in self.graph.get_state_history(config) if not s.next), None)
+        return completed.config if completed else self._forget_thread(config)
+
+    async def _aresume_from(self, config: RunnableConfig) -> RunnableConfig:
+        """`_resume_from` on the event loop."""
+        state = await self.graph.aget_state(config)
+        if not state.next:
+            return config
+        async for snapshot in self.graph.aget_state_history(config):
+            if not snapshot.next:
+                return snapshot.config
+        await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
+        return config
+
+    def _forget_thread(self, config: RunnableConfig) -> RunnableConfig:
+        """The thread's only turn failed half way: nothing completed to keep, so it starts afresh."""
+        self.checkpointer.delete_thread(config["configurable"]["thread_id"])
+        return config
+
+    def _last_completed(self, config: RunnableConfig) -> StateSnapshot | None:
+        """The thread's state after its last completed turn (None when no turn completed)."""
+        state = self.graph.get_state(config)
+        if not state.next:
+            return state
+        return next((s for s in self.graph.get_state_history(config) if not s.next), None)
+
     def _prepare(
-        self, text: str, customer_id: str | None, thread_id: str | None
+        self, text: str, customer_id: str | None, thread_id: str | None, user: str | None = None
     ) -> tuple[Context, RunnableConfig, State]:
         """Validate the inputs and build the run's context, config and per-turn state reset."""
         text = validate_message(text, self.services.settings.max_message_chars)
         if customer_id is not None:
             check_customer(self.services.reports, customer_id)
         thread_id = validate_thread_id(thread_id) if thread_id else uuid.uuid4().hex
-        context = Context(services=self.services, user_text=text, customer_id=customer_id)
+        context = Context(services=self.services, user_text=text, customer_id=customer_id, user=user)
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
         # Per-turn keys start empty, so nothing of the previous turn leaks into this one's result;
         # Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
-        reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "facts_source": ""}
+        reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "facts_source": "", "output_check": []}
         reset["customer_id"] = customer_id
         reset["timings_ms"] = Overwrite({})
         return context, config, cast(State, reset)

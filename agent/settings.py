@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         description="Web UI conversation history (Chainlit's SQLAlchemy data layer): sqlite+aiosqlite:///... or "
         "postgresql+psycopg://...; default: sqlite+aiosqlite:///<data_dir>/chat.db.",
     )
+    audit_log_path: Path | None = Field(
+        None,
+        description="One JSON line per turn (user, customer, thread, route, sources, models, latency, masked input); "
+        "default: <data_dir>/audit.jsonl.",
+    )
     external_data_dir: Path | None = Field(
         default_factory=find_external_data_dir,
         description="BANKING77/CLINC150 data; default: ../shared/data when present.",
@@ -139,6 +144,9 @@ class Settings(BaseSettings):
 
     # Limits
     max_message_chars: int = Field(4000, ge=1, description="Longest accepted user message.")
+    node_timeout_s: float = Field(
+        300.0, gt=0, description="Longest one node of a turn may run; past it the turn fails with a clear message."
+    )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted HTTP request body (REST API).")
     rate_limit_per_minute: int = Field(
         30, ge=1, description="Turns and API calls per user per minute (a token bucket; bursts up to this many)."
@@ -176,6 +184,8 @@ class Settings(BaseSettings):
             self.checkpoint_url = f"sqlite:///{self.data_dir / 'checkpoints.db'}"
         if self.chat_db_url is None:
             self.chat_db_url = f"sqlite+aiosqlite:///{self.data_dir / 'chat.db'}"
+        if self.audit_log_path is None:
+            self.audit_log_path = self.data_dir / "audit.jsonl"
         return self
 
     @property

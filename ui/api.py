@@ -175,7 +175,7 @@ def chat(body: ChatRequest, user: Caller, api: State) -> ChatResponse | Streamin
         return StreamingResponse(stream_turn(api, user, message, thread_id), media_type="text/event-stream")
     started = time.perf_counter()
     with api.turn():
-        result = api.assistant.ask(message, customer_id=user.customer_id, thread_id=thread_id)
+        result = api.assistant.ask(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
     record_turn(api, result, time.perf_counter() - started)
     return to_chat_response(result)
 
@@ -249,7 +249,8 @@ def stream_turn(api: ApiState, user: User, message: str, thread_id: str) -> Iter
     started, shown = time.perf_counter(), set[str]()
     try:
         with api.turn():
-            for event in api.assistant.stream(message, customer_id=user.customer_id, thread_id=thread_id):
+            turn = api.assistant.stream(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
+            for event in turn:
                 news = public_update(event.update) if isinstance(event, Step) else {}
                 if isinstance(event, Step) and set(news) - shown:  # each of route, sources, facts once
                     shown |= set(news)

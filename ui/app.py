@@ -154,7 +154,8 @@ async def answer(user: User, text: str) -> None:
     assistant = await runtime.assistant()
     reply, result, shown = cl.Message(content=""), None, set[str]()
     async with runtime.turn():
-        async for event in assistant.astream(text, customer_id=customer_id, thread_id=cl.context.session.thread_id):
+        turn = assistant.astream(text, customer_id=customer_id, thread_id=cl.context.session.thread_id, user=user.name)
+        async for event in turn:
             if isinstance(event, Step):
                 await show_step(event.update, shown)
             elif isinstance(event, Token):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import logging
 import os
@@ -54,7 +55,7 @@ def ask(
 
     precheck_turn(question, customer, thread)
     with _stdout_to_stderr(), open_assistant() as assistant:
-        result = assistant.ask(question, customer_id=customer, thread_id=thread)
+        result = assistant.ask(question, customer_id=customer, thread_id=thread, user=operator())
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -81,15 +82,27 @@ def _chat_turn(assistant: Any, line: str, customer: str | None, thread: str) -> 
     from agent.service import Done, Token
 
     print("bank> ", end="", flush=True)
+    shown = ""
     try:
-        for event in assistant.stream(line, customer_id=customer, thread_id=thread):
+        for event in assistant.stream(line, customer_id=customer, thread_id=thread, user=operator()):
             if isinstance(event, Token):
+                shown += event.text
                 print(event.text, end="", flush=True)
             elif isinstance(event, Done):
                 print()
+                if event.result.output_check and shown != event.result.answer:  # a check replaced the draft
+                    print(f"bank> (the answer above is withdrawn) {event.result.answer}")
                 _print_details(event.result.sources, event.result.facts)
     except BankassistError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
+
+
+def operator() -> str:
+    """Who runs the CLI, for the audit log: the OS account (`--customer` is an operator's tool)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container's uid with no passwd entry and no USER
+        return "cli"
 
 
 def _prompt_lines(prompt: str) -> Iterator[str]:
@@ -190,6 +203,7 @@ class Suite(StrEnum):
     scope = "scope"
     retrieval = "retrieval"
     credit = "credit"
+    safety = "safety"
 
 
 @app.command("eval")
@@ -198,11 +212,22 @@ def evaluate(
     out: Annotated[Path | None, typer.Option("--out", help="Write report.md and metrics.json here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of metric -> value.")] = False,
     pairs: Annotated[int, typer.Option("--pairs", min=1, max=5000, help="Credit suite: held-out pairs.")] = 100,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Safety suite: red-team cases, each category in turn.")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Safety suite: keep the red-team results already in --out.")
+    ] = False,
 ) -> None:
-    """Measure the assistant: the scope guard, retrieval, or the credit extractor against the base model."""
+    """Measure the assistant: the scope guard, retrieval, the credit extractor against the base model, or safety."""
     from evals.report import write_report
 
-    markdown, metrics = _run_credit_suite(pairs) if suite is Suite.credit else _run_suite(suite)
+    if suite is Suite.credit:
+        markdown, metrics = _run_credit_suite(pairs)
+    elif suite is Suite.safety:
+        markdown, metrics = _run_safety_suite(limit, out, resume)
+    else:
+        markdown, metrics = _run_suite(suite)
     if out is not None:
         write_report(out, markdown, metrics)
     print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
@@ -244,6 +269,23 @@ def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
         concurrency = credit.settings.max_concurrency
         suite = run_credit_suite(credit.extractor, base, credit.synthesizer, pairs, concurrency=concurrency)
     return credit_markdown(suite), suite.metrics()
+
+
+def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> tuple[str, dict[str, float | None]]:
+    """PII masking, then the red team; with --out its results are journaled as they come (see --resume)."""
+    from agent.settings import get_settings
+    from evals.safety import run_safety_suite
+
+    if resume and out is None:
+        raise BankassistError("--resume needs --out: the red-team results to keep are in --out/redteam.jsonl.")
+    journal = out / "redteam.jsonl" if out else None
+    if journal:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        if not resume:
+            journal.unlink(missing_ok=True)
+    settings = get_settings()
+    with _stdout_to_stderr():  # the red team's progress lines
+        return run_safety_suite(settings, limit, journal)
 
 
 def _read_lines(file: Path | None) -> list[str]:

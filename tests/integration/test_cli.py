@@ -2,19 +2,35 @@
 
 import json
 import sqlite3
+import sys
 
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from agent.settings import get_settings
 from tools.credit_diff import diff_reports
 from tools.credit_facts import parse_facts, verify_facts
 from tools.demo_data import demo_customers
+from ui.cli import main
 
 CONTRACT_KEYS = {"route", "answer", "sources", "facts", "masked_input", "timings_ms"}
 
 
-def test_wire_fee_question_is_banking_with_sources(cli):
-    run = cli("ask", "What is the fee for an outgoing domestic wire transfer?", "--json")
+@pytest.fixture(scope="module")
+def asked(tmp_path_factory):
+    """`bankassist ask --json` against one data dir for the module, as a user's repeated questions are:
+    the first call indexes the corpus and seeds the demo customers, the later ones reuse them."""
+    data_dir = tmp_path_factory.mktemp("ask-data")
+
+    def ask(cli, *args: str):
+        return cli("ask", *args, "--json", env={"BANKASSIST_DATA_DIR": str(data_dir)})
+
+    ask.audit_log = data_dir / "audit.jsonl"  # type: ignore[attr-defined]
+    return ask
+
+
+def test_wire_fee_question_is_banking_with_sources(cli, asked):
+    run = asked(cli, "What is the fee for an outgoing domestic wire transfer?")
     assert run.code == 0, run.stderr
     out = run.json()
     assert CONTRACT_KEYS <= set(out)
@@ -25,15 +41,15 @@ def test_wire_fee_question_is_banking_with_sources(cli):
     assert set(out["timings_ms"]) == {"mask_pii", "guard_scope", "answer_banking"}
 
 
-def test_capital_of_france_is_out_of_scope(cli):
-    out = cli("ask", "What's the capital of France?", "--json").json()
+def test_capital_of_france_is_out_of_scope(cli, asked):
+    out = asked(cli, "What's the capital of France?").json()
     assert out["route"] == "out_of_scope"
     assert "only help with Larkspur Bank" in out["answer"]
     assert out["sources"] == [] and out["facts"] == []
 
 
-def test_credit_question_gives_facts_from_that_customers_reports(cli):
-    run = cli("ask", "How can I improve my credit score?", "--customer", "C0001", "--json")
+def test_credit_question_gives_facts_from_that_customers_reports(cli, asked):
+    run = asked(cli, "How can I improve my credit score?", "--customer", "C0001")
     assert run.code == 0, run.stderr
     out = run.json()
     _, _, (older, newer) = demo_customers(count=1)[0]
@@ -44,16 +60,20 @@ def test_credit_question_gives_facts_from_that_customers_reports(cli):
     assert str(newer.score) in out["answer"] or str(newer.score) in " ".join(out["facts"])
 
 
-def test_greeting_is_smalltalk_with_a_short_reply(cli):
-    out = cli("ask", "Hello! What can you do?", "--json").json()
+def test_greeting_is_smalltalk_with_a_short_reply(cli, asked):
+    out = asked(cli, "Hello! What can you do?").json()
     assert out["route"] == "smalltalk"
     assert 0 < len(out["answer"]) < 400
 
 
-def test_pii_is_masked_before_the_turn(cli):
-    out = cli("ask", "My card 4111 1111 1111 1111 was stolen, what should I do?", "--json").json()
+def test_pii_is_masked_before_the_turn(cli, asked):
+    out = asked(cli, "My card 4111 1111 1111 1111 was stolen, what should I do?").json()
     assert out["masked_input"] == "My card <CARD_1> was stolen, what should I do?"
     assert "4111" not in json.dumps(out)
+    audit = asked.audit_log.read_text()
+    last = json.loads(audit.splitlines()[-1])
+    assert last["masked_input"] == out["masked_input"] and last["user"].startswith("cli")
+    assert last["thread_id"] == out["thread_id"] and "4111" not in audit
 
 
 def test_route_runs_the_guard_alone_without_any_llm(cli, tmp_path):
@@ -140,6 +160,7 @@ def test_customers_lists_the_demo_customers(cli):
         (["chat", "--thread", "bad thread!"], {}, "thread id"),
         (["chat", "--customer", "C0000"], {}, "no customer 'C0000'"),
         (["ingest", "/nonexistent/corpus"], {}, "does not exist"),
+        (["eval", "--suite", "safety", "--resume"], {}, "--resume needs --out"),
         (["serve", "--run"], {}, "vllm is not installed"),
         (["serve"], {"BANKASSIST_ADAPTER_PATH": "/nonexistent/adapter"}, "no adapter_config.json"),
         (
@@ -149,13 +170,27 @@ def test_customers_lists_the_demo_customers(cli):
         ),
     ],
 )
-def test_errors_are_one_line_without_traceback(cli, args, env, message):
-    run = cli(*args, env=env)
-    assert run.code == 1
-    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and message in errors[0], run.stderr
-    assert "Traceback" not in run.stderr
-    assert run.stdout == ""
+def test_errors_are_one_line_without_traceback(args, env, message, monkeypatch, capsys):
+    # In this process: the CLI's own entry point, without paying a new interpreter's imports per case.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["bankassist", *args])
+    get_settings.cache_clear()  # the settings were read before this case's environment was set
+    with pytest.raises(SystemExit) as exited:
+        main()
+    captured = capsys.readouterr()
+    assert exited.value.code == 1
+    errors = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], captured.err
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+
+
+def test_an_error_in_a_real_process_is_one_line_and_exit_code_1(cli):
+    run = cli("ask", "What changed in my report?", "--customer", "C9999")
+    assert run.code == 1 and run.stdout == ""
+    expected = "error: There is no customer 'C9999'; `bankassist customers` lists them."
+    assert run.stderr.strip().splitlines() == [expected], run.stderr
 
 
 def test_chat_streams_and_a_repeated_thread_continues(cli, isolated_settings):

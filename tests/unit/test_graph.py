@@ -38,7 +38,7 @@ def test_banking_turn_answers_from_sources_with_citations(isolated_settings, che
     assert result.answer == "An outgoing domestic wire costs $25 online [1]."
     assert result.sources and {"id", "title", "score"} <= set(result.sources[0])
     assert "fee-schedule" in [s["id"] for s in result.sources] or "wire-transfers" in [s["id"] for s in result.sources]
-    assert list(result.timings_ms) == ["mask_pii", "guard_scope", "answer_banking"]
+    assert list(result.timings_ms) == ["mask_pii", "guard_scope", "answer_banking", "check_output"]
 
 
 def test_banking_prompt_delimits_sources_and_question(isolated_settings, checkpointer):
@@ -131,7 +131,12 @@ def test_stream_shows_answer_tokens_but_never_the_hidden_credit_draft(isolated_s
     events = list(assistant.stream(WIRE, thread_id="s1"))
     tokens = "".join(e.text for e in events if isinstance(e, Token))
     assert tokens == "Wires cost $25 [1]." and isinstance(events[-1], Done)
-    assert [e.node for e in events if isinstance(e, Step)] == ["mask_pii", "guard_scope", *["answer_banking"] * 2]
+    assert [e.node for e in events if isinstance(e, Step)] == [
+        "mask_pii",
+        "guard_scope",
+        *["answer_banking"] * 2,
+        "check_output",
+    ]
 
     credit = list(assistant.stream("Why did my credit score drop?", customer_id="C0001", thread_id="s1"))
     shown = "".join(e.text for e in credit if isinstance(e, Token))
@@ -144,7 +149,7 @@ def test_a_thread_keeps_its_history_and_resets_per_turn_fields(isolated_settings
     first = assistant.ask(WIRE, thread_id="t1")
     second = assistant.ask("Hello", thread_id="t1")
     assert first.sources and second.sources == []
-    assert list(second.timings_ms) == ["mask_pii", "guard_scope", "reply_smalltalk"]
+    assert list(second.timings_ms) == ["mask_pii", "guard_scope", "reply_smalltalk", "check_output"]
     messages = assistant.graph.get_state({"configurable": {"thread_id": "t1"}}).values["messages"]
     assert [m.type for m in messages] == ["human", "ai", "human", "ai"]
     assert assistant.list_threads() == ["t1"]

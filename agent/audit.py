@@ -1,0 +1,82 @@
+"""The audit log: one JSON line per turn, for reviewers, holding only what is safe to keep.
+
+A line says who asked (the front end's user and the customer), which thread, the route, the source ids,
+the models, the latency, the checks that changed the answer, and the *masked* input. The raw message and
+the answer are never written: the masked input is the only text, so the log holds no raw PII.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent.events import TurnResult
+from agent.settings import Settings
+
+
+class AuditLog:
+    """Appends JSON lines to a file; one lock per log, so threads of one process never interleave lines."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append one line (the directory is made on first use)."""
+        line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as file:
+                file.write(line)
+
+
+def turn_entry(
+    settings: Settings, thread_id: str, user: str | None, customer_id: str | None, started: float, result: TurnResult
+) -> dict[str, Any]:
+    """The line of a completed turn."""
+    return {
+        **_common(settings, thread_id, user, customer_id, started),
+        "outcome": "answered",
+        "route": result.route,
+        "scope_confidence": round(result.scope_confidence, 4),
+        "source_ids": [source["id"] for source in result.sources],
+        "facts_source": result.facts_source or None,
+        "output_check": list(result.output_check),
+        "masked_input": result.masked_input,
+    }
+
+
+def failed_entry(
+    settings: Settings, thread_id: str, user: str | None, customer_id: str | None, started: float, error: BaseException
+) -> dict[str, Any]:
+    """The line of a turn that ended in an error: its kind only (a message could quote the input)."""
+    return {
+        **_common(settings, thread_id, user, customer_id, started),
+        "outcome": "error",
+        "error": type(error).__name__,
+    }
+
+
+def _common(
+    settings: Settings, thread_id: str, user: str | None, customer_id: str | None, started: float
+) -> dict[str, Any]:
+    return {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "thread_id": thread_id,
+        "user": user,
+        "customer_id": customer_id,
+        "models": model_ids(settings),
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def model_ids(settings: Settings) -> dict[str, str | None]:
+    """Which models answered: served names on a model server, the local model and adapter otherwise."""
+    if settings.backend == "openai":
+        return {"synthesizer": settings.synthesizer_model_name, "extractor": settings.extractor_model_name}
+    adapter = settings.extractor_adapter
+    return {"synthesizer": settings.base_model, "extractor_adapter": str(adapter) if adapter else None}
