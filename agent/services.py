@@ -18,6 +18,7 @@ from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
 from tools.demo_data import seed_store
 from tools.pii import PiiMasker
+from tools.pii_memory import load_pii_key
 from tools.reports import ReportStore, sqlite_path
 from tools.users import UserStore, seed_demo_users
 
@@ -35,6 +36,7 @@ class Services:
     reports: ReportStore
     synthesizer: BaseChatModel
     extractor: BaseChatModel
+    pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
 
     def close(self) -> None:
         """Close the stores' connections."""
@@ -116,4 +118,5 @@ def build_services(settings: Settings) -> Services:
         reports=open_report_store(settings),
         synthesizer=build_chat_model("synthesizer", settings),
         extractor=build_chat_model("extractor", settings),
+        pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),
     )

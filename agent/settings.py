@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         description="Web UI conversation history (Chainlit's SQLAlchemy data layer): sqlite+aiosqlite:///... or "
         "postgresql+psycopg://...; default: sqlite+aiosqlite:///<data_dir>/chat.db.",
     )
+    pii_key: SecretStr | None = Field(
+        None,
+        description="Key of the hashes that keep a PII value's placeholder for a whole conversation; replicas must "
+        "share it. Unset: a random key made once in <data_dir>/pii.key.",
+    )
     audit_log_path: Path | None = Field(
         None,
         description="One JSON line per turn (user, customer, thread, route, sources, models, latency, masked input); "

@@ -39,5 +39,6 @@ class State(TypedDict, total=False):
     facts_dropped: int  # extracted lines the reports did not support
     facts_source: str  # "extractor", or "diff" when the deterministic diff's facts were used
     customer_id: str | None
+    pii_placeholders: dict[str, str]  # the thread's keyed hash of each PII value -> its placeholder (tools/pii_memory)
     output_check: list[str]  # the output checks that changed this turn's answer; empty when it passed
     timings_ms: Annotated[dict[str, float], merge_timings]

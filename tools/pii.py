@@ -11,10 +11,11 @@ spaCy pipeline with an NER component.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from tools.pii_memory import PlaceholderMemory
 
 # presidio entity type -> our placeholder label
 LABELS = {
@@ -238,13 +239,17 @@ class PiiMasker:
 
         self._anonymizer = AnonymizerEngine()
 
-    def mask(self, text: str) -> MaskedText:
-        """Mask `text`; the same value gets the same placeholder, numbered in reading order."""
+    def mask(self, text: str, memory: PlaceholderMemory | None = None) -> MaskedText:
+        """Mask `text`; the same value gets the same placeholder, numbered in reading order.
+
+        With a conversation's `memory`, values it has seen keep their placeholders and new ones continue
+        its numbering; the memory records them.
+        """
         from presidio_anonymizer.entities import OperatorConfig
 
         found = self._analyzer.analyze(text, language="en", score_threshold=MIN_SCORE)
         hits = self._non_overlapping([hit for hit in found if not _look_alike(text, hit)])
-        names = self._placeholder_names(text, hits)
+        names = self._placeholder_names(text, hits, memory or PlaceholderMemory(b""))
         operators = {
             kind: OperatorConfig("custom", {"lambda": lambda value, kind=kind: names[(kind, canonical(value, kind))]})
             for kind in {hit.entity_type for hit in hits}
@@ -253,15 +258,12 @@ class PiiMasker:
         return MaskedText(masked.text, {placeholder: kind for (kind, _), placeholder in names.items()})
 
     @staticmethod
-    def _placeholder_names(text: str, hits: list[Any]) -> dict[tuple[str, str], str]:
+    def _placeholder_names(text: str, hits: list[Any], memory: PlaceholderMemory) -> dict[tuple[str, str], str]:
         """Number each distinct (type, value) in reading order: <CARD_1>, <CARD_2>, ..."""
         names: dict[tuple[str, str], str] = {}
-        numbered: Counter[str] = Counter()
         for hit in hits:
             key = (hit.entity_type, canonical(text[hit.start : hit.end], hit.entity_type))
-            if key not in names:
-                numbered[hit.entity_type] += 1
-                names[key] = f"<{LABELS[hit.entity_type]}_{numbered[hit.entity_type]}>"
+            names[key] = memory.placeholder(LABELS[hit.entity_type], key[1])
         return names
 
     @staticmethod

@@ -9,9 +9,16 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.state import State
+from tools.pii_memory import PlaceholderMemory
 
 
 def mask_pii(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Mask the message from the run's context and add it to the conversation."""
-    masked = runtime.context.services.masker.mask(runtime.context.user_text).text
-    return {"masked_input": masked, "messages": [HumanMessage(masked)]}
+    """Mask the message from the run's context and add it to the conversation.
+
+    The thread's placeholder memory (keyed hashes, never values) keeps a card <CARD_1> for the whole
+    conversation, not just for one message.
+    """
+    services = runtime.context.services
+    memory = PlaceholderMemory(services.pii_key, state.get("pii_placeholders"))
+    masked = services.masker.mask(runtime.context.user_text, memory).text
+    return {"masked_input": masked, "messages": [HumanMessage(masked)], "pii_placeholders": memory.placeholders}
