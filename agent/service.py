@@ -70,8 +70,14 @@ class Assistant:
         """Compile the graph once; it is reused for every turn and thread."""
         self.services = services
         self.checkpointer = checkpointer
-        self.graph: CompiledStateGraph[State, Context, State, State] = build_graph().compile(checkpointer=checkpointer)
-        self.graph.step_timeout = services.settings.node_timeout_s  # each node is its own step: a per-node limit
+        builder = build_graph()
+        self.graph: CompiledStateGraph[State, Context, State, State] = builder.compile(checkpointer=checkpointer)
+        # The node timeout holds on the event loop only (each node is its own step). There a timed-out step's
+        # task is cancelled and its writes dropped; in a thread LangGraph raises the timeout but the step's
+        # late writes still land in the thread (evals/bench_faults.py showed it), so sync turns rely on the
+        # model client's own timeout instead.
+        self.async_graph: CompiledStateGraph[State, Context, State, State] = builder.compile(checkpointer=checkpointer)
+        self.async_graph.step_timeout = services.settings.node_timeout_s
         assert services.settings.audit_log_path is not None  # filled by the settings validator
         self.audit_log = AuditLog(services.settings.audit_log_path)
 
@@ -107,7 +113,7 @@ class Assistant:
         """`ask` on the event loop: many conversations run at once (needs an async checkpointer)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = await self.graph.ainvoke(turn_input, await self._aresume_from(config), context=context)
+            values = await self.async_graph.ainvoke(turn_input, await self._aresume_from(config), context=context)
             audit.result = result = to_result(config, values)
         return result
 
@@ -119,7 +125,7 @@ class Assistant:
         streamed = ""
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             start = await self._aresume_from(config)
-            parts = self.graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
+            parts = self.async_graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
                 for event in turn_events(mode, payload):
                     streamed += event.text if isinstance(event, Token) else ""
@@ -153,9 +159,18 @@ class Assistant:
     def thread_messages(self, thread_id: str) -> list[dict[str, str]]:
         """The thread's messages as {role: user|assistant, content} after its last completed turn (masked text)."""
         completed = self._last_completed({"configurable": {"thread_id": validate_thread_id(thread_id)}})
-        values = completed.values if completed else {}
-        roles = {"human": "user", "ai": "assistant"}
-        return [{"role": roles[m.type], "content": m.text} for m in values.get("messages", []) if m.type in roles]
+        return to_messages(completed.values if completed else {})
+
+    async def athread_messages(self, thread_id: str) -> list[dict[str, str]]:
+        """`thread_messages` on the event loop (needs an async checkpointer)."""
+        config: RunnableConfig = {"configurable": {"thread_id": validate_thread_id(thread_id)}}
+        state = await self.graph.aget_state(config)
+        if not state.next:
+            return to_messages(state.values)
+        async for snapshot in self.graph.aget_state_history(config):
+            if not snapshot.next:
+                return to_messages(snapshot.values)
+        return []
 
     def list_threads(self) -> list[str]:
         """Ids of the threads that have checkpoints."""
@@ -212,6 +227,12 @@ class Assistant:
         reset["customer_id"] = customer_id
         reset["timings_ms"] = Overwrite({})
         return context, config, cast(State, reset)
+
+
+def to_messages(values: dict[str, Any]) -> list[dict[str, str]]:
+    """A state's messages as {role: user|assistant, content}."""
+    roles = {"human": "user", "ai": "assistant"}
+    return [{"role": roles[m.type], "content": m.text} for m in values.get("messages", []) if m.type in roles]
 
 
 def turn_events(mode: str, payload: Any) -> Iterator[Token | Step]:

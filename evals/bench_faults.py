@@ -1,10 +1,11 @@
 """Fault drill: turns with random faults injected, then count the completed turns the threads lost.
 
 The assistant is the real one (masker, scope guard, retrieval, SQLite stores and checkpoints, the default
-model with short answers) on a fresh data dir. Before each turn a seeded draw picks one fault:
+model with short answers) on a fresh data dir, run on the event loop as the web UI runs it. Before each
+turn a seeded draw picks one fault:
 
-- `model_down`: the model call raises a connection error, as a stopped model server does;
-- `model_slow`: the model call sleeps past `BANKASSIST_NODE_TIMEOUT_S` (set to 2 s here);
+- `model_down`: the model call raises the openai client's connection error, as a stopped server does;
+- `model_slow`: the model call sleeps past `BANKASSIST_NODE_TIMEOUT_S` (set to 10 s here);
 - `db_locked`: another connection holds the checkpoint DB's write lock for the whole turn;
 - `crash`: the process "dies" inside the model call (an exception nothing catches, like a kill: no
   handler runs); the next turn of the thread resumes from its checkpoints;
@@ -20,6 +21,7 @@ messages of its completed turns: `lost` counts their messages missing, `half_tur
 from __future__ import annotations
 
 import argparse
+import asyncio
 import platform
 import random
 import sqlite3
@@ -29,12 +31,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import httpx
+import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.outputs import ChatResult
 
-from agent.service import Assistant, open_assistant
+from agent.service import Assistant, open_async_assistant
 from agent.settings import Settings, get_settings
 from tools.errors import BankassistError
 from tools.reports import sqlite_path
@@ -47,7 +51,7 @@ QUESTIONS = [
     "How long does a mobile check deposit take to clear?",
     "Thanks, that helps!",
 ]
-NODE_TIMEOUT_S = 2.0
+NODE_TIMEOUT_S = 10.0
 
 
 class SimulatedCrash(BaseException):
@@ -65,12 +69,13 @@ class FaultyChatModel(BaseChatModel):
         return "faulty"
 
     def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
-        if self.fault == "model_down":
-            raise ConnectionError("injected: the model server is down")
+        if self.fault == "model_down":  # what the openai client raises when nothing listens at the URL
+            request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+            raise openai.APIConnectionError(request=cast(Any, request))  # openai types its own httpx build
         if self.fault == "crash":
             raise SimulatedCrash
         if self.fault == "model_slow":
-            time.sleep(NODE_TIMEOUT_S + 1)
+            time.sleep(NODE_TIMEOUT_S + 0.5)
         return self.inner._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
 
 
@@ -87,7 +92,7 @@ def db_locked(settings: Settings) -> Iterator[None]:
         other.close()
 
 
-def run_drill(assistant: Assistant, turns: int, threads: int, seed: int) -> dict[str, Any]:
+async def run_drill(assistant: Assistant, turns: int, threads: int, seed: int) -> dict[str, Any]:
     """Run the turns; return the counts of faults, outcomes, and lost and half turns."""
     rng, model = random.Random(seed), FaultyChatModel(inner=assistant.services.synthesizer)
     assistant.services.synthesizer = model
@@ -97,22 +102,23 @@ def run_drill(assistant: Assistant, turns: int, threads: int, seed: int) -> dict
         thread, question = f"drill-{number % threads}", QUESTIONS[(number // threads) % len(QUESTIONS)]
         fault = rng.choice(FAULTS) if rng.random() < 0.5 else None
         faults[fault or "none"] += 1
-        outcome, answer = one_turn(assistant, model, fault, thread, question)
+        outcome, answer = await one_turn(assistant, model, fault, thread, question)
+        print(f"[{number + 1}/{turns}] {thread} {fault or '-'}: {outcome}", flush=True)
         outcomes[outcome] += 1
         if answer is not None:
             completed[thread].append((question, answer))
-    lost, half = check_threads(assistant, completed)
+    lost, half = await check_threads(assistant, completed)
     return {"turns": turns, "faults": dict(faults), "outcomes": dict(outcomes), "lost": lost, "half_turns": half}
 
 
-def one_turn(
+async def one_turn(
     assistant: Assistant, model: FaultyChatModel, fault: str | None, thread: str, question: str
 ) -> tuple[str, str | None]:
     """One turn under `fault`: its outcome, and its answer when it completed."""
     model.fault = fault
     try:
         with db_locked(assistant.services.settings) if fault == "db_locked" else _nothing():
-            answer = assistant.ask(question, thread_id=thread).answer
+            answer = (await assistant.aask(question, thread_id=thread)).answer
         return "answered", answer
     except BankassistError as exc:
         return f"clear error ({type(exc).__name__})", None
@@ -127,15 +133,21 @@ def _nothing() -> Iterator[None]:
     yield
 
 
-def check_threads(assistant: Assistant, completed: dict[str, list[tuple[str, str]]]) -> tuple[int, int]:
+async def check_threads(assistant: Assistant, completed: dict[str, list[tuple[str, str]]]) -> tuple[int, int]:
     """Completed turns' messages missing from their thread, and messages a thread holds beyond them."""
     lost = half = 0
     for thread, turns in completed.items():
-        stored = Counter((m["role"], m["content"]) for m in assistant.thread_messages(thread))
+        stored = Counter((m["role"], m["content"]) for m in await assistant.athread_messages(thread))
         expected = Counter(pair for question, answer in turns for pair in (("user", question), ("assistant", answer)))
         lost += sum((expected - stored).values())
         half += sum((stored - expected).values())
     return lost, half
+
+
+async def drill(settings: Settings, turns: int, threads: int, seed: int) -> dict[str, Any]:
+    """The drill on the async assistant: the node timeout holds on the event loop (see `Assistant`)."""
+    async with open_async_assistant(settings) as assistant:
+        return await run_drill(assistant, turns, threads, seed)
 
 
 def main() -> None:
@@ -156,8 +168,7 @@ def main() -> None:
         }
         settings = Settings(**{**get_settings().model_dump(), **overrides})
         started = time.perf_counter()
-        with open_assistant(settings) as assistant:
-            result = run_drill(assistant, args.turns, args.threads, args.seed)
+        result = asyncio.run(drill(settings, args.turns, args.threads, args.seed))
     print(f"machine: {platform.machine()}, {platform.python_version()}; {time.perf_counter() - started:.0f} s")
     for key, value in result.items():
         print(f"{key}: {value}")

@@ -171,7 +171,18 @@ def test_customers_lists_the_demo_customers(cli):
     ],
 )
 def test_errors_are_one_line_without_traceback(args, env, message, monkeypatch, capsys):
-    # In this process: the CLI's own entry point, without paying a new interpreter's imports per case.
+    assert_one_line_error(args, env, message, monkeypatch, capsys)
+
+
+def test_a_broken_vector_index_is_one_clear_error(isolated_settings, monkeypatch, capsys):
+    isolated_settings.data_dir.mkdir(parents=True)
+    (isolated_settings.data_dir / "index.db").write_bytes(b"\x00garbage" * 500)
+    message = f"Cannot open the vector index at {isolated_settings.data_dir / 'index.db'}: file is not a database"
+    assert_one_line_error(["ask", "What is the wire fee?"], {}, message, monkeypatch, capsys)
+
+
+def assert_one_line_error(args, env, message, monkeypatch, capsys) -> None:
+    """Run the CLI's own entry point in this process (no new interpreter's imports per case)."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(sys, "argv", ["bankassist", *args])
