@@ -38,7 +38,7 @@ def test_wire_fee_question_is_banking_with_sources(cli, asked):
     assert out["answer"].strip()
     assert out["sources"] and {"id", "title", "score"} == set(out["sources"][0])
     assert {"fee-schedule", "wire-transfers"} & {s["id"] for s in out["sources"]}
-    assert set(out["timings_ms"]) == {"mask_pii", "guard_scope", "answer_banking"}
+    assert set(out["timings_ms"]) == {"mask_pii", "guard_scope", "answer_banking", "check_output"}
 
 
 def test_capital_of_france_is_out_of_scope(cli, asked):
