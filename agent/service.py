@@ -163,14 +163,8 @@ class Assistant:
 
     async def athread_messages(self, thread_id: str) -> list[dict[str, str]]:
         """`thread_messages` on the event loop (needs an async checkpointer)."""
-        config: RunnableConfig = {"configurable": {"thread_id": validate_thread_id(thread_id)}}
-        state = await self.graph.aget_state(config)
-        if not state.next:
-            return to_messages(state.values)
-        async for snapshot in self.graph.aget_state_history(config):
-            if not snapshot.next:
-                return to_messages(snapshot.values)
-        return []
+        completed = await self._alast_completed({"configurable": {"thread_id": validate_thread_id(thread_id)}})
+        return to_messages(completed.values if completed else {})
 
     def list_threads(self) -> list[str]:
         """Ids of the threads that have checkpoints."""
@@ -182,27 +176,17 @@ class Assistant:
         A turn that failed half way (a model server down, a node timeout, a crash) left checkpoints with work
         pending; forking from the last completed one leaves that half turn out of the thread's state.
         """
-        state = self.graph.get_state(config)
-        if not state.next:
-            return config
-        completed = next((s for s in self.graph.get_state_history(config) if not s.next), None)
-        return completed.config if completed else self._forget_thread(config)
+        completed = self._last_completed(config)
+        if completed is None:  # the thread's only turn failed half way: nothing to keep, it starts afresh
+            self.checkpointer.delete_thread(config["configurable"]["thread_id"])
+        return completed.config if completed else config
 
     async def _aresume_from(self, config: RunnableConfig) -> RunnableConfig:
         """`_resume_from` on the event loop."""
-        state = await self.graph.aget_state(config)
-        if not state.next:
-            return config
-        async for snapshot in self.graph.aget_state_history(config):
-            if not snapshot.next:
-                return snapshot.config
-        await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
-        return config
-
-    def _forget_thread(self, config: RunnableConfig) -> RunnableConfig:
-        """The thread's only turn failed half way: nothing completed to keep, so it starts afresh."""
-        self.checkpointer.delete_thread(config["configurable"]["thread_id"])
-        return config
+        completed = await self._alast_completed(config)
+        if completed is None:
+            await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
+        return completed.config if completed else config
 
     def _last_completed(self, config: RunnableConfig) -> StateSnapshot | None:
         """The thread's state after its last completed turn (None when no turn completed)."""
@@ -210,6 +194,16 @@ class Assistant:
         if not state.next:
             return state
         return next((s for s in self.graph.get_state_history(config) if not s.next), None)
+
+    async def _alast_completed(self, config: RunnableConfig) -> StateSnapshot | None:
+        """`_last_completed` on the event loop."""
+        state = await self.graph.aget_state(config)
+        if not state.next:
+            return state
+        async for snapshot in self.graph.aget_state_history(config):
+            if not snapshot.next:
+                return snapshot
+        return None
 
     def _prepare(
         self, text: str, customer_id: str | None, thread_id: str | None, user: str | None = None
