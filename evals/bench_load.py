@@ -135,7 +135,7 @@ def main() -> None:
             "checkpoint_url": f"sqlite:///{data_dir / 'checkpoints.db'}",
         }  # fmt: skip
         result = asyncio.run(run_load(settings.model_copy(update=update), args.users, args.turns))
-    report(result, args.users, args.turns, url)
+        report(result, args.users, args.turns, url)  # before the server stops: its teardown may fail
 
 
 if __name__ == "__main__":

@@ -38,6 +38,16 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout_s: float = S
     raise TimeoutError("transformers serve did not become healthy")
 
 
+def log_tail(log: IO[str], chars: int = 1500) -> str:
+    """The end of the server's log, or a note where the file cannot be read back (opened write-only)."""
+    try:
+        log.flush()
+        log.seek(0)
+        return log.read()[-chars:]
+    except (OSError, ValueError) as exc:
+        return f"(unreadable: {exc})"
+
+
 @contextmanager
 def transformers_serve(log: IO[str], *extra_args: str, port: int | None = None) -> Iterator[str]:
     """Run `transformers serve` on loopback (a free port unless given); yields its base URL, stops it on exit."""
@@ -47,8 +57,20 @@ def transformers_serve(log: IO[str], *extra_args: str, port: int | None = None) 
     process = subprocess.Popen([*command, *extra_args], stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_healthy(url, process)
+        try:
+            wait_until_healthy(url, process)
+        except (RuntimeError, TimeoutError) as exc:
+            raise type(exc)(f"{exc}; its log ends with: {log_tail(log)}") from None
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
+
+
+def stop(process: subprocess.Popen, grace_s: float = 30) -> None:
+    """SIGTERM, then SIGKILL after `grace_s`: a server still working through queued requests may not stop."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

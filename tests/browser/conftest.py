@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evals.loopback_server import free_port
+from evals.loopback_server import free_port, stop
 from tests.integration.conftest import BANKASSIST
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,10 +62,9 @@ class WebServer:
         raise RuntimeError(f"the web UI did not answer within 120 s: {log.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        """Terminate the server and wait for it."""
+        """Terminate the server and wait for it (killed if it does not stop)."""
         if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+            stop(self.process)
             self.process = None
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:

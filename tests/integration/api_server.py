@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from evals.loopback_server import free_port
+from evals.loopback_server import free_port, stop
 from tests.integration.conftest import BANKASSIST
 
 
@@ -35,9 +35,8 @@ class ApiServer:
         return subprocess.run([*BANKASSIST, *args], env=self.env, capture_output=True, text=True)
 
     def stop(self) -> None:
-        """Terminate the server."""
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        """Terminate the server (killed if it does not stop)."""
+        stop(self.process)
 
 
 def start_api(data_dir: Path, model_cache_dir: Path, **settings: str) -> ApiServer:
