@@ -17,6 +17,7 @@ from agent.validation import check_customer
 from tools.credit import CreditReport
 from tools.credit_summary import CreditSummary, summarize_reports
 from tools.errors import BankassistError, InvalidInputError, StoreError
+from tools.report_names import name_problem
 from tools.reports import ReportStore
 
 log = logging.getLogger(__name__)
@@ -62,16 +63,20 @@ def import_report(
 
 
 def parse_report(report: dict[str, Any] | str) -> CreditReport:
-    """A validated report; the first problem, with its field, is the error message."""
+    """A validated report with plain names; the first problem, with its field, is the error message."""
     try:
         if isinstance(report, str):
-            return CreditReport.model_validate_json(report)
-        return CreditReport.model_validate(report)
+            parsed = CreditReport.model_validate_json(report)
+        else:
+            parsed = CreditReport.model_validate(report)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "report"
         message = f"The report is not valid: {where}: {first['msg']} ({exc.error_count()} errors)."
         raise InvalidInputError(message) from exc
+    if problem := name_problem(parsed):
+        raise InvalidInputError(f"The report is not valid: {problem}.")
+    return parsed
 
 
 @dataclass(frozen=True)
