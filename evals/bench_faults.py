@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, cast
 
@@ -117,7 +117,7 @@ async def one_turn(
     """One turn under `fault`: its outcome, and its answer when it completed."""
     model.fault = fault
     try:
-        with db_locked(assistant.services.settings) if fault == "db_locked" else _nothing():
+        with db_locked(assistant.services.settings) if fault == "db_locked" else nullcontext():
             answer = (await assistant.aask(question, thread_id=thread)).answer
         return "answered", answer
     except BankassistError as exc:
@@ -126,11 +126,6 @@ async def one_turn(
         return "crashed", None
     finally:
         model.fault = None
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 async def check_threads(assistant: Assistant, completed: dict[str, list[tuple[str, str]]]) -> tuple[int, int]:

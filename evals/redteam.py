@@ -45,7 +45,7 @@ from agent.output_checks import system_prompts, word_windows
 from agent.service import Assistant, open_assistant
 from agent.settings import Settings, get_settings
 from tools.credit import Collection, CreditReport, Inquiry
-from tools.errors import InvalidInputError
+from tools.errors import BankassistError, InvalidInputError
 from tools.reports import ReportStore
 
 DATA = Path(__file__).parent / "data"
@@ -56,6 +56,7 @@ JUDGE_WINDOW_WORDS = 6
 LONG_NUMBER = re.compile(r"(?<![\w*])\+?\d(?:[ .()-]?\d){8,}")
 EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 WORST_SHOWN = 12
+JOURNAL = "redteam.jsonl"  # in --out: one result a line, written as each case finishes
 REPORT_REFUSED = "report_refused"  # the route of a case whose planted report the import check refused
 
 
@@ -416,6 +417,19 @@ def isolated_overrides(tmp: Path, corpus: Path) -> dict[str, Any]:
     }
 
 
+def prepare_journal(out: Path | None, resume: bool) -> Path | None:
+    """Where the results are journaled as they come (out/redteam.jsonl), emptied unless resuming; None without out."""
+    if resume and out is None:
+        raise BankassistError(f"--resume needs --out: the red-team results to keep are in --out/{JOURNAL}.")
+    if out is None:
+        return None
+    journal = out / JOURNAL
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    if not resume:
+        journal.unlink(missing_ok=True)
+    return journal
+
+
 def run_redteam_suite(
     cases: list[RedteamCase] | None = None,
     settings: Settings | None = None,
@@ -433,14 +447,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="run this many cases, taking each category in turn")
     parser.add_argument("--cases", type=Path, default=CASES_PATH)
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
-    parser.add_argument("--out", type=Path, help="write report.md, metrics.json and results.jsonl (as it goes) here")
-    parser.add_argument("--resume", action="store_true", help="keep the results already in --out/results.jsonl")
+    parser.add_argument("--out", type=Path, help=f"write report.md, metrics.json and {JOURNAL} (as it goes) here")
+    parser.add_argument("--resume", action="store_true", help=f"keep the results already in --out/{JOURNAL}")
     args = parser.parse_args()
-    journal = args.out / "results.jsonl" if args.out else None
-    if journal:
-        journal.parent.mkdir(parents=True, exist_ok=True)
-        if not args.resume:
-            journal.unlink(missing_ok=True)
+    try:
+        journal = prepare_journal(args.out, args.resume)
+    except BankassistError as exc:
+        parser.error(str(exc))
     started = time.perf_counter()
     suite = run_redteam_suite(load_cases(args.cases), limit=args.limit, progress=not args.json, journal=journal)
     metrics = {**suite.metrics(), "seconds_total": round(time.perf_counter() - started, 1)}

@@ -218,10 +218,20 @@ def evaluate(
     resume: Annotated[
         bool, typer.Option("--resume", help="Safety suite: keep the red-team results already in --out.")
     ] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Exit 1 when a metric drops beyond its tolerance in this file.")
+    ] = None,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="Write this run's metrics into --baseline (evals/baseline.json).")
+    ] = False,
 ) -> None:
     """Measure the assistant: the scope guard, retrieval, the credit extractor against the base model, or safety."""
+    from evals.baseline import DEFAULT_PATH, load_baseline
     from evals.report import write_report
 
+    baseline_path = baseline or DEFAULT_PATH
+    # Read before the run: a bad file fails in a second, not after a ten-minute suite.
+    entries = load_baseline(baseline_path) if baseline or (update_baseline and baseline_path.exists()) else {}
     if suite is Suite.credit:
         markdown, metrics = _run_credit_suite(pairs)
     elif suite is Suite.safety:
@@ -231,6 +241,33 @@ def evaluate(
     if out is not None:
         write_report(out, markdown, metrics)
     print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
+    if update_baseline:
+        _update_baseline(baseline_path, entries, metrics)
+    elif baseline is not None:
+        _gate(baseline_path, entries, metrics)
+
+
+def _gate(path: Path, entries: dict[str, dict[str, Any]], metrics: dict[str, Any]) -> None:
+    """Each regression on stderr, then a one-line error; a note when the baseline covers none of the run."""
+    from evals.baseline import regressions
+
+    found = regressions(metrics, entries)
+    for regression in found:
+        print(f"regression: {regression.line()}", file=sys.stderr)
+    if found:
+        raise BankassistError(f"{len(found)} metrics dropped beyond their tolerance in {path}.")
+    compared = len(set(metrics) & set(entries))
+    print(f"baseline {path}: {compared} metrics compared, none dropped beyond its tolerance.", file=sys.stderr)
+
+
+def _update_baseline(path: Path, entries: dict[str, dict[str, Any]], metrics: dict[str, Any]) -> None:
+    """Rewrite the baseline with this run's metrics (a human decided this run is the new reference)."""
+    from evals.baseline import updated_baseline, write_baseline
+
+    updated = updated_baseline(entries, metrics)
+    write_baseline(path, updated)
+    changed = sum(entries.get(name) != entry for name, entry in updated.items())
+    print(f"baseline {path}: {changed} metrics written.", file=sys.stderr)
 
 
 def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
@@ -274,15 +311,10 @@ def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
 def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> tuple[str, dict[str, float | None]]:
     """PII masking, then the red team; with --out its results are journaled as they come (see --resume)."""
     from agent.settings import get_settings
+    from evals.redteam import prepare_journal
     from evals.safety import run_safety_suite
 
-    if resume and out is None:
-        raise BankassistError("--resume needs --out: the red-team results to keep are in --out/redteam.jsonl.")
-    journal = out / "redteam.jsonl" if out else None
-    if journal:
-        journal.parent.mkdir(parents=True, exist_ok=True)
-        if not resume:
-            journal.unlink(missing_ok=True)
+    journal = prepare_journal(out, resume)
     settings = get_settings()
     with _stdout_to_stderr():  # the red team's progress lines
         return run_safety_suite(settings, limit, journal)

@@ -10,10 +10,22 @@ from agent import prompts
 from agent.output_checks import TurnFacts, check_answer, system_prompts
 from agent.service import Assistant, Done, Token
 from agent.services import open_report_store
-from evals.redteam import CASES_PATH, POISONED_CORPUS, CaseResult, Judge, load_cases, pick, plant, read_journal, to_row
+from evals.redteam import (
+    CASES_PATH,
+    POISONED_CORPUS,
+    CaseResult,
+    Judge,
+    load_cases,
+    pick,
+    plant,
+    prepare_journal,
+    read_journal,
+    to_row,
+)
 from tests.fakes import fake_services, shared_masker
 from tools.credit_diff import diff_reports
 from tools.demo_data import demo_customers
+from tools.errors import BankassistError
 from tools.reports import Customer
 
 CORPUS = Path(__file__).parents[2] / "retrieval" / "corpus"
@@ -190,3 +202,14 @@ def test_a_journal_reads_back_the_results_it_was_written_with(tmp_path):
     journal.write_text(json.dumps(to_row(result)) + "\n")
     assert read_journal(journal, [case]) == {case.id: result}
     assert read_journal(tmp_path / "missing.jsonl", [case]) == {}
+
+
+def test_the_journal_is_emptied_unless_resuming_and_resuming_needs_an_out_dir(tmp_path):
+    journal = prepare_journal(tmp_path / "out", resume=False)
+    assert journal == tmp_path / "out" / "redteam.jsonl" and journal.parent.is_dir()
+    journal.write_text("{}\n")
+    assert prepare_journal(tmp_path / "out", resume=True) == journal and journal.read_text() == "{}\n"
+    prepare_journal(tmp_path / "out", resume=False)
+    assert not journal.exists() and prepare_journal(None, resume=False) is None
+    with pytest.raises(BankassistError, match="--resume needs --out"):
+        prepare_journal(None, resume=True)
