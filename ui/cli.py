@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -204,6 +204,7 @@ class Suite(StrEnum):
     retrieval = "retrieval"
     credit = "credit"
     safety = "safety"
+    all = "all"
 
 
 @app.command("eval")
@@ -225,26 +226,54 @@ def evaluate(
         bool, typer.Option("--update-baseline", help="Write this run's metrics into --baseline (evals/baseline.json).")
     ] = False,
 ) -> None:
-    """Measure the assistant: the scope guard, retrieval, the credit extractor against the base model, or safety."""
+    """Measure the assistant: the scope guard, retrieval, the credit extractor against its base, safety, or all."""
     from evals.baseline import DEFAULT_PATH, load_baseline
     from evals.report import write_report
 
     baseline_path = baseline or DEFAULT_PATH
     # Read before the run: a bad file fails in a second, not after a ten-minute suite.
-    entries = load_baseline(baseline_path) if baseline or (update_baseline and baseline_path.exists()) else {}
-    if suite is Suite.credit:
-        markdown, metrics = _run_credit_suite(pairs)
-    elif suite is Suite.safety:
-        markdown, metrics = _run_safety_suite(limit, out, resume)
-    else:
-        markdown, metrics = _run_suite(suite)
+    creating = update_baseline and not baseline_path.exists()
+    entries = {} if creating or not (baseline or update_baseline) else load_baseline(baseline_path)
+    suites = [one for one in Suite if one is not Suite.all] if suite is Suite.all else [suite]
+    markdown, metrics, stopped = _run_suites(suites, pairs, limit, out, resume)
     if out is not None:
         write_report(out, markdown, metrics)
     print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
+    if stopped is not None:  # no gate or baseline update on a partial run
+        print(f"interrupted during the {stopped} suite; the report holds the suites before it", file=sys.stderr)
+        sys.exit(130)
     if update_baseline:
         _update_baseline(baseline_path, entries, metrics)
     elif baseline is not None:
         _gate(baseline_path, entries, metrics)
+
+
+def _run_suites(
+    suites: Sequence[Suite], pairs: int, limit: int | None, out: Path | None, resume: bool
+) -> tuple[str, dict[str, Any], Suite | None]:
+    """Each suite in turn: their reports and metrics together, and the suite Ctrl-C stopped, if any."""
+    parts: list[str] = []
+    metrics: dict[str, Any] = {}
+    for suite in suites:
+        try:
+            markdown, found = _run_one_suite(suite, pairs, limit, out, resume)
+        except KeyboardInterrupt:
+            parts.append(f"# Interrupted\n\nCtrl-C stopped the {suite} suite; the suites above finished.\n")
+            return "\n".join(parts), metrics, suite
+        parts.append(markdown)
+        metrics |= found
+    return "\n".join(parts), metrics, None
+
+
+def _run_one_suite(
+    suite: Suite, pairs: int, limit: int | None, out: Path | None, resume: bool
+) -> tuple[str, dict[str, Any]]:
+    """One suite's Markdown report and flat metrics."""
+    if suite is Suite.credit:
+        return _run_credit_suite(pairs)
+    if suite is Suite.safety:
+        return _run_safety_suite(limit, out, resume)
+    return _run_suite(suite)
 
 
 def _gate(path: Path, entries: dict[str, dict[str, Any]], metrics: dict[str, Any]) -> None:
