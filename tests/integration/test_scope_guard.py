@@ -6,6 +6,7 @@ import pytest
 
 from agent.service import open_guard
 from agent.settings import find_external_data_dir
+from evals.baseline import DEFAULT_PATH as BASELINE
 
 WIRE = "How do I send an international wire transfer?"
 SCORE = "Why did my credit score drop last month?"
@@ -63,8 +64,10 @@ def test_borderlines_and_hard_negatives(guard, text, route):
 
 @needs_external_data
 def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
-    run = cli("eval", "--suite", "scope", "--json", "--out", str(tmp_path / "report"), timeout=600)
-    assert run.code == 0, run.stderr
+    gate = ["--baseline", str(BASELINE)]
+    run = cli("eval", "--suite", "scope", "--json", "--out", str(tmp_path / "report"), *gate, timeout=600)
+    assert run.code == 0, run.stderr  # the committed baseline's scope metrics hold (the regression gate)
+    assert "metrics compared, none dropped beyond its tolerance" in run.stderr
     metrics = run.json()
     assert metrics["scope_in_scope_recall"] >= 0.97
     assert metrics["scope_oos_recall"] >= 0.95
