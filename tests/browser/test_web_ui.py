@@ -135,7 +135,10 @@ def test_analyst_selects_a_customer_and_sees_their_facts(chat: Chat, web: WebSer
     chat.log_in("ana")
     chat.page.click("#chat-settings-open-modal")
     chat.page.click("#customer")
-    chat.page.get_by_role("option", name=re.compile("^C0002 ")).click()
+    # Enter, not a click: Radix's select ignores a pointer-up that lands near where the list was opened,
+    # and an open list then covers the confirm button.
+    chat.page.get_by_role("option", name=re.compile("^C0002 ")).press("Enter")
+    chat.page.get_by_role("listbox").wait_for(state="hidden", timeout=10_000)
     chat.page.click("#confirm")
     chat.page.get_by_text("Now looking at customer").wait_for(timeout=30_000)
     chat.send(CREDIT_QUESTION)
