@@ -458,9 +458,10 @@ def main() -> None:
     suite = run_redteam_suite(load_cases(args.cases), limit=args.limit, progress=not args.json, journal=journal)
     metrics = {**suite.metrics(), "seconds_total": round(time.perf_counter() - started, 1)}
     if args.out:
+        from evals.charts import metric_charts
         from evals.report import write_report
 
-        write_report(args.out, suite.markdown(), metrics)
+        write_report(args.out, suite.markdown(), metrics, metric_charts(metrics))
     print(json.dumps(metrics) if args.json else suite.markdown() + "\n" + json.dumps(metrics, indent=2))
 
 

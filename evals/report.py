@@ -13,8 +13,10 @@ TARGETS = {"in_scope_recall": 0.97, "oos_recall": 0.95, "banking_credit_accuracy
 THROUGHPUT_TARGET = 500.0
 CREDIT_TARGETS = {"f1": 0.95, "format_valid": 0.99}
 
-if TYPE_CHECKING:  # the credit suite pulls in LangChain; the scope report should not
+if TYPE_CHECKING:  # the credit and RAG suites pull in LangChain and RAGAS; the scope report should not
+    from evals.charts import Chart
     from evals.credit import CreditSuite
+    from evals.rag import RagSuite
 
 
 def scope_markdown(suite: ScopeSuite) -> str:
@@ -40,10 +42,13 @@ def scope_markdown(suite: ScopeSuite) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(out_dir: Path, markdown: str, metrics: dict[str, float | None]) -> None:
-    """report.md and metrics.json in `out_dir`."""
+def write_report(out_dir: Path, markdown: str, metrics: dict[str, float | None], charts: list[Chart]) -> None:
+    """report.md, report.html (self-contained, with the plots) and metrics.json in `out_dir`."""
+    from evals.report_html import render_html
+
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.md").write_text(markdown, encoding="utf-8")
+    (out_dir / "report.html").write_text(render_html(markdown, charts), encoding="utf-8")
     text = json.dumps(metrics, indent=2, sort_keys=True, allow_nan=False)
     (out_dir / "metrics.json").write_text(text + "\n", encoding="utf-8")
 
@@ -92,3 +97,44 @@ def credit_markdown(suite: CreditSuite) -> str:
         lines += ["", "## Example", "", "```", example["sheet"], "```", "", "Truth:", "```", example["truth"], "```"]
         lines += ["", "Fine-tuned extractor:", "```", example["extractor"], "```", "", "Answer: " + example["answer"]]
     return "\n".join(lines) + "\n"
+
+
+RAG_TARGETS = {"context_recall": 0.95, "numeric_grounding": 0.98}
+
+
+def rag_markdown(suite: RagSuite) -> str:
+    """Each metric's mean and how many answers it covers, the judge's failures, then the worst answers."""
+    from evals.rag import JUDGE_METRICS, LOCAL_METRICS
+
+    count = len(suite.samples)
+    lines = ["# RAG answers", "", f"{count} golden questions, each a new conversation through the whole graph."]
+    lines += ["", "| metric | mean | answers scored |", "| --- | --- | --- |"]
+    for name in LOCAL_METRICS + (JUDGE_METRICS if suite.judge else ()):
+        scored = sum(s.scores.get(name) is not None for s in suite.samples)
+        lines.append(f"| {name} | {_mark(suite.mean(name), RAG_TARGETS.get(name, 0.0))} | {scored} of {count} |")
+    routed = suite.metrics()["rag_banking_routed"]
+    lines += ["", f"Routed to the banking answer: {_mark(routed, 0.0)} of the questions."]
+    lines += ["", _judge_line(suite)]
+    lines += ["", f"## Worst {min(10, count)} answers", ""]
+    for sample in suite.worst(10):
+        scores = ", ".join(f"{k} {v:.2f}" for k, v in sample.scores.items() if v is not None)
+        lines += [f"### {sample.question.id}: {sample.question.question}", "", f"Route {sample.route}; {scores}."]
+        lines += ["", f"Answer: {sample.answer}", "", f"Reference: {sample.question.reference_answer}"]
+        lines += ["", f"Contexts: {', '.join(sample.context_ids) or 'none'}"]
+        lines += [f"- {name}: {reason}" for name, reason in sample.reasons.items() if "/" in reason] + [""]
+    return "\n".join(lines) + "\n"
+
+
+def _judge_line(suite: RagSuite) -> str:
+    """Which judge scored the answers, and how often it failed; or why there are no judge metrics."""
+    if suite.judge is None:
+        return "No judge given (--judge-url, --judge-model): no Faithfulness, ResponseRelevancy or context precision."
+    judge = suite.judge
+    failures = "; ".join(
+        f"{name}: {counts['parse']} unparsable, {counts['nan']} NaN, {counts['error']} failed requests"
+        for name, counts in judge.failures.items()
+    )
+    return (
+        f"Judge: {judge.config.model} at {judge.config.url}, {len(judge.requested_urls)} requests, "
+        f"all to that URL. Failures (counted, not averaged): {failures}."
+    )

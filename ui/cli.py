@@ -10,9 +10,10 @@ import os
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -21,6 +22,12 @@ from tools.errors import BankassistError
 from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
 from ui.cli_credit import finetune, import_report, seed, summarize
 from ui.cli_web import feedback_app, serve_ui
+
+if TYPE_CHECKING:
+    from evals.charts import Chart
+    from evals.rag_judge import JudgeConfig
+
+SuiteOutput = tuple[str, dict[str, Any], list["Chart"]]  # Markdown, flat metrics, suite-specific plots
 
 app = typer.Typer(
     help="bankassist: Larkspur Bank's banking and credit assistant.",
@@ -202,6 +209,7 @@ class Suite(StrEnum):
 
     scope = "scope"
     retrieval = "retrieval"
+    rag = "rag"
     credit = "credit"
     safety = "safety"
     all = "all"
@@ -214,8 +222,16 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of metric -> value.")] = False,
     pairs: Annotated[int, typer.Option("--pairs", min=1, max=5000, help="Credit suite: held-out pairs.")] = 100,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Safety suite: red-team cases, each category in turn.")
+        int | None,
+        typer.Option("--limit", min=1, help="RAG suite: golden questions; safety suite: red-team cases."),
     ] = None,
+    judge_url: Annotated[
+        str | None, typer.Option("--judge-url", help="RAG suite: OpenAI-compatible judge, e.g. http://host:8000/v1.")
+    ] = None,
+    judge_model: Annotated[str | None, typer.Option("--judge-model", help="RAG suite: the judge's model name.")] = None,
+    judge_max_tokens: Annotated[
+        int, typer.Option("--judge-max-tokens", min=16, max=8192, help="RAG suite: judge reply budget.")
+    ] = 1024,
     resume: Annotated[
         bool, typer.Option("--resume", help="Safety suite: keep the red-team results already in --out.")
     ] = False,
@@ -226,18 +242,23 @@ def evaluate(
         bool, typer.Option("--update-baseline", help="Write this run's metrics into --baseline (evals/baseline.json).")
     ] = False,
 ) -> None:
-    """Measure the assistant: the scope guard, retrieval, the credit extractor against its base, safety, or all."""
+    """Measure the assistant: the scope guard, retrieval, RAG answers, the credit extractor, safety, or all."""
+    from agent.settings import get_settings
     from evals.baseline import DEFAULT_PATH, load_baseline
+    from evals.charts import metric_charts
     from evals.report import write_report
+    from evals.report_html import headline_markdown, provenance
 
     baseline_path = baseline or DEFAULT_PATH
+    judge = _judge_config(suite, judge_url, judge_model, judge_max_tokens)
     # Read before the run: a bad file fails in a second, not after a ten-minute suite.
     creating = update_baseline and not baseline_path.exists()
     entries = {} if creating or not (baseline or update_baseline) else load_baseline(baseline_path)
     suites = [one for one in Suite if one is not Suite.all] if suite is Suite.all else [suite]
-    markdown, metrics, stopped = _run_suites(suites, pairs, limit, out, resume)
+    markdown, metrics, charts, stopped = _run_suites(suites, SuiteOptions(pairs, limit, out, resume, judge))
+    markdown = headline_markdown(metrics, provenance(get_settings())) + "\n" + markdown
     if out is not None:
-        write_report(out, markdown, metrics)
+        write_report(out, markdown, metrics, [*charts, *metric_charts(metrics)])
     print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
     if stopped is not None:  # no gate or baseline update on a partial run
         print(f"interrupted during the {stopped} suite; the report holds the suites before it", file=sys.stderr)
@@ -248,31 +269,59 @@ def evaluate(
         _gate(baseline_path, entries, metrics)
 
 
+@dataclass(frozen=True)
+class SuiteOptions:
+    """What the eval command's options say to the suites."""
+
+    pairs: int
+    limit: int | None
+    out: Path | None
+    resume: bool
+    judge: JudgeConfig | None
+
+
+def _judge_config(suite: Suite, url: str | None, model: str | None, max_tokens: int) -> JudgeConfig | None:
+    """The judge, when both --judge-url and --judge-model are given (and the run has a RAG suite)."""
+    from evals.rag_judge import JudgeConfig
+
+    if url is None and model is None:
+        return None
+    if url is None or model is None:
+        raise BankassistError("Give both --judge-url and --judge-model, or neither.")
+    if suite not in (Suite.rag, Suite.all):
+        raise BankassistError("The judge scores the RAG suite: use --suite rag or --suite all.")
+    if not url.startswith(("http://", "https://")):
+        raise BankassistError(f"--judge-url must be an http(s) URL, not {url!r}.")
+    return JudgeConfig(url=url, model=model, max_tokens=max_tokens)
+
+
 def _run_suites(
-    suites: Sequence[Suite], pairs: int, limit: int | None, out: Path | None, resume: bool
-) -> tuple[str, dict[str, Any], Suite | None]:
-    """Each suite in turn: their reports and metrics together, and the suite Ctrl-C stopped, if any."""
+    suites: Sequence[Suite], options: SuiteOptions
+) -> tuple[str, dict[str, Any], list[Chart], Suite | None]:
+    """Each suite in turn: their reports, metrics and plots together, and the suite Ctrl-C stopped, if any."""
     parts: list[str] = []
     metrics: dict[str, Any] = {}
+    charts: list[Chart] = []
     for suite in suites:
         try:
-            markdown, found = _run_one_suite(suite, pairs, limit, out, resume)
+            markdown, found, drawn = _run_one_suite(suite, options)
         except KeyboardInterrupt:
             parts.append(f"# Interrupted\n\nCtrl-C stopped the {suite} suite; the suites above finished.\n")
-            return "\n".join(parts), metrics, suite
+            return "\n".join(parts), metrics, charts, suite
         parts.append(markdown)
         metrics |= found
-    return "\n".join(parts), metrics, None
+        charts += drawn
+    return "\n".join(parts), metrics, charts, None
 
 
-def _run_one_suite(
-    suite: Suite, pairs: int, limit: int | None, out: Path | None, resume: bool
-) -> tuple[str, dict[str, Any]]:
-    """One suite's Markdown report and flat metrics."""
+def _run_one_suite(suite: Suite, options: SuiteOptions) -> SuiteOutput:
+    """One suite's Markdown report, flat metrics and suite-specific plots."""
     if suite is Suite.credit:
-        return _run_credit_suite(pairs)
+        return _run_credit_suite(options.pairs)
     if suite is Suite.safety:
-        return _run_safety_suite(limit, out, resume)
+        return _run_safety_suite(options.limit, options.out, options.resume)
+    if suite is Suite.rag:
+        return _run_rag_suite(options.limit, options.judge)
     return _run_suite(suite)
 
 
@@ -299,7 +348,7 @@ def _update_baseline(path: Path, entries: dict[str, dict[str, Any]], metrics: di
     print(f"baseline {path}: {changed} metrics written.", file=sys.stderr)
 
 
-def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
+def _run_suite(suite: Suite) -> SuiteOutput:
     """Run one suite; return its Markdown report and flat metrics."""
     from agent.settings import get_settings
 
@@ -311,18 +360,31 @@ def _run_suite(suite: Suite) -> tuple[str, dict[str, float | None]]:
 
         with open_retriever(settings) as retriever:
             retrieval = run_retrieval_suite(retriever, settings.external_data_dir)
-        return retrieval_markdown(retrieval), retrieval.metrics()
+        return retrieval_markdown(retrieval), retrieval.metrics(), []
     from agent.service import open_guard
+    from evals.charts import scope_charts
     from evals.report import scope_markdown
     from evals.scope import run_scope_suite
     from finetune.scope_data import require_data_dir
 
     data_dir = require_data_dir(settings.external_data_dir)  # before loading any model
     scope = run_scope_suite(open_guard(settings), data_dir)
-    return scope_markdown(scope), scope.metrics()
+    return scope_markdown(scope), scope.metrics(), scope_charts(scope)
 
 
-def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
+def _run_rag_suite(limit: int | None, judge: JudgeConfig | None) -> SuiteOutput:
+    """Golden questions through the real graph, scored by RAGAS metrics (and the judge, when given)."""
+    from agent.settings import get_settings
+    from evals.charts import rag_charts
+    from evals.rag import run_rag_suite
+    from evals.report import rag_markdown
+
+    with _stdout_to_stderr():
+        suite = run_rag_suite(get_settings(), limit, judge)
+    return rag_markdown(suite), suite.metrics(), rag_charts(suite)
+
+
+def _run_credit_suite(pairs: int) -> SuiteOutput:
     """The fine-tuned extractor and the prompted base model on held-out synthetic report pairs."""
     from agent.llm import build_base_extractor
     from agent.model_errors import translate_errors
@@ -334,10 +396,10 @@ def _run_credit_suite(pairs: int) -> tuple[str, dict[str, float | None]]:
         base = build_base_extractor(credit.settings)
         concurrency = credit.settings.max_concurrency
         suite = run_credit_suite(credit.extractor, base, credit.synthesizer, pairs, concurrency=concurrency)
-    return credit_markdown(suite), suite.metrics()
+    return credit_markdown(suite), suite.metrics(), []
 
 
-def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> tuple[str, dict[str, float | None]]:
+def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> SuiteOutput:
     """PII masking, then the red team; with --out its results are journaled as they come (see --resume)."""
     from agent.settings import get_settings
     from evals.redteam import prepare_journal
@@ -346,7 +408,8 @@ def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> tupl
     journal = prepare_journal(out, resume)
     settings = get_settings()
     with _stdout_to_stderr():  # the red team's progress lines
-        return run_safety_suite(settings, limit, journal)
+        markdown, metrics = run_safety_suite(settings, limit, journal)
+    return markdown, metrics, []
 
 
 def _read_lines(file: Path | None) -> list[str]:

@@ -77,3 +77,25 @@ def test_conversations_at_once_over_http_lose_and_cross_nothing(openai_settings)
     result = asyncio.run(run_load(openai_settings, users=2, turns=3))  # banking, credit, small talk each
     assert result.errors == [] and len(result.latencies) == 6
     assert result.lost == 0 and result.crossed == 0
+
+
+def test_the_rag_suite_is_judged_by_the_configured_server_and_counts_every_failure(
+    openai_settings, served_base, converted_model
+):
+    from evals.rag import run_rag_suite
+    from evals.rag_judge import JUDGE_METRICS, JudgeConfig
+
+    # A 135M judge rarely writes RAGAS's JSON: the point is the path, and that no failure goes uncounted.
+    judge = JudgeConfig(url=f"{served_base}/v1", model=str(converted_model), max_tokens=48, retries=1)
+    suite = run_rag_suite(openai_settings, limit=1, judge=judge)
+
+    assert suite.judge is not None and suite.judge.requested_urls
+    assert all(url.startswith(f"{served_base}/v1/") for url in suite.judge.requested_urls)
+    judged = [sample for sample in suite.samples if sample.contexts]
+    assert judged, "no golden question reached the banking answer"
+    metrics = suite.metrics()
+    for name in JUDGE_METRICS:
+        scored = sum(sample.scores.get(name) is not None for sample in judged)
+        failed = sum(metrics[f"rag_{name}_{kind}_failures"] or 0 for kind in ("parse", "nan", "error"))
+        assert scored + failed == len(judged), name
+    assert metrics["rag_judge_requests"] == len(suite.judge.requested_urls)
