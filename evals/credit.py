@@ -1,7 +1,9 @@
 """Extraction quality on held-out synthetic report pairs: the fine-tuned extractor against the prompted base.
 
 For each pair: fact-level precision/recall/F1 against the deterministic diff, format validity, and
-ROUGE-L of the written answer (checked facts phrased by the synthesizer) against the reference narrative.
+ROUGE-L of the written answer (checked facts phrased by the synthesizer) against the reference narrative,
+and that answer's grounding: the share of the numbers it states that the pair's reports (as the comparison
+sheet) contain.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from agent.llm import generate_many
 from evals.text_metrics import rouge_l
 from finetune.credit_data import CreditPair, split_pairs
 from tools.credit_facts import FactScore, parse_facts, score_facts
+from tools.grounding import numbers_in, ungrounded_numbers
 
 QUESTION = "What changed in my credit report?"
 DEFAULT_PAIRS = 100
@@ -28,6 +31,7 @@ class ModelResult:
     score: FactScore
     format_valid: float
     rouge_l: float
+    answer_grounding: float | None  # None when no answer states a number
     seconds: float
 
     def metrics(self, prefix: str) -> dict[str, float | None]:
@@ -37,6 +41,7 @@ class ModelResult:
             f"{prefix}recall": self.score.recall,
             f"{prefix}f1": self.score.f1,
             f"{prefix}format_valid": self.format_valid,
+            f"{prefix}answer_grounding": self.answer_grounding,
             f"{prefix}seconds": self.seconds,
         }
 
@@ -74,8 +79,18 @@ def evaluate_model(
     ]
     answers = checked_answers(synthesizer, [(facts, [], QUESTION) for facts in checked], concurrency)
     rouge = sum(rouge_l(a, p.narrative) for a, p in zip(answers, pairs, strict=True)) / len(pairs)
-    result = ModelResult(total, valid / len(pairs), rouge, time.perf_counter() - started)
+    grounding = answer_grounding(answers, pairs)
+    result = ModelResult(total, valid / len(pairs), rouge, grounding, time.perf_counter() - started)
     return result, outputs, answers
+
+
+def answer_grounding(answers: list[str], pairs: list[CreditPair]) -> float | None:
+    """Mean share of the numbers an answer states that its pair's comparison sheet holds (over answers with any)."""
+    shares = []
+    for answer, pair in zip(answers, pairs, strict=True):
+        if stated := numbers_in(answer):
+            shares.append(1 - len(ungrounded_numbers(answer, pair.sheet)) / len(stated))
+    return round(sum(shares) / len(shares), 4) if shares else None
 
 
 def run_credit_suite(

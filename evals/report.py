@@ -11,7 +11,7 @@ from evals.scope import PREDICTED, ScopeSuite
 
 TARGETS = {"in_scope_recall": 0.97, "oos_recall": 0.95, "banking_credit_accuracy": 0.95}
 THROUGHPUT_TARGET = 500.0
-CREDIT_TARGETS = {"f1": 0.95, "format_valid": 0.99}
+CREDIT_TARGETS = {"f1": 0.95, "format_valid": 0.99, "answer_grounding": 0.98}
 
 if TYPE_CHECKING:  # the credit and RAG suites pull in LangChain and RAGAS; the scope report should not
     from evals.charts import Chart
@@ -86,12 +86,14 @@ def retrieval_markdown(suite: RetrievalSuite) -> str:
 def credit_markdown(suite: CreditSuite) -> str:
     """The fine-tuned extractor against the prompted base, then a few examples."""
     lines = ["# Credit-fact extraction", "", f"{suite.pairs} held-out synthetic report pairs.", ""]
-    lines += ["| model | precision | recall | F1 | format valid | ROUGE-L (answer vs reference) | seconds |"]
-    lines += ["| --- | --- | --- | --- | --- | --- | --- |"]
+    header = "precision | recall | F1 | format valid | ROUGE-L (answer vs reference) | answer grounding | seconds"
+    lines += [f"| model | {header} |"]
+    lines += ["| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for name, result in (("fine-tuned extractor", suite.extractor), ("base model, prompted", suite.base)):
         score = result.score
         cells = [f"{score.precision:.3f}", f"{score.recall:.3f}", _mark(score.f1, CREDIT_TARGETS["f1"])]
         cells += [_mark(result.format_valid, CREDIT_TARGETS["format_valid"]), f"{result.rouge_l:.3f}"]
+        cells.append(_mark(result.answer_grounding, CREDIT_TARGETS["answer_grounding"]))
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {result.seconds:.0f} |")
     for example in suite.examples:
         lines += ["", "## Example", "", "```", example["sheet"], "```", "", "Truth:", "```", example["truth"], "```"]

@@ -24,6 +24,7 @@ HEADLINES = {
     "rag_numeric_grounding": ("RAG numeric grounding", 0.98, True),
     "rag_faithfulness": ("RAG faithfulness (judge)", None, True),
     "extractor_f1": ("Credit extractor F1", 0.95, True),
+    "extractor_answer_grounding": ("Credit answer numeric grounding", 0.98, True),
     "pii_recall": ("PII recall", None, True),
     "attack_success_rate": ("Red-team attack success rate", None, False),
 }

@@ -83,5 +83,7 @@ def test_credit_eval_scores_the_fine_tuned_extractor_above_the_base(cli):
     assert run.code == 0, run.stderr
     metrics = run.json()
     assert {"extractor_f1", "extractor_format_valid", "base_f1", "rouge_l"} <= set(metrics)
+    grounding = metrics["extractor_answer_grounding"]
+    assert grounding is None or 0 <= grounding <= 1
     assert metrics["extractor_f1"] >= 0.4 and metrics["extractor_format_valid"] == 1.0
     assert metrics["base_f1"] < metrics["extractor_f1"] and 0 < metrics["rouge_l"] <= 1

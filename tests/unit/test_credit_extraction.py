@@ -168,3 +168,16 @@ def test_a_long_gap_names_the_milestone_and_a_huge_file_keeps_its_changes():
     big_new = pair.new.model_copy(update={"tradelines": [*many, new_line]})
     lines = comparison_sheet(big_old, big_new).splitlines()
     assert any("NEW, opened" in line for line in lines) and "- 30 other accounts: unchanged" in lines
+
+
+def test_answer_grounding_is_the_share_of_stated_numbers_the_reports_hold():
+    import re
+
+    from evals.credit import answer_grounding
+    from finetune.credit_data import split_pairs
+
+    pair = split_pairs("test", 1, 0)[0]
+    score = re.search(r"score \(.*?\): (\d+)", pair.sheet).group(1)  # the old score, on the comparison sheet
+    assert answer_grounding([f"Your score is now {score}."], [pair]) == 1.0
+    assert answer_grounding([f"Your score is {score}, up 987654 points."], [pair]) == 0.5
+    assert answer_grounding(["Nothing to report."], [pair]) is None
