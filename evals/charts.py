@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from evals.credit import CreditSuite
     from evals.rag import RagSuite
     from evals.scope import ScopeSuite
 
@@ -48,6 +49,12 @@ def rag_charts(suite: RagSuite) -> list[Chart]:
     names = sorted({name for sample in suite.samples for name in sample.scores})
     series = [[v for s in suite.samples if (v := s.scores.get(name)) is not None] for name in names]
     return [Chart("RAG score distributions", "histogram", names, values=series)]
+
+
+def credit_charts(suite: CreditSuite) -> list[Chart]:
+    """The per-pair F1 of the fine-tuned extractor and of the prompted base."""
+    series = [list(suite.extractor.pair_f1), list(suite.base.pair_f1)]
+    return [Chart("Credit extraction F1 per pair", "histogram", ["fine-tuned", "base, prompted"], values=series)]
 
 
 def metric_charts(metrics: dict[str, float | None]) -> list[Chart]:

@@ -22,6 +22,7 @@ from tools.grounding import numbers_in, ungrounded_numbers
 
 QUESTION = "What changed in my credit report?"
 DEFAULT_PAIRS = 100
+WORST = 10  # examples in the report: the pairs the fine-tuned extractor scored lowest on
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ModelResult:
     rouge_l: float
     answer_grounding: float | None  # None when no answer states a number
     seconds: float
+    pair_f1: tuple[float, ...] = ()  # per pair, in order: picks the worst examples
 
     def metrics(self, prefix: str) -> dict[str, float | None]:
         """Flat metrics under `prefix` (extractor_ or base_)."""
@@ -68,11 +70,12 @@ def evaluate_model(
     started = time.perf_counter()
     # No per-call cap: each model's role cap applies (the base gets the extractor's when it plays that role).
     outputs = generate_many(extractor, [extractor_messages(p.old, p.new) for p in pairs], None, concurrency)
-    total, valid = FactScore(0, 0, 0), 0
+    total, valid, pair_f1 = FactScore(0, 0, 0), 0, []
     for pair, output in zip(pairs, outputs, strict=True):
         extraction = parse_facts(output)
-        total += score_facts(extraction.facts, pair.facts)
-        valid += extraction.format_valid
+        score = score_facts(extraction.facts, pair.facts)
+        total, valid = total + score, valid + extraction.format_valid
+        pair_f1.append(score.f1)
     # No fallback to the diff here: the answers are scored on what this model itself extracted.
     checked = [
         check_extraction(output, pair.facts, fallback=False).facts for pair, output in zip(pairs, outputs, strict=True)
@@ -80,7 +83,8 @@ def evaluate_model(
     answers = checked_answers(synthesizer, [(facts, [], QUESTION) for facts in checked], concurrency)
     rouge = sum(rouge_l(a, p.narrative) for a, p in zip(answers, pairs, strict=True)) / len(pairs)
     grounding = answer_grounding(answers, pairs)
-    result = ModelResult(total, valid / len(pairs), rouge, grounding, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    result = ModelResult(total, valid / len(pairs), rouge, grounding, seconds, tuple(pair_f1))
     return result, outputs, answers
 
 
@@ -107,8 +111,10 @@ def run_credit_suite(
     pairs = split_pairs("test", count, seed)
     tuned, tuned_outputs, tuned_answers = evaluate_model(extractor, synthesizer, pairs, concurrency)
     prompted, base_outputs, _ = evaluate_model(base, synthesizer, pairs, concurrency)
+    rows = zip(pairs, tuned.pair_f1, tuned_outputs, base_outputs, tuned_answers, strict=True)
     examples = [
-        {"sheet": p.sheet, "truth": "\n".join(f.line for f in p.facts), "extractor": t, "base": b, "answer": a}
-        for p, t, b, a in list(zip(pairs, tuned_outputs, base_outputs, tuned_answers, strict=True))[:3]
+        {"sheet": p.sheet, "truth": "\n".join(f.line for f in p.facts), "f1": f"{f1:.2f}", "extractor": t, "base": b}
+        | {"answer": a}
+        for p, f1, t, b, a in sorted(rows, key=lambda row: row[1])[:WORST]
     ]
     return CreditSuite(len(pairs), tuned, prompted, examples)

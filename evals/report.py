@@ -39,6 +39,8 @@ def scope_markdown(suite: ScopeSuite) -> str:
         lines += ["| gold | " + " | ".join(PREDICTED) + " |", "| --- " * (len(PREDICTED) + 1) + "|"]
         for gold, row in result.confusion.items():
             lines.append(f"| {gold} | " + " | ".join(str(row[p]) for p in PREDICTED) + " |")
+        lines += ["", f"Most confident misroutes ({len(result.worst)}):", ""]
+        lines += [f"- {m.text!r}: gold {m.gold}, decided {m.decided} ({m.confidence:.2f})" for m in result.worst]
     return "\n".join(lines) + "\n"
 
 
@@ -95,8 +97,10 @@ def credit_markdown(suite: CreditSuite) -> str:
         cells += [_mark(result.format_valid, CREDIT_TARGETS["format_valid"]), f"{result.rouge_l:.3f}"]
         cells.append(_mark(result.answer_grounding, CREDIT_TARGETS["answer_grounding"]))
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {result.seconds:.0f} |")
+    lines += ["", f"## Worst {len(suite.examples)} pairs (lowest fine-tuned F1 first)"]
     for example in suite.examples:
-        lines += ["", "## Example", "", "```", example["sheet"], "```", "", "Truth:", "```", example["truth"], "```"]
+        lines += ["", f"### Pair F1 {example['f1']}", "", "```", example["sheet"], "```"]
+        lines += ["", "Truth:", "```", example["truth"], "```"]
         lines += ["", "Fine-tuned extractor:", "```", example["extractor"], "```", "", "Answer: " + example["answer"]]
     return "\n".join(lines) + "\n"
 

@@ -17,6 +17,7 @@ from agent.state import ROUTES
 from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
 
 PREDICTED = (*ROUTES, "clarify")
+WORST = 10  # misroutes listed per set in the report
 IN_SCOPE_ROUTES: set[str] = set(ROUTES[:3])
 ALL_ROUTES: set[str] = set(ROUTES)
 
@@ -28,6 +29,17 @@ class SetResult:
     name: str
     confusion: dict[str, dict[str, int]]
     metrics: dict[str, float | None] = field(default_factory=dict)
+    worst: list[Misroute] = field(default_factory=list)  # the most confident wrong decisions
+
+
+@dataclass(frozen=True)
+class Misroute:
+    """A query the guard sent to the wrong route (a clarifying question counts as wrong too)."""
+
+    text: str
+    gold: str
+    decided: str
+    confidence: float
 
 
 def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
@@ -42,11 +54,15 @@ def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
 def evaluate_set(name: str, guard: ScopeGuard, queries: list[LabeledQuery]) -> SetResult:
     """Classify every query and count gold route against decision."""
     texts = [q.text for q in queries]
-    decisions = [decision.route for decision in guard.classify_in_batches(texts)]
+    decisions = list(guard.classify_in_batches(texts))
     confusion: dict[str, dict[str, int]] = {gold: dict.fromkeys(PREDICTED, 0) for gold in ROUTES}
-    for query, decided in zip(queries, decisions, strict=True):
-        confusion[query.route][decided] += 1
-    return SetResult(name, confusion, scope_metrics(confusion))
+    misroutes = []
+    for query, decision in zip(queries, decisions, strict=True):
+        confusion[query.route][decision.route] += 1
+        if decision.route != query.route:
+            misroutes.append(Misroute(query.text, query.route, decision.route, decision.confidence))
+    worst = sorted(misroutes, key=lambda m: -m.confidence)[:WORST]
+    return SetResult(name, confusion, scope_metrics(confusion), worst)
 
 
 def scope_metrics(confusion: dict[str, dict[str, int]]) -> dict[str, float | None]:

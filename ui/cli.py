@@ -389,6 +389,7 @@ def _run_credit_suite(pairs: int) -> SuiteOutput:
     from agent.llm import build_base_extractor
     from agent.model_errors import translate_errors
     from agent.service import open_credit_models
+    from evals.charts import credit_charts
     from evals.credit import run_credit_suite
     from evals.report import credit_markdown
 
@@ -396,7 +397,7 @@ def _run_credit_suite(pairs: int) -> SuiteOutput:
         base = build_base_extractor(credit.settings)
         concurrency = credit.settings.max_concurrency
         suite = run_credit_suite(credit.extractor, base, credit.synthesizer, pairs, concurrency=concurrency)
-    return credit_markdown(suite), suite.metrics(), []
+    return credit_markdown(suite), suite.metrics(), credit_charts(suite)
 
 
 def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> SuiteOutput:

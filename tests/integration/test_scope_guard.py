@@ -73,8 +73,12 @@ def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
     assert metrics["scope_oos_recall"] >= 0.95
     assert metrics["scope_banking_credit_accuracy"] >= 0.95
     assert {"scope_project_test_in_scope_recall", "scope_queries_per_second", "scope_route_accuracy"} <= set(metrics)
-    assert "| banking |" in (tmp_path / "report" / "report.md").read_text()
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "| banking |" in report and "Most confident misroutes" in report
+    assert "| met |" in report and "- git commit: " in report and "- corpus: corpus sha256:" in report
     assert json.loads((tmp_path / "report" / "metrics.json").read_text()) == metrics
+    page = (tmp_path / "report" / "report.html").read_text()
+    assert page.count('src="data:image/png;base64,') >= 6  # 3 confusion matrices, 3 recall-per-route bars
 
 
 @needs_external_data

@@ -65,3 +65,19 @@ def test_the_html_page_is_self_contained_with_its_plots_inline():
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) == 1 and base64.b64decode(images[0]).startswith(PNG_MAGIC)
     assert "http://" not in page and "https://" not in page  # nothing to fetch: it opens offline
+
+
+def test_scope_set_lists_its_most_confident_misroutes_first():
+    from agent.scope import ScopeDecision
+    from evals.scope import evaluate_set
+    from finetune.scope_data import LabeledQuery
+
+    class Guard:
+        def classify_in_batches(self, texts):
+            return [ScopeDecision("banking", 0.6), ScopeDecision("out_of_scope", 0.9), ScopeDecision("banking", 0.99)]
+
+    queries = [LabeledQuery("fee?", "banking", "x"), LabeledQuery("pay me", "banking", "x")]
+    queries.append(LabeledQuery("sing a song", "out_of_scope", "x"))
+    result = evaluate_set("s", Guard(), queries)
+    assert [(m.text, m.decided) for m in result.worst] == [("sing a song", "banking"), ("pay me", "out_of_scope")]
+    assert result.confusion["banking"]["banking"] == 1
