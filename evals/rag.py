@@ -118,9 +118,10 @@ async def score_locally(samples: list[RagSample], embeddings: BaseRagasEmbedding
             "context_recall": await recall.ascore(sample.context_ids, list(sample.question.reference_doc_ids)),
             "rouge_l": await rouge.ascore(reference=reference, response=sample.answer),
             "semantic_similarity": await similar.ascore(reference=reference, response=sample.answer),
-            "quoted_spans": await quoted.ascore(response=sample.answer, retrieved_contexts=sample.contexts),
-            "numeric_grounding": await numeric.ascore(sample.answer, sample.contexts),
         }
+        if sample.contexts:  # a refusal or a clarifying question was not answered from the corpus
+            results["quoted_spans"] = await quoted.ascore(response=sample.answer, retrieved_contexts=sample.contexts)
+            results["numeric_grounding"] = await numeric.ascore(sample.answer, sample.contexts)
         for name, result in results.items():
             sample.scores[name] = None if result.value is None else round(float(result.value), 4)
             if result.reason:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 from ragas.embeddings.base import BaseRagasEmbedding
@@ -11,10 +10,7 @@ from ragas.metrics.collections.base import BaseMetric
 from ragas.metrics.result import MetricResult
 
 from retrieval.embeddings import Embedder
-from tools.grounding import numbers_in
-
-# "[2]" cites a source; its number is not a figure the answer states.
-CITATION = re.compile(r"\[\d+\]")
+from tools.grounding import CITATION, numbers_in
 
 
 class NumericGrounding(BaseMetric):

@@ -114,6 +114,7 @@ def rag_markdown(suite: RagSuite) -> str:
 
     count = len(suite.samples)
     lines = ["# RAG answers", "", f"{count} golden questions, each a new conversation through the whole graph."]
+    lines += ["Quoted spans and numeric grounding score only the answers given from retrieved passages."]
     lines += ["", "| metric | mean | answers scored |", "| --- | --- | --- |"]
     for name in LOCAL_METRICS + (JUDGE_METRICS if suite.judge else ()):
         scored = sum(s.scores.get(name) is not None for s in suite.samples)

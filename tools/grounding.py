@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from tools.text import SENTENCE_END
+
+# "[2]" cites a source; its number is not a figure the answer states.
+CITATION = re.compile(r"\[\d+\]")
 # Amounts ($1,234.50), percentages, plain and dotted numbers; dates split into their parts.
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -34,3 +38,10 @@ def grounding_problem(answer: str, trusted: str) -> str | None:
     if numbers_in(trusted) and not numbers_in(answer):
         return "the answer states none of the trusted figures"
     return None
+
+
+def drop_ungrounded_sentences(answer: str, trusted: str) -> tuple[str, int]:
+    """The answer without its sentences that state a number the trusted text lacks; and how many went."""
+    sentences = [s for s in SENTENCE_END.split(answer.strip()) if s]
+    kept = [s for s in sentences if not ungrounded_numbers(CITATION.sub(" ", s), trusted)]
+    return " ".join(kept), len(sentences) - len(kept)
