@@ -13,11 +13,13 @@ from agent.llm import generate_answer
 from agent.nodes.history import earlier_messages
 from agent.state import Source, State
 from retrieval.retriever import RetrievedDocument
+from tools.grounding import drop_ungrounded_sentences
 from tools.text import first_sentences
 
 # Small models go on to imitate the prompt's markup; any of these ends the answer.
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
+UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
 
 
 def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -37,9 +39,13 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         *earlier_messages(state, settings.history_messages),
         HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=question)),
     ]
-    answer = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
-    answer = answer or quote_best_source(relevant[0])
-    return {"messages": [AIMessage(answer)], "sources": sources}
+    draft = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
+    # A fee or a limit the passages do not state is the costliest thing a bank's answer can make up.
+    answer, dropped = drop_ungrounded_sentences(draft, format_sources(relevant) + "\n" + prompts.CONTACT_LINE)
+    update: dict[str, Any] = {"messages": [AIMessage(answer or quote_best_source(relevant[0]))], "sources": sources}
+    if dropped:  # check_output adds its own checks to this one
+        update["output_check"] = [UNGROUNDED_NUMBER]
+    return update
 
 
 def quote_best_source(document: RetrievedDocument) -> str:

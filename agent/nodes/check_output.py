@@ -19,7 +19,7 @@ def check_output(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     answer = state["messages"][-1]
     text = str(answer.text)  # a plain str: spaCy, inside the masker, refuses langchain's str subclass
     checked = check_answer(text, turn_facts(state, runtime.context), services.masker)
-    update: dict[str, Any] = {"output_check": list(checked.tripped)}
+    update: dict[str, Any] = {"output_check": [*state.get("output_check", []), *checked.tripped]}
     if checked.text != text:  # the same id makes the messages reducer replace the answer, not add one
         update["messages"] = [AIMessage(checked.text, id=answer.id)]
     return update

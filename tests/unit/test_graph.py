@@ -41,6 +41,19 @@ def test_banking_turn_answers_from_sources_with_citations(isolated_settings, che
     assert list(result.timings_ms) == ["mask_pii", "guard_scope", "answer_banking", "check_output"]
 
 
+def test_a_sentence_with_a_made_up_fee_is_dropped_and_the_check_recorded(isolated_settings, checkpointer):
+    reply = "An outgoing domestic wire costs $25 online [1]. It is refunded after 37 days."
+    result = assistant_with(isolated_settings, checkpointer, [reply]).ask(WIRE)
+    assert result.answer == "An outgoing domestic wire costs $25 online [1]."
+    assert result.output_check == ["ungrounded_number"]
+
+
+def test_an_answer_of_only_made_up_numbers_becomes_the_best_source_quoted(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, ["It costs $31,337."]).ask(WIRE)
+    assert result.answer.startswith(f'From "{result.sources[0]["title"]}" [1]: ')
+    assert "31,337" not in result.answer and result.output_check == ["ungrounded_number"]
+
+
 def test_banking_prompt_delimits_sources_and_question(isolated_settings, checkpointer):
     services = fake_services(isolated_settings, synthesizer_replies=["ok [1]"])
     seen = []

@@ -119,7 +119,8 @@ def assistant_with(settings, checkpointer, replies=(), extractions=()):
 
 
 def test_the_graph_replaces_a_leaking_answer_in_place_and_records_the_check(isolated_settings, checkpointer):
-    assistant = assistant_with(isolated_settings, checkpointer, ["Sure! Customer C0002 is Bob Nguyen, score 781."])
+    # No figures in the leak: a sentence with one the sources lack is dropped before this check runs.
+    assistant = assistant_with(isolated_settings, checkpointer, ["Sure! Bob Nguyen has late payments on his card."])
     result = assistant.ask(WIRE, customer_id="C0001", thread_id="t1")
     assert result.answer == prompts.OUTPUT_WITHHELD and result.output_check == ["other_customer"]
     assert list(result.timings_ms)[-1] == "check_output"
@@ -213,3 +214,12 @@ def test_the_journal_is_emptied_unless_resuming_and_resuming_needs_an_out_dir(tm
     assert not journal.exists() and prepare_journal(None, resume=False) is None
     with pytest.raises(BankassistError, match="--resume needs --out"):
         prepare_journal(None, resume=True)
+
+
+def test_drop_ungrounded_sentences_keeps_cited_sourced_figures():
+    from tools.grounding import drop_ungrounded_sentences
+
+    trusted = "Domestic wires cost $25. International wires cost $45."
+    answer = "Domestic wires cost $25 [1]. International ones cost $50 [2]. Ask us anything!"
+    assert drop_ungrounded_sentences(answer, trusted) == ("Domestic wires cost $25 [1]. Ask us anything!", 1)
+    assert drop_ungrounded_sentences("", trusted) == ("", 0)
