@@ -9,19 +9,27 @@ sheet) contain.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from langchain_core.language_models import BaseChatModel
+from tqdm import tqdm
 
 from agent.credit import check_extraction, checked_answers, extractor_messages
 from agent.llm import generate_many
 from evals.text_metrics import rouge_l
 from finetune.credit_data import CreditPair, split_pairs
+from tools.credit_diff import Fact
 from tools.credit_facts import FactScore, parse_facts, score_facts
+from tools.credit_plan import PlanStep
 from tools.grounding import numbers_in, ungrounded_numbers
 
+T = TypeVar("T")
 QUESTION = "What changed in my credit report?"
 DEFAULT_PAIRS = 100
+CHUNK = 32  # prompts per progress step: the local backend's default padded batch, so batching is unchanged
 WORST = 10  # examples in the report: the pairs the fine-tuned extractor scored lowest on
 
 
@@ -69,7 +77,8 @@ def evaluate_model(
     """Extract facts for every pair, score them, phrase the checked facts and score the answers."""
     started = time.perf_counter()
     # No per-call cap: each model's role cap applies (the base gets the extractor's when it plays that role).
-    outputs = generate_many(extractor, [extractor_messages(p.old, p.new) for p in pairs], None, concurrency)
+    conversations = [extractor_messages(p.old, p.new) for p in pairs]
+    outputs = in_chunks(partial(generate_many, extractor, concurrency=concurrency), conversations, "credit: extracting")
     total, valid, pair_f1 = FactScore(0, 0, 0), 0, []
     for pair, output in zip(pairs, outputs, strict=True):
         extraction = parse_facts(output)
@@ -80,12 +89,23 @@ def evaluate_model(
     checked = [
         check_extraction(output, pair.facts, fallback=False).facts for pair, output in zip(pairs, outputs, strict=True)
     ]
-    answers = checked_answers(synthesizer, [(facts, [], QUESTION) for facts in checked], concurrency)
+    jobs: list[tuple[list[Fact], list[PlanStep], str]] = [(facts, [], QUESTION) for facts in checked]
+    answers = in_chunks(partial(checked_answers, synthesizer, concurrency=concurrency), jobs, "credit: answering")
     rouge = sum(rouge_l(a, p.narrative) for a, p in zip(answers, pairs, strict=True)) / len(pairs)
     grounding = answer_grounding(answers, pairs)
     seconds = time.perf_counter() - started
     result = ModelResult(total, valid / len(pairs), rouge, grounding, seconds, tuple(pair_f1))
     return result, outputs, answers
+
+
+def in_chunks(run: Callable[[list[T]], list[str]], items: list[T], desc: str) -> list[str]:
+    """`run` over `items` a padded batch at a time, with a progress bar (on stderr) between batches."""
+    results: list[str] = []
+    with tqdm(total=len(items), desc=desc, unit="pair") as bar:
+        for start in range(0, len(items), CHUNK):
+            results += run(items[start : start + CHUNK])
+            bar.update(min(CHUNK, len(items) - start))
+    return results
 
 
 def answer_grounding(answers: list[str], pairs: list[CreditPair]) -> float | None:

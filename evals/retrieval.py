@@ -8,6 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm import tqdm
+
 from retrieval.retriever import Retriever
 from tools.errors import InvalidInputError
 
@@ -74,7 +76,7 @@ def ranked_documents(retriever: Retriever, question: str) -> list[str]:
 def evaluate_questions(retriever: Retriever, questions: list[Question]) -> RetrievalResult:
     """Score (kind, question, reference doc ids) triples: share of references in the top 5, first hit's rank."""
     result = RetrievalResult()
-    for kind, question, references in questions:
+    for kind, question, references in tqdm(questions, desc="retrieval", unit="question"):
         ranked = ranked_documents(retriever, question)
         found = [doc for doc in references if doc in ranked[:RECALL_K]]
         result.recall[kind].append(len(found) / len(references))

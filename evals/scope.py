@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from agent.scope import BATCH, ScopeGuard
 from agent.state import ROUTES
@@ -54,7 +55,7 @@ def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
 def evaluate_set(name: str, guard: ScopeGuard, queries: list[LabeledQuery]) -> SetResult:
     """Classify every query and count gold route against decision."""
     texts = [q.text for q in queries]
-    decisions = list(guard.classify_in_batches(texts))
+    decisions = list(tqdm(guard.classify_in_batches(texts), total=len(texts), desc=f"scope: {name}", unit="query"))
     confusion: dict[str, dict[str, int]] = {gold: dict.fromkeys(PREDICTED, 0) for gold in ROUTES}
     misroutes = []
     for query, decision in zip(queries, decisions, strict=True):

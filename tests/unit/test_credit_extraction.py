@@ -181,3 +181,16 @@ def test_answer_grounding_is_the_share_of_stated_numbers_the_reports_hold():
     assert answer_grounding([f"Your score is now {score}."], [pair]) == 1.0
     assert answer_grounding([f"Your score is {score}, up 987654 points."], [pair]) == 0.5
     assert answer_grounding(["Nothing to report."], [pair]) is None
+
+
+def test_in_chunks_keeps_order_and_batches_of_the_chunk_size(capsys):
+    from evals.credit import CHUNK, in_chunks
+
+    sizes = []
+
+    def run(chunk):
+        sizes.append(len(chunk))
+        return [str(item) for item in chunk]
+
+    assert in_chunks(run, list(range(CHUNK + 5)), "credit: test") == [str(n) for n in range(CHUNK + 5)]
+    assert sizes == [CHUNK, 5] and "credit: test" in capsys.readouterr().err
