@@ -193,3 +193,11 @@ def test_the_guard_sees_the_thread_and_an_unclear_message_gets_a_question(isolat
     assert second.route == "clarify" and second.answer == prompts.CLARIFY
     assert services.guard.calls == [(WIRE, None, None), ("hmm what about the other thing", "banking", WIRE)]
     assert first.route == "banking"
+
+
+def test_source_numbers_do_not_vouch_for_a_figure():
+    from agent.nodes.answer_banking import grounded
+    from retrieval.retriever import RetrievedDocument
+
+    documents = [RetrievedDocument(f"d{n}", f"Doc {n}", 0.9, ("Cards are replaced free of charge.",)) for n in (1, 2)]
+    assert grounded("Cards are free [1]. They last 2 years [2].", documents) == ("Cards are free [1].", 1)
