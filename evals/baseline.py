@@ -20,8 +20,12 @@ from tools.errors import BankassistError
 DEFAULT_PATH = Path(__file__).parent / "baseline.json"
 DEFAULT_TOLERANCE = 0.01
 # Timings and sizes describe the machine or the data, not quality; the escalated share is the guard's cost.
-NOT_GATED = re.compile(r"seconds|per_second|ms_per|throughput|_count$|^cases$|^attacks$|^pairs$|questions$|escalated")
-LOWER_IS_BETTER = re.compile(r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate")
+NOT_GATED = re.compile(
+    r"seconds|per_second|ms_per|throughput|_count$|^cases$|^attacks$|^pairs$|questions$|escalated|requests$"
+)
+LOWER_IS_BETTER = re.compile(
+    r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate|failures"
+)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ def test_the_rag_suite_is_judged_by_the_configured_server_and_counts_every_failu
     from evals.rag_judge import JUDGE_METRICS, JudgeConfig
 
     # A 135M judge rarely writes RAGAS's JSON: the point is the path, and that no failure goes uncounted.
-    judge = JudgeConfig(url=f"{served_base}/v1", model=str(converted_model), max_tokens=48, retries=1)
+    judge = JudgeConfig(url=f"{served_base}/v1", model=str(converted_model), max_tokens=48, retries=0)
     suite = run_rag_suite(openai_settings, limit=1, judge=judge)
 
     assert suite.judge is not None and suite.judge.requested_urls

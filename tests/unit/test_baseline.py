@@ -75,3 +75,11 @@ def test_the_cli_prints_each_regression_then_fails_and_an_update_makes_the_run_t
     assert load_baseline(path)["extractor_f1"]["value"] == 0.5
     _gate(path, load_baseline(path), {"extractor_f1": 0.5})
     assert "1 metrics compared, none dropped" in capsys.readouterr().err
+
+
+def test_judge_failures_are_lower_is_better_and_request_counts_not_gated():
+    from evals.baseline import gated, updated_baseline
+
+    entries = updated_baseline({}, {"rag_faithfulness_parse_failures": 2.0, "rag_judge_requests": 40.0})
+    assert entries["rag_faithfulness_parse_failures"]["higher_is_better"] is False
+    assert not gated("rag_judge_requests", 40.0) and "rag_judge_requests" not in entries
