@@ -90,7 +90,6 @@ async def _check_judge(config: JudgeConfig) -> None:
 async def judge_samples(samples: list[RagSample], config: JudgeConfig, embeddings: BaseRagasEmbedding) -> JudgeRun:
     """Score each sample (after `verify_judge`) with the three judge metrics, at most `workers` requests at a time."""
     from ragas.llms import llm_factory
-    from ragas.metrics.collections import AnswerRelevancy, ContextPrecisionWithReference, Faithfulness
     from tqdm.asyncio import tqdm_asyncio
 
     run = JudgeRun(config)
@@ -98,17 +97,7 @@ async def judge_samples(samples: list[RagSample], config: JudgeConfig, embedding
     # Instructor logs every reply that does not parse; they are counted in the report instead.
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     llm = llm_factory(config.model, client=client, max_tokens=config.max_tokens, max_retries=config.retries)
-    metrics: dict[str, Callable[[RagSample], Awaitable[Any]]] = {
-        "faithfulness": lambda s: Faithfulness(llm=llm).ascore(
-            user_input=s.question.question, response=s.answer, retrieved_contexts=s.contexts
-        ),
-        "answer_relevancy": lambda s: AnswerRelevancy(llm=llm, embeddings=embeddings).ascore(
-            user_input=s.question.question, response=s.answer
-        ),
-        "context_precision": lambda s: ContextPrecisionWithReference(llm=llm).ascore(
-            user_input=s.question.question, reference=s.question.reference_answer, retrieved_contexts=s.contexts
-        ),
-    }
+    metrics = judge_metrics(llm, embeddings)
     gate = asyncio.Semaphore(config.workers)
 
     async def one(sample: RagSample, name: str) -> None:
@@ -123,6 +112,23 @@ async def judge_samples(samples: list[RagSample], config: JudgeConfig, embedding
     if run.foreign_requests():
         raise ConfigurationError(f"The judge client sent requests elsewhere than {config.url}: stopping.")
     return run
+
+
+def judge_metrics(llm: Any, embeddings: BaseRagasEmbedding) -> dict[str, Callable[[RagSample], Awaitable[Any]]]:
+    """Each judge metric as a call on one sample."""
+    from ragas.metrics.collections import AnswerRelevancy, ContextPrecisionWithReference, Faithfulness
+
+    faithfulness, relevancy = Faithfulness(llm=llm), AnswerRelevancy(llm=llm, embeddings=embeddings)
+    precision = ContextPrecisionWithReference(llm=llm)
+    return {
+        "faithfulness": lambda s: faithfulness.ascore(
+            user_input=s.question.question, response=s.answer, retrieved_contexts=s.contexts
+        ),
+        "answer_relevancy": lambda s: relevancy.ascore(user_input=s.question.question, response=s.answer),
+        "context_precision": lambda s: precision.ascore(
+            user_input=s.question.question, reference=s.question.reference_answer, retrieved_contexts=s.contexts
+        ),
+    }
 
 
 async def _judged(
