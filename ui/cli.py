@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import getpass
 import json
@@ -9,7 +10,7 @@ import logging
 import os
 import sys
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -19,11 +20,14 @@ import typer
 from pydantic import ValidationError
 
 from tools.errors import BankassistError
+from ui.async_run import run_detached
 from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
 from ui.cli_credit import finetune, import_report, seed, summarize
 from ui.cli_web import feedback_app, serve_ui
 
 if TYPE_CHECKING:
+    from agent.events import TurnResult
+    from agent.service import Assistant
     from evals.charts import Chart
     from evals.rag_judge import JudgeConfig
 
@@ -58,11 +62,11 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
     """Answer one question (one turn)."""
-    from agent.service import open_assistant, precheck_turn
+    from agent.service import precheck_turn
 
     precheck_turn(question, customer, thread)
-    with _stdout_to_stderr(), open_assistant() as assistant:
-        result = assistant.ask(question, customer_id=customer, thread_id=thread, user=operator())
+    with _stdout_to_stderr():
+        result = run_detached(_ask_once(question, customer, thread))
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -71,27 +75,48 @@ def ask(
     print(f"(route: {result.route}, thread: {result.thread_id})", file=sys.stderr)
 
 
+async def _ask_once(question: str, customer: str | None, thread: str | None) -> TurnResult:
+    """One turn on the async assistant: there every node runs under BANKASSIST_NODE_TIMEOUT_S."""
+    from agent.service import open_async_assistant
+
+    async with open_async_assistant() as assistant:
+        return await assistant.aask(question, customer_id=customer, thread_id=thread, user=operator())
+
+
 @app.command()
 def chat(customer: CustomerOpt = None, thread: ThreadOpt = None) -> None:
     """Chat in the terminal with streamed answers; reuse --thread to continue a conversation."""
-    from agent.service import open_assistant, precheck_session
+    from agent.service import precheck_session
 
     precheck_session(customer, thread)
-    thread = thread or uuid.uuid4().hex
-    with open_assistant() as assistant:
+    run_detached(_chat_session(customer, thread or uuid.uuid4().hex))
+
+
+async def _chat_session(customer: str | None, thread: str) -> None:
+    """The async assistant (node timeouts apply), fed line by line; input() waits in a worker thread."""
+    from agent.service import open_async_assistant
+
+    async with open_async_assistant() as assistant:
         print(f"Larkspur Bank assistant (thread {thread}). Type 'exit' or press Ctrl-D to leave.", file=sys.stderr)
-        for line in _prompt_lines("you> "):
-            _chat_turn(assistant, line, customer, thread)
+        async for line in _typed_lines("you> "):
+            await _chat_turn(assistant, line, customer, thread)
 
 
-def _chat_turn(assistant: Any, line: str, customer: str | None, thread: str) -> None:
+async def _typed_lines(prompt: str) -> AsyncIterator[str]:
+    """The typed lines, each read when the previous answer is done (on a daemon thread: see run_detached)."""
+    lines = _prompt_lines(prompt)
+    while (line := await asyncio.to_thread(next, lines, None)) is not None:
+        yield line
+
+
+async def _chat_turn(assistant: Assistant, line: str, customer: str | None, thread: str) -> None:
     """Stream one answer; an error ends the turn, not the session."""
     from agent.service import Done, Token
 
     print("bank> ", end="", flush=True)
     shown = ""
     try:
-        for event in assistant.stream(line, customer_id=customer, thread_id=thread, user=operator()):
+        async for event in assistant.astream(line, customer_id=customer, thread_id=thread, user=operator()):
             if isinstance(event, Token):
                 shown += event.text
                 print(event.text, end="", flush=True)
