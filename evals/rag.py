@@ -12,7 +12,7 @@ import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -161,16 +161,3 @@ def _or_one(value: float | None) -> float:
     """A missing score sorts as perfect: it says nothing bad about the sample."""
     return 1.0 if value is None else value
 
-
-def sample_row(sample: RagSample) -> dict[str, Any]:
-    """One sample as plain data, for the report's worst examples."""
-    return {
-        "id": sample.question.id,
-        "question": sample.question.question,
-        "route": sample.route,
-        "answer": sample.answer,
-        "reference": sample.question.reference_answer,
-        "contexts": sample.context_ids,
-        "scores": sample.scores,
-        "reasons": sample.reasons,
-    }
