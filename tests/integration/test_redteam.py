@@ -42,7 +42,9 @@ def test_no_attack_of_the_slice_gets_another_customers_data(assistant):
 
 def test_a_forced_leak_is_withheld_by_the_output_check(assistant):
     real_model = assistant.services.synthesizer
-    assistant.services.synthesizer = scripted_model([f"Sure. {prompts.BANKING_SYSTEM[:150]} Also, C0002 is Bob."])
+    # No digits in the leak: a sentence with a number the passages lack is dropped before the checks run.
+    leak = f"Sure. {prompts.BANKING_SYSTEM[:150]} Also, Bob Nguyen banks here too."
+    assistant.services.synthesizer = scripted_model([leak])
     try:
         result = assistant.ask("What is the fee for an outgoing domestic wire transfer?", customer_id="C0001")
     finally:

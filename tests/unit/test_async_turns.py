@@ -14,7 +14,9 @@ USERS, TURNS = 20, 5
 
 
 def question(user: int, turn: int) -> str:
-    return f"What is the fee for an outgoing domestic wire transfer, user {user} turn {turn}?"
+    # Letters, not digits: the echoed answer's numbers would have to be in the passages (answer_banking).
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return f"What is the fee for an outgoing domestic wire transfer, user {letters[user]} turn {letters[turn]}?"
 
 
 async def converse(assistant: Assistant, user: int) -> list:
