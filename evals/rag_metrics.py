@@ -10,7 +10,7 @@ from ragas.metrics.collections.base import BaseMetric
 from ragas.metrics.result import MetricResult
 
 from retrieval.embeddings import Embedder
-from tools.grounding import CITATION, numbers_in
+from tools.grounding import CITATION, numbers_in, ungrounded_numbers
 
 
 class NumericGrounding(BaseMetric):
@@ -23,10 +23,11 @@ class NumericGrounding(BaseMetric):
         super().__init__(name=name, **kwargs)
 
     async def ascore(self, response: str, retrieved_contexts: list[str]) -> MetricResult:  # type: ignore[override]
-        stated = numbers_in(CITATION.sub(" ", response))
+        claims = CITATION.sub(" ", response)
+        stated = numbers_in(claims)
         if not stated:
             return MetricResult(value=None, reason="the answer states no number")
-        missing = stated - numbers_in("\n".join(retrieved_contexts))
+        missing = ungrounded_numbers(claims, "\n".join(retrieved_contexts))
         grounded = len(stated) - len(missing)
         reason = f"{grounded}/{len(stated)} numbers in the contexts" + (
             f"; not found: {', '.join(sorted(missing))}" if missing else ""

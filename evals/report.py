@@ -119,8 +119,8 @@ def rag_markdown(suite: RagSuite) -> str:
     for name in LOCAL_METRICS + (JUDGE_METRICS if suite.judge else ()):
         scored = sum(s.scores.get(name) is not None for s in suite.samples)
         lines.append(f"| {name} | {_mark(suite.mean(name), RAG_TARGETS.get(name, 0.0))} | {scored} of {count} |")
-    routed = suite.metrics()["rag_banking_routed"]
-    lines += ["", f"Routed to the banking answer: {_mark(routed, 0.0)} of the questions."]
+    routed = sum(s.route == "banking" for s in suite.samples)
+    lines += ["", f"Routed to the banking answer: {routed} of {count} questions."]
     lines += ["", _judge_line(suite)]
     lines += ["", f"## Worst {min(10, count)} answers", ""]
     for sample in suite.worst(10):

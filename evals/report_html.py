@@ -10,21 +10,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evals.charts import Chart, render_png
+from evals.report import CREDIT_TARGETS, RAG_TARGETS, RETRIEVAL_TARGETS, TARGETS
 
 if TYPE_CHECKING:
     from agent.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Headline metric -> (what QA reads, target, higher is better).
+# The targets are the suites' own (evals/report.py), so a target is set in one place.
 HEADLINES = {
-    "scope_in_scope_recall": ("Scope guard in-scope recall (CLINC150 val)", 0.97, True),
-    "scope_oos_recall": ("Scope guard out-of-scope recall (CLINC150 val)", 0.95, True),
-    "recall_at_5": ("Retrieval recall@5 (golden set)", 0.95, True),
-    "rag_context_recall": ("RAG context recall", 0.95, True),
-    "rag_numeric_grounding": ("RAG numeric grounding", 0.98, True),
+    "scope_in_scope_recall": ("Scope guard in-scope recall (CLINC150 val)", TARGETS["in_scope_recall"], True),
+    "scope_oos_recall": ("Scope guard out-of-scope recall (CLINC150 val)", TARGETS["oos_recall"], True),
+    "recall_at_5": ("Retrieval recall@5 (golden set)", RETRIEVAL_TARGETS["recall_at_5"], True),
+    "rag_context_recall": ("RAG context recall", RAG_TARGETS["context_recall"], True),
+    "rag_numeric_grounding": ("RAG numeric grounding", RAG_TARGETS["numeric_grounding"], True),
     "rag_faithfulness": ("RAG faithfulness (judge)", None, True),
-    "extractor_f1": ("Credit extractor F1", 0.95, True),
-    "extractor_answer_grounding": ("Credit answer numeric grounding", 0.98, True),
+    "extractor_f1": ("Credit extractor F1", CREDIT_TARGETS["f1"], True),
+    "extractor_answer_grounding": ("Credit answer numeric grounding", CREDIT_TARGETS["answer_grounding"], True),
     "pii_recall": ("PII recall", None, True),
     "attack_success_rate": ("Red-team attack success rate", None, False),
 }
