@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from agent.settings import Settings
-from tools.errors import ModelServerError, StoreError
+from tools.errors import ModelServerError, StoreError, TurnTimeoutError
 
 
 @contextmanager
@@ -32,7 +32,7 @@ def translate_errors(settings: Settings) -> Iterator[None]:
             f"The model server at {settings.openai_base_url} sent an answer that is not a valid chat completion."
         ) from exc
     except TimeoutError as exc:  # LangGraph's step_timeout: one node ran past BANKASSIST_NODE_TIMEOUT_S
-        raise ModelServerError(
+        raise TurnTimeoutError(
             f"One step of this turn took longer than {settings.node_timeout_s:g} s (BANKASSIST_NODE_TIMEOUT_S), "
             "so the turn was stopped; please try again."
         ) from exc

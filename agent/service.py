@@ -266,16 +266,24 @@ def open_assistant(settings: Settings | None = None) -> Iterator[Assistant]:
 
 
 @asynccontextmanager
-async def open_async_assistant(settings: Settings | None = None) -> AsyncIterator[Assistant]:
-    """An assistant for `aask`/`astream`: the same services, an async checkpointer."""
+async def open_async_assistant(
+    settings: Settings | None = None, services: Services | None = None
+) -> AsyncIterator[Assistant]:
+    """An assistant for `aask`/`astream`: the same services, an async checkpointer.
+
+    Services passed in (a benchmark's or a test's) stay open: they are the caller's to close.
+    """
     settings = settings or get_settings()
-    services = await asyncio.to_thread(build_services, settings)  # loads models and syncs the index: seconds
+    owned = services is None
+    if services is None:
+        services = await asyncio.to_thread(build_services, settings)  # loads models and syncs the index: seconds
     assert settings.checkpoint_url is not None  # filled by the settings validator
     try:
         async with open_async_checkpointer(settings.checkpoint_url) as checkpointer:
             yield Assistant(services, checkpointer)
     finally:
-        services.close()
+        if owned:
+            services.close()
 
 
 def precheck_turn(

@@ -21,6 +21,10 @@ class ModelServerError(BankassistError):
     """The OpenAI-compatible model server is unreachable or misbehaving."""
 
 
+class TurnTimeoutError(ModelServerError):
+    """One step of a turn ran past BANKASSIST_NODE_TIMEOUT_S and was stopped."""
+
+
 class ConfigurationError(BankassistError):
     """A setting is invalid or unsupported."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -17,8 +17,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agent.backoffice import BatchJob, BatchJobs, credit_summary, import_report, summary_to_dict
 from agent.events import Done, Step, Token, TurnResult
-from agent.service import Assistant, open_assistant
-from agent.services import open_user_store
+from agent.service import Assistant, open_async_assistant
+from agent.services import Services, open_user_store
 from agent.settings import Settings, get_settings
 from agent.validation import validate_message
 from tools.credit import CreditReport
@@ -46,6 +46,7 @@ from ui.api_models import (
     ThreadDetail,
     ThreadList,
 )
+from ui.async_run import DaemonThreadExecutor
 from ui.auth import own_customer, require_analyst, user_from_api_key
 
 STEP_FIELDS = ("route", "scope_confidence", "sources", "facts")
@@ -63,20 +64,25 @@ class ApiState:
     limiter: RateLimiter
     metrics: Metrics = field(default_factory=Metrics)
     # The local backend runs one generation at a time on CPU; a model server batches requests itself.
-    turn_lock: threading.Lock | None = None
+    turn_lock: asyncio.Lock | None = None
 
     def turn(self) -> Any:
-        """A context that serializes turns on the local backend."""
+        """An async context that serializes turns on the local backend."""
         return self.turn_lock or nullcontext()
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    """The FastAPI app; its services open at start-up and close at shutdown (an injected assistant stays open)."""
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """The FastAPI app; its services open at start-up and close at shutdown (injected services stay open).
+
+    Turns run on the async graph, where every node has BANKASSIST_NODE_TIMEOUT_S.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with ExitStack() as stack:
-            app.state.api = open_state(settings or get_settings(), stack, assistant)
+        # A node the timeout gave up on keeps its thread; daemon threads let the server still shut down.
+        asyncio.get_running_loop().set_default_executor(DaemonThreadExecutor())
+        async with AsyncExitStack() as stack:
+            app.state.api = await open_state(settings or get_settings(), stack, services)
             yield
 
     app = FastAPI(
@@ -89,15 +95,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     return app
 
 
-def open_state(settings: Settings, stack: ExitStack, assistant: Assistant | None = None) -> ApiState:
-    """Open the assistant (unless given), the user store and the batch jobs; the stack closes them."""
-    assistant = assistant or stack.enter_context(open_assistant(settings))
+async def open_state(settings: Settings, stack: AsyncExitStack, services: Services | None = None) -> ApiState:
+    """Open the assistant (on the given services, if any), the user store and the batch jobs; the stack closes them."""
+    assistant = await stack.enter_async_context(open_async_assistant(settings, services))
     users = open_user_store(settings, fast_commits=True)
     stack.callback(users.close)
     assert settings.db_url is not None  # filled by the settings validator
     jobs = BatchJobs(sqlite_path(settings.db_url))
     stack.callback(jobs.close)
-    lock = threading.Lock() if settings.backend == "local" else None
+    lock = asyncio.Lock() if settings.backend == "local" else None
     return ApiState(settings, assistant, users, jobs, RateLimiter(settings.rate_limit_per_minute), turn_lock=lock)
 
 
@@ -151,9 +157,9 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-def readyz(api: State) -> JSONResponse | Health:
+async def readyz(api: State) -> JSONResponse | Health:
     """Model backend, vector store and database reachable; 503 naming what is down."""
-    checks = readiness(api)
+    checks = await readiness(api)
     down = [name for name, state in checks.items() if state != "ok"]
     if down:
         return error_response(503, "not_ready", f"Not ready: {', '.join(down)} down.")
@@ -167,15 +173,15 @@ async def metrics(api: State) -> PlainTextResponse:
     return PlainTextResponse(generate_latest(api.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def chat(body: ChatRequest, user: Caller, api: State) -> ChatResponse | StreamingResponse:
+async def chat(body: ChatRequest, user: Caller, api: State) -> ChatResponse | StreamingResponse:
     """Run one turn for the caller (as JSON, or as Server-Sent Events with `stream: true`)."""
     message = validate_message(body.message, api.settings.max_message_chars)
-    thread_id = claim_thread(api, user, body.thread_id)
+    thread_id = await asyncio.to_thread(claim_thread, api, user, body.thread_id)
     if body.stream:
         return StreamingResponse(stream_turn(api, user, message, thread_id), media_type="text/event-stream")
     started = time.perf_counter()
-    with api.turn():
-        result = api.assistant.ask(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
+    async with api.turn():
+        result = await api.assistant.aask(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
     record_turn(api, result, time.perf_counter() - started)
     return to_chat_response(result)
 
@@ -185,11 +191,11 @@ def list_threads(user: Caller, api: State) -> ThreadList:
     return ThreadList(threads=api.users.threads_of(user.name))
 
 
-def get_thread(thread_id: str, user: Caller, api: State) -> ThreadDetail:
+async def get_thread(thread_id: str, user: Caller, api: State) -> ThreadDetail:
     """One of the caller's threads, with its messages; anyone else's is not found."""
-    if api.users.thread_owner(thread_id) != user.name:
+    if await asyncio.to_thread(api.users.thread_owner, thread_id) != user.name:
         raise NotFoundError(f"There is no thread {thread_id[:40]!r} of yours.")
-    messages = [MessageOut(**m) for m in api.assistant.thread_messages(thread_id)]
+    messages = [MessageOut(**m) for m in await api.assistant.athread_messages(thread_id)]
     return ThreadDetail(thread_id=thread_id, messages=messages)
 
 
@@ -244,13 +250,13 @@ def claim_thread(api: ApiState, user: User, thread_id: str | None) -> str:
     return thread_id
 
 
-def stream_turn(api: ApiState, user: User, message: str, thread_id: str) -> Iterator[str]:
+async def stream_turn(api: ApiState, user: User, message: str, thread_id: str) -> AsyncIterator[str]:
     """Server-Sent Events: `step` (route, sources, facts), `token` per piece of the answer, then `done` or `error`."""
     started, shown = time.perf_counter(), set[str]()
     try:
-        with api.turn():
-            turn = api.assistant.stream(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
-            for event in turn:
+        async with api.turn():
+            turn = api.assistant.astream(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
+            async for event in turn:
                 news = public_update(event.update) if isinstance(event, Step) else {}
                 if isinstance(event, Step) and set(news) - shown:  # each of route, sources, facts once
                     shown |= set(news)
@@ -297,17 +303,17 @@ def to_job(job: BatchJob) -> BatchJobOut:
     return BatchJobOut(job_id=job.job_id, status=job.status, customer_ids=job.customer_ids, results=job.results)
 
 
-def readiness(api: ApiState) -> dict[str, str]:
-    """Each dependency: `ok` or `down`."""
-    checks = {"model_backend": "ok" if backend_reachable(api.settings) else "down"}
-    probes = {
-        "vector_store": api.assistant.services.retriever.store.count,
-        "database": api.users.list_users,
-        "checkpoints": lambda: next(iter(api.assistant.checkpointer.list(None, limit=1)), None),
+async def readiness(api: ApiState) -> dict[str, str]:
+    """Each dependency: `ok` or `down` (the blocking probes run off the event loop)."""
+    checks = {"model_backend": "ok" if await asyncio.to_thread(backend_reachable, api.settings) else "down"}
+    probes: dict[str, Callable[[], Awaitable[object]]] = {
+        "vector_store": lambda: asyncio.to_thread(api.assistant.services.retriever.store.count),
+        "database": lambda: asyncio.to_thread(api.users.list_users),
+        "checkpoints": lambda: anext(aiter(api.assistant.checkpointer.alist(None, limit=1)), None),
     }
     for name, probe in probes.items():
         try:
-            probe()
+            await probe()
             checks[name] = "ok"
         except Exception:  # any failure means not ready; the probe's detail is not for the caller
             checks[name] = "down"

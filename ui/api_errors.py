@@ -21,6 +21,7 @@ from tools.errors import (
     NotFoundError,
     PermissionDeniedError,
     StoreError,
+    TurnTimeoutError,
     UnknownCustomerError,
 )
 from ui.api_limits import RateLimited, retry_after
@@ -33,13 +34,14 @@ STATUS_BY_ERROR: tuple[tuple[type[BankassistError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (UnknownCustomerError, 404, "not_found"),
     (InvalidInputError, 400, "invalid_input"),
+    (TurnTimeoutError, 504, "timeout"),
     (ModelServerError, 503, "model_unavailable"),
     (StoreError, 503, "store_unavailable"),
     (ModelFilesError, 500, "server_misconfigured"),
     (ConfigurationError, 500, "server_misconfigured"),
 )
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 500, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 500, 503, 504)
 }
 
 
@@ -54,6 +56,7 @@ def status_for(error: BankassistError) -> tuple[int, str]:
 # Server-side failures get a fixed message: upstream URLs and driver errors stay in the log.
 SERVER_MESSAGES = {
     "model_unavailable": "The language model is unavailable right now; please try again shortly.",
+    "timeout": "One step of this turn took too long, so the turn was stopped; please try again.",
     "store_unavailable": "A data store is unavailable right now; please try again shortly.",
     "server_misconfigured": "The server is misconfigured; the operators have the details in the log.",
     "internal_error": "Internal error; the server log has the details.",
