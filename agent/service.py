@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +50,9 @@ from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
 from tools.demo_data import seed_store
 from tools.errors import InvalidInputError
+from tools.own_values import OwnValueStream, show_own_values
 from tools.pii import PiiMasker
+from tools.pii_memory import PlaceholderMemory
 from tools.reports import Customer, ReportStore, sqlite_path
 
 STREAM_MODES: list[Any] = ["messages", "updates", "custom"]
@@ -87,25 +90,24 @@ class Assistant:
         """Run one turn to completion; `user` is who asked, for the audit log (the front end's login)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = self.graph.invoke(turn_input, self._resume_from(config), context=context)
+            start, before = self._resume_from(config)
+            values = self.graph.invoke(turn_input, start, context=context)
             audit.result = result = to_result(config, values)
-        return result
+        return shown_to_customer(result, self._own_values(context.user_text, before))
 
     def stream(
         self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
     ) -> Iterator[Token | Step | Done]:
         """Run one turn, yielding node steps and the answer's tokens, then the result."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
-        streamed = ""
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start = self._resume_from(config)
+            start, before = self._resume_from(config)
+            own = OwnValueStream(self._own_values(context.user_text, before))
             parts = self.graph.stream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
-                for event in turn_events(mode, payload):
-                    streamed += event.text if isinstance(event, Token) else ""
-                    yield event
+                yield from shown_events(turn_events(mode, payload), own)
             audit.result = result = to_result(config, self.graph.get_state(config).values)
-        yield from closing_events(streamed, result)
+        yield from closing_events(own, result)
 
     async def aask(
         self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
@@ -113,25 +115,25 @@ class Assistant:
         """`ask` on the event loop: many conversations run at once (needs an async checkpointer)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = await self.async_graph.ainvoke(turn_input, await self._aresume_from(config), context=context)
+            start, before = await self._aresume_from(config)
+            values = await self.async_graph.ainvoke(turn_input, start, context=context)
             audit.result = result = to_result(config, values)
-        return result
+        return shown_to_customer(result, self._own_values(context.user_text, before))
 
     async def astream(
         self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
     ) -> AsyncIterator[Token | Step | Done]:
         """`stream` on the event loop (needs an async checkpointer)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
-        streamed = ""
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start = await self._aresume_from(config)
+            start, before = await self._aresume_from(config)
+            own = OwnValueStream(self._own_values(context.user_text, before))
             parts = self.async_graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
-                for event in turn_events(mode, payload):
-                    streamed += event.text if isinstance(event, Token) else ""
+                for event in shown_events(turn_events(mode, payload), own):
                     yield event
             audit.result = result = to_result(config, (await self.graph.aget_state(config)).values)
-        for closing in closing_events(streamed, result):
+        for closing in closing_events(own, result):
             yield closing
 
     @contextmanager
@@ -170,7 +172,12 @@ class Assistant:
         """Ids of the threads that have checkpoints."""
         return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})
 
-    def _resume_from(self, config: RunnableConfig) -> RunnableConfig:
+    def _own_values(self, text: str, before: dict[str, Any]) -> dict[str, str]:
+        """This message's PII placeholders (as mask_pii will number them from the thread's memory) -> values."""
+        memory = PlaceholderMemory(self.services.pii_key, before.get("pii_placeholders"))
+        return self.services.masker.own_values(text, memory)
+
+    def _resume_from(self, config: RunnableConfig) -> tuple[RunnableConfig, dict[str, Any]]:
         """Where a turn starts: after the thread's last completed turn.
 
         A turn that failed half way (a model server down, a node timeout, a crash) left checkpoints with work
@@ -179,14 +186,14 @@ class Assistant:
         completed = self._last_completed(config)
         if completed is None:  # the thread's only turn failed half way: nothing to keep, it starts afresh
             self.checkpointer.delete_thread(config["configurable"]["thread_id"])
-        return completed.config if completed else config
+        return (completed.config, completed.values) if completed else (config, {})
 
-    async def _aresume_from(self, config: RunnableConfig) -> RunnableConfig:
+    async def _aresume_from(self, config: RunnableConfig) -> tuple[RunnableConfig, dict[str, Any]]:
         """`_resume_from` on the event loop."""
         completed = await self._alast_completed(config)
         if completed is None:
             await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
-        return completed.config if completed else config
+        return (completed.config, completed.values) if completed else (config, {})
 
     def _last_completed(self, config: RunnableConfig) -> StateSnapshot | None:
         """The thread's state after its last completed turn (None when no turn completed)."""
@@ -239,11 +246,31 @@ def turn_events(mode: str, payload: Any) -> Iterator[Token | Step]:
         yield Step(payload["node"], payload["update"])
 
 
-def closing_events(streamed: str, result: TurnResult) -> Iterator[Token | Done]:
-    """The answer whole when nothing streamed (canned, checked or fallback answers), then the result."""
-    if not streamed.strip():
+def shown_events(events: Iterable[Token | Step], own: OwnValueStream) -> Iterator[Token | Step]:
+    """The events with the customer's own values back in the answer's tokens (a split placeholder waits)."""
+    for event in events:
+        if not isinstance(event, Token):
+            yield event
+        elif shown := own.feed(event.text):
+            yield Token(shown)
+
+
+def closing_events(own: OwnValueStream, result: TurnResult) -> Iterator[Token | Done]:
+    """The rest of the streamed answer (or all of it when nothing streamed), then the result.
+
+    Canned, checked and fallback answers stream nothing. The result shows the customer's own values.
+    """
+    result = shown_to_customer(result, own.values)
+    if not own.streamed.strip():
         yield Token(result.answer)
+    elif rest := own.flush():
+        yield Token(rest)
     yield Done(result)
+
+
+def shown_to_customer(result: TurnResult, own: Mapping[str, str]) -> TurnResult:
+    """The result as its asker sees it: their own values from this message instead of its placeholders."""
+    return dataclasses.replace(result, answer=show_own_values(result.answer, own))
 
 
 def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:

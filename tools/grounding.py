@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tools.pii_memory import NUMBERED
 from tools.text import SENTENCE_END
 
 # "[2]" cites a source; its number is not a figure the answer states.
@@ -13,9 +14,12 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 def numbers_in(text: str) -> set[str]:
-    """Numbers in `text`, normalised: no thousands separators, no leading zeros, no trailing .0."""
+    """Numbers in `text`, normalised: no thousands separators, no leading zeros, no trailing .0.
+
+    A PII placeholder's number (`<CARD_1>`) is not a figure: it stands for the customer's own value.
+    """
     found = set()
-    for raw in NUMBER.findall(text):
+    for raw in NUMBER.findall(NUMBERED.sub(" ", text)):
         value = raw.replace(",", "").rstrip(".")
         if "." in value:
             value = value.rstrip("0").rstrip(".")

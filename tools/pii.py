@@ -247,8 +247,7 @@ class PiiMasker:
         """
         from presidio_anonymizer.entities import OperatorConfig
 
-        found = self._analyzer.analyze(text, language="en", score_threshold=MIN_SCORE)
-        hits = self._non_overlapping([hit for hit in found if not _look_alike(text, hit)])
+        hits = self._hits(text)
         names = self._placeholder_names(text, hits, memory or PlaceholderMemory(b""))
         operators = {
             kind: OperatorConfig("custom", {"lambda": lambda value, kind=kind: names[(kind, canonical(value, kind))]})
@@ -256,6 +255,21 @@ class PiiMasker:
         }
         masked = self._anonymizer.anonymize(text, hits, operators=operators, merge_entities_with_spaces=False)
         return MaskedText(masked.text, {placeholder: kind for (kind, _), placeholder in names.items()})
+
+    def own_values(self, text: str, memory: PlaceholderMemory) -> dict[str, str]:
+        """The placeholder each PII value of `text` gets from `memory`, mapped to the value as written there.
+
+        Only the front end holds this (for the user's own view); it is never stored.
+        """
+        names = self._placeholder_names(text, hits := self._hits(text), memory)
+        return {
+            names[(h.entity_type, canonical(text[h.start : h.end], h.entity_type))]: text[h.start : h.end] for h in hits
+        }
+
+    def _hits(self, text: str) -> list[Any]:
+        """The PII spans to mask, without look-alikes or overlaps, in reading order."""
+        found = self._analyzer.analyze(text, language="en", score_threshold=MIN_SCORE)
+        return self._non_overlapping([hit for hit in found if not _look_alike(text, hit)])
 
     @staticmethod
     def _placeholder_names(text: str, hits: list[Any], memory: PlaceholderMemory) -> dict[tuple[str, str], str]:
