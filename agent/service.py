@@ -50,7 +50,7 @@ from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
 from tools.demo_data import seed_store
 from tools.errors import InvalidInputError
-from tools.own_values import OwnValueStream, show_own_values
+from tools.own_values import OwnValueStream, show_own_values, shown_back
 from tools.pii import PiiMasker
 from tools.pii_memory import PlaceholderMemory
 from tools.reports import Customer, ReportStore, sqlite_path
@@ -175,7 +175,7 @@ class Assistant:
     def _own_values(self, text: str, before: dict[str, Any]) -> dict[str, str]:
         """This message's PII placeholders (as mask_pii will number them from the thread's memory) -> values."""
         memory = PlaceholderMemory(self.services.pii_key, before.get("pii_placeholders"))
-        return self.services.masker.own_values(text, memory)
+        return shown_back(self.services.masker.own_values(text, memory))
 
     def _resume_from(self, config: RunnableConfig) -> tuple[RunnableConfig, dict[str, Any]]:
         """Where a turn starts: after the thread's last completed turn.

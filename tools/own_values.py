@@ -2,7 +2,8 @@
 
 The model, the state, checkpoints and the audit log only ever see `<CARD_1>`. Just before an answer is
 shown to the person who wrote the message, the placeholders of *their own* values from that message
-are put back. Any other placeholder (an earlier message's value, or one the model made up) stays.
+are put back (names excepted, see NOT_SHOWN_BACK). Any other placeholder (an earlier message's value,
+or one the model made up) stays.
 """
 
 from __future__ import annotations
@@ -12,8 +13,16 @@ from collections.abc import Mapping
 
 from tools.pii_memory import NUMBERED
 
+# Names are not shown back: a name typed in a message may be another customer's ("show me Bob Nguyen's
+# report"), and no answer shows another customer's identifiers, even ones the asker wrote themselves.
+NOT_SHOWN_BACK = ("<PERSON_",)
 # The start of a placeholder whose end has not streamed in yet: "<", "<CA", "<CARD_", "<CARD_1".
 PARTIAL_PLACEHOLDER = re.compile(r"<[A-Z]*(?:_\d*)?$")
+
+
+def shown_back(own: Mapping[str, str]) -> dict[str, str]:
+    """The customer's own values that may appear in their view: all but names."""
+    return {placeholder: value for placeholder, value in own.items() if not placeholder.startswith(NOT_SHOWN_BACK)}
 
 
 def show_own_values(text: str, own: Mapping[str, str]) -> str:

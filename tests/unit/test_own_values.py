@@ -9,7 +9,7 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from agent.service import Assistant, Done, Token
 from tests.fakes import fake_services
 from tools.grounding import numbers_in
-from tools.own_values import OwnValueStream, show_own_values
+from tools.own_values import OwnValueStream, show_own_values, shown_back
 
 CARD = "4111 1111 1111 1111"
 ECHO = "Your card <CARD_1> is blocked now, and <EMAIL_1> gets the confirmation [1]."
@@ -19,6 +19,10 @@ OWN = {"<CARD_1>": CARD, "<EMAIL_1>": "bob@example.com"}
 def test_only_the_customers_own_placeholders_are_replaced():
     shown = show_own_values("Cards <CARD_1> and <CARD_2>; write to <EMAIL_1>.", {"<CARD_1>": CARD})
     assert shown == f"Cards {CARD} and <CARD_2>; write to <EMAIL_1>."
+
+
+def test_names_are_not_shown_back_since_a_typed_name_may_be_another_customers():
+    assert shown_back({"<CARD_1>": CARD, "<PERSON_1>": "Bob Nguyen"}) == {"<CARD_1>": CARD}
 
 
 def test_a_placeholder_split_across_streamed_pieces_is_held_until_it_ends():
