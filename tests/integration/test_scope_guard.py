@@ -23,9 +23,10 @@ def guard(model_cache_dir):
 
 
 def test_a_follow_up_keeps_the_threads_route(guard):
-    follow_up = "and how long does that take?"
+    follow_up = "does that cost anything?"
     assert guard.classify([follow_up])[0].route not in ("banking", "credit")  # alone it is unclear
     assert guard.classify_follow_up(follow_up, "banking", WIRE).route == "banking"
+    assert guard.classify_follow_up(follow_up, "credit", SCORE).route == "credit"
     assert guard.classify_follow_up("how long does it stay there?", "credit", SCORE).route == "credit"
     assert guard.classify_follow_up("what about a late payment from two years ago?", "credit", SCORE).route == "credit"
 
@@ -35,7 +36,7 @@ def test_thanks_after_a_banking_turn_stays_small_talk(guard):
 
 
 def test_the_answer_to_a_clarifying_question_is_read_with_the_unclear_message(guard):
-    unclear = "how long does it stay there?"
+    unclear = "how long will it be there"
     assert guard.classify([unclear])[0].route not in ("banking", "credit")
     assert guard.classify_follow_up("on my credit report I mean", "clarify", unclear).route == "credit"
 

@@ -59,8 +59,9 @@ def test_each_turn_is_one_line_with_who_what_and_which_models(isolated_settings,
 
 def test_the_log_holds_no_raw_pii_of_generated_messages(isolated_settings, checkpointer):
     messages = pii_messages(25)
-    replies = ["Please call us about that [1]."] * len(messages)
-    assistant = Assistant(fake_services(isolated_settings, replies), checkpointer)
+    replies = ["Please call us about that [1]."] * 2 * len(messages)  # enough for any route, a retry included
+    facts = ["Good:- No change was found."] * len(messages)  # for messages the guard sends to the credit route
+    assistant = Assistant(fake_services(isolated_settings, replies, facts), checkpointer)
     for text, _ in messages:
         assistant.ask(text, customer_id="C0001", user="bob")
     log = isolated_settings.audit_log_path.read_text()
