@@ -218,14 +218,16 @@ def train_guard(
     out: Annotated[Path | None, typer.Option("--out", help="Weights file; default: the configured one.")] = None,
     encoder: Annotated[str | None, typer.Option("--encoder", help="Sentence-transformers model.")] = None,
     max_per_class: Annotated[int | None, typer.Option("--max-per-class", min=1, help="Quick run: cap classes.")] = None,
+    epochs: Annotated[float, typer.Option("--epochs", min=0.1, max=20, help="Passes of encoder fine-tuning.")] = 2.0,
 ) -> None:
     """Fine-tune the guard's encoder (LoRA) and its heads on our queries and BANKING77/CLINC150, then save."""
     from agent.settings import get_settings
+    from finetune.scope_encoder import EncoderTraining
     from finetune.scope_guard import train_and_save
 
     settings = get_settings()
     path = out or settings.scope_guard_path
-    weights = train_and_save(settings, path, encoder, max_per_class)
+    weights = train_and_save(settings, path, encoder, max_per_class, EncoderTraining(epochs=epochs))
     print(f"Saved {path}: {len(weights.class_names)} classes, thresholds {weights.thresholds}, {weights.info}")
 
 

@@ -85,7 +85,7 @@ def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
 @needs_external_data
 def test_train_guard_writes_weights_that_route_queries(cli, tmp_path):
     weights = tmp_path / "guard.npz"
-    run = cli("train-guard", "--out", str(weights), "--max-per-class", "3", timeout=600)
+    run = cli("train-guard", "--out", str(weights), "--max-per-class", "3", "--epochs", "1", timeout=600)
     assert run.code == 0, run.stderr
     assert weights.exists() and "thresholds" in run.stdout
     routed = cli("route", stdin="what is the wire transfer fee\n", env={"BANKASSIST_SCOPE_GUARD_PATH": str(weights)})
