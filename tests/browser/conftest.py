@@ -122,6 +122,15 @@ class Chat:
         page.locator("input[type=password]").fill(password)
         page.keyboard.press("Enter")
         page.wait_for_selector("[id^=starter-]", timeout=60_000)
+        # The starters can show before on_chat_start's task has begun; a message sent then would count that
+        # task as its own and stop waiting early, so wait for it to end.
+        self.wait_for_task(0, 60)
+
+    def open_thread(self, thread_id: str) -> None:
+        """Open an earlier thread from the sidebar; wait until the server has resumed it (on_chat_resume ended)."""
+        started = self.events.count("task_start")
+        self.page.locator(f"#thread-{thread_id}").click()
+        self.wait_for_task(started, 60)
 
     def send(self, text: str, timeout_s: int = 240) -> None:
         """Send a message and wait until the server says the task it started has ended."""

@@ -199,9 +199,8 @@ def test_a_conversation_resumes_after_a_server_restart(chat: Chat, web: WebServe
 
     with open_chat(browser, web) as again:
         again.log_in("alice", PASSWORD)
-        again.page.locator(f"#thread-{thread_id}").click()
+        again.open_thread(thread_id)
         again.page.get_by_text("hello there").first.wait_for(timeout=30_000)
-        again.page.wait_for_timeout(1500)  # the resumed session connects
         again.send("thanks, bye")
         again.screenshot("resumed-after-restart")
         assert thread_id in again.page.url
