@@ -1,8 +1,9 @@
 """The scope guard: a cascade of two trained linear heads picks each message's route; no LLM call."""
 
 # A fast head over static token embeddings decides most messages; when it is unsure, a head over the
-# fine-tuned transformer's sentence embedding decides. Below the calibrated in-scope
-# threshold the guard refuses, and just below it, it asks a clarifying question instead.
+# fine-tuned transformer's sentence embedding decides. "Unsure" is calibrated so that on the tuning set
+# the cascade decides exactly as the transformer head alone. Below the calibrated in-scope threshold
+# the guard refuses, and just below it, it asks a clarifying question instead.
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.scope_weights import ScopeWeights
+from agent.scope_weights import ScopeWeights, Thresholds
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 
@@ -54,7 +55,7 @@ class ScopeGuard:
 
     def classify(self, texts: list[str]) -> list[ScopeDecision]:
         """Route each text on its own."""
-        return [self._decide(row) for row in self.route_probabilities(texts)]
+        return [decide(row, self.weights.thresholds) for row in self.route_probabilities(texts)]
 
     def classify_in_batches(self, texts: list[str], batch: int = BATCH) -> Iterator[ScopeDecision]:
         """Route many texts, a batch at a time, so callers can print as results come."""
@@ -92,16 +93,16 @@ class ScopeGuard:
         wanted = ("banking", "credit") if previous_route == "clarify" else (previous_route,)
         return combined if combined.route in wanted else decision
 
-    def _decide(self, probabilities: np.ndarray) -> ScopeDecision:
-        """Answer, clarify or refuse by the in-scope probability."""
-        in_scope = float(probabilities[:IN_SCOPE].sum())
-        best = int(np.argmax(probabilities[:IN_SCOPE]))
-        thresholds = self.weights.thresholds
-        if in_scope >= thresholds.answer:
-            return ScopeDecision(ROUTES[best], round(float(probabilities[best]), 3), round(in_scope, 3))
-        if in_scope >= thresholds.clarify:
-            return ScopeDecision("clarify", round(in_scope, 3), round(in_scope, 3))
-        return ScopeDecision("out_of_scope", round(1 - in_scope, 3), round(in_scope, 3))
+
+def decide(probabilities: np.ndarray, thresholds: Thresholds) -> ScopeDecision:
+    """Answer, clarify or refuse one message by its in-scope probability (its row over ROUTES)."""
+    in_scope = float(probabilities[:IN_SCOPE].sum())
+    best = int(np.argmax(probabilities[:IN_SCOPE]))
+    if in_scope >= thresholds.answer:
+        return ScopeDecision(ROUTES[best], round(float(probabilities[best]), 3), round(in_scope, 3))
+    if in_scope >= thresholds.clarify:
+        return ScopeDecision("clarify", round(in_scope, 3), round(in_scope, 3))
+    return ScopeDecision("out_of_scope", round(1 - in_scope, 3), round(in_scope, 3))
 
 
 def looks_like_follow_up(text: str) -> bool:

@@ -38,12 +38,28 @@ class StaticEmbedder:
         return vectors / np.where(norms == 0, 1, norms)
 
 
-def load_static_embedder(model: Any, cache_dir: Path, model_name: str) -> StaticEmbedder:
-    """Distil the token table once (about 35 s on 2 cores) and cache it beside the converted models."""
-    path = cache_dir / f"static-{hashlib.sha1(model_name.encode()).hexdigest()[:12]}.npy"
+def static_table_key(model_name: str, adapter: dict[str, np.ndarray]) -> str:
+    """Names the encoder a token table is distilled from: the model, and the LoRA adapter merged into it."""
+    if not adapter:
+        return model_name
+    digest = hashlib.sha1()
+    for name in sorted(adapter):
+        digest.update(name.encode())
+        digest.update(np.ascontiguousarray(adapter[name], dtype=np.float16).tobytes())
+    return f"{model_name}+lora:{digest.hexdigest()[:16]}"
+
+
+def static_table_path(cache_dir: Path, table_key: str) -> Path:
+    """Where the token table of the encoder named by `table_key` is cached."""
+    return cache_dir / f"static-{hashlib.sha1(table_key.encode()).hexdigest()[:12]}.npy"
+
+
+def load_static_embedder(model: Any, cache_dir: Path, table_key: str) -> StaticEmbedder:
+    """Distil the token table once per encoder (about 30 s on 2 cores) and cache it beside the converted models."""
+    path = static_table_path(cache_dir, table_key)
     if path.exists():
         return StaticEmbedder(model.tokenizer, np.load(path))
-    log.info("Distilling static token vectors from %s (one time)", model_name)
+    log.info("Distilling static token vectors from %s (one time)", table_key)
     table = distil_token_table(model)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npy")

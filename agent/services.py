@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from agent.llm import build_chat_model
 from agent.scope import ScopeGuard
-from agent.scope_features import load_static_embedder, merge_adapter
-from agent.scope_weights import ScopeWeights, load_weights
+from agent.scope_features import load_static_embedder, merge_adapter, static_table_key
+from agent.scope_weights import load_weights
 from agent.settings import Settings
 from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
 from retrieval.ingest import sync_corpus
@@ -46,23 +48,22 @@ class Services:
 
 def build_guard(settings: Settings) -> ScopeGuard:
     """The trained scope guard, on the encoder its weights were trained with; no LLM."""
+    assert settings.model_cache_dir is not None  # filled by the settings validator
     weights = load_weights(settings.scope_guard_path)
     encoder = weights.info["encoder"]
-    return ScopeGuard(weights, load_fast_encoder(encoder, settings), load_full_encoder(encoder, weights))
+    full = load_full_encoder(encoder, weights.adapter, weights.info.get("lora", {}))
+    # The fast head reads token vectors distilled from the same fine-tuned encoder, so both heads agree.
+    fast = load_static_embedder(full.model, settings.model_cache_dir, static_table_key(encoder, weights.adapter))
+    return ScopeGuard(weights, fast, full)
 
 
-def load_fast_encoder(encoder: str, settings: Settings) -> Embedder:
-    """Static token vectors distilled from the base `encoder` (shared with retrieval), cached on disk."""
-    assert settings.model_cache_dir is not None  # filled by the settings validator
-    return load_static_embedder(load_embedder(encoder).model, settings.model_cache_dir, encoder)
-
-
-def load_full_encoder(encoder: str, weights: ScopeWeights) -> Embedder:
-    """The base encoder with the guard's LoRA adapter merged into its own copy; weights without one use it as is."""
-    if not weights.adapter:
+def load_full_encoder(
+    encoder: str, adapter: dict[str, np.ndarray], lora: dict[str, Any]
+) -> SentenceTransformerEmbedder:
+    """The base encoder with the guard's LoRA adapter merged into its own copy; without an adapter, the shared one."""
+    if not adapter:
         return load_embedder(encoder)
-    model = merge_adapter(load_sentence_transformer(encoder), weights.adapter, weights.info["lora"])
-    return SentenceTransformerEmbedder(model)
+    return SentenceTransformerEmbedder(merge_adapter(load_sentence_transformer(encoder), adapter, lora))
 
 
 def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:

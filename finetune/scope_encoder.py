@@ -54,7 +54,7 @@ def tune_encoder(
 ) -> TunedEncoder:
     """Train LoRA adapters and the head on `model` (a SentenceTransformer, changed in place)."""
     import torch
-    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict
+    from peft import LoraConfig, get_peft_model, get_peft_model_state_dict, set_peft_model_state_dict
 
     torch.manual_seed(config.seed)
     lora: dict[str, Any] = {
@@ -66,9 +66,14 @@ def tune_encoder(
     encoder = get_peft_model(model[0].auto_model, LoraConfig(**lora))
     head = torch.nn.Linear(encoder.config.hidden_size, len(class_names))
     rows = _training_rows(queries, sample_weights, class_names, config)
-    _train(encoder, head, model.tokenizer, rows, config)
-    adapter = {name: tensor.detach().numpy().copy() for name, tensor in get_peft_model_state_dict(encoder).items()}
-    model[0].auto_model = encoder.merge_and_unload()
+    _train(model, encoder, head, rows, config)
+    # Round the adapter to the weights file's float16 before merging, so this encoder is the one the runtime rebuilds.
+    adapter = {
+        name: tensor.detach().to(torch.float16).float().numpy()
+        for name, tensor in get_peft_model_state_dict(encoder).items()
+    }
+    set_peft_model_state_dict(encoder, {name: torch.from_numpy(tensor) for name, tensor in adapter.items()})
+    model[0].auto_model = encoder.merge_and_unload().eval()
     full_head = LinearHead(
         (config.scale * head.weight.detach().numpy()).astype(np.float32), head.bias.detach().numpy().astype(np.float32)
     )
@@ -102,10 +107,12 @@ def _batches(rows: list[tuple[str, int, float]], config: EncoderTraining) -> lis
     return batches[:wanted]
 
 
-def _train(
-    encoder: Any, head: Any, tokenizer: Any, rows: list[tuple[str, int, float]], config: EncoderTraining
-) -> None:
-    """AdamW with a linear warm-up and decay; weighted cross-entropy over the cosine logits."""
+def _train(model: Any, encoder: Any, head: Any, rows: list[tuple[str, int, float]], config: EncoderTraining) -> None:
+    """AdamW with a linear warm-up and decay; weighted cross-entropy over the cosine logits.
+
+    `encoder` is `model`'s transformer with LoRA layers; the sentence embedding comes from `model`'s own
+    pooling and normalisation, as at run time.
+    """
     import torch
     from tqdm import tqdm
 
@@ -124,10 +131,11 @@ def _train(
     encoder.train()
     progress = tqdm(batches, desc="train-guard: fine-tuning the encoder", unit="batch")
     for batch in progress:
-        inputs = tokenizer(
+        inputs = model.tokenizer(
             [rows[i][0] for i in batch], padding=True, truncation=True, max_length=MAX_TRAIN_TOKENS, return_tensors="pt"
         )
-        logits = head(_unit_mean(encoder(**inputs).last_hidden_state, inputs["attention_mask"])) * config.scale
+        logits = head(_sentence_embeddings(model, encoder(**inputs).last_hidden_state, inputs["attention_mask"]))
+        logits = logits * config.scale
         labels = torch.tensor([rows[i][1] for i in batch])
         weights = torch.tensor([rows[i][2] for i in batch], dtype=torch.float32)
         loss = (torch.nn.functional.cross_entropy(logits, labels, reduction="none") * weights).mean()
@@ -139,9 +147,9 @@ def _train(
     encoder.eval()
 
 
-def _unit_mean(hidden: Any, mask: Any) -> Any:
-    """Mean over real tokens, scaled to unit length: what sentence-transformers computes for this model."""
-    import torch
-
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return torch.nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1)
+def _sentence_embeddings(model: Any, token_embeddings: Any, attention_mask: Any) -> Any:
+    """Run the transformer's output through the model's later modules (for this model: mean pooling, unit length)."""
+    features = {"token_embeddings": token_embeddings, "attention_mask": attention_mask}
+    for module in list(model)[1:]:
+        features = module(features)
+    return features["sentence_embedding"]

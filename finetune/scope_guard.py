@@ -1,4 +1,6 @@
-"""Train the scope guard (`bankassist train-guard`): fine-tune the encoder, fit the fast head, calibrate.
+"""Train the scope guard (`bankassist train-guard`): fine-tune, distil, fit the fast head, calibrate.
+
+The encoder is fine-tuned first; the fast head's static token vectors are distilled from it.
 
 Train: CLINC150 train + oos_train, BANKING77 train and the project's train split (weighted up, since
 it is small and closest to our customers). Tune the thresholds on CLINC150 val + oos_val only.
@@ -8,14 +10,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agent.scope import IN_SCOPE, ScopeGuard
+from agent.scope import IN_SCOPE, decide
 from agent.scope_weights import LinearHead, ScopeWeights, Thresholds
 from agent.settings import Settings
 from agent.state import ROUTES
@@ -24,7 +26,9 @@ from finetune.scope_encoder import EncoderTraining, TunedEncoder
 from retrieval.embeddings import Embedder
 
 PROJECT_WEIGHT = 5.0  # each project query counts as five external ones
-ESCALATE_BELOW = 0.9  # fast head less sure than this hands over to the transformer head
+# The fast head hands over to the transformer head when less sure than a threshold from this grid.
+ESCALATE_GRID = np.round(np.arange(0.5, 1.0, 0.01), 2)
+ALWAYS_ESCALATE = 1.01  # above any probability: the fast head never decides
 CLARIFY_SHARE = 0.02  # the clarify band may hold at most this share of the tuning out-of-scope queries
 # and is at most this wide: at 0.2 the sharp fine-tuned head put "What's the capital of France?" (0.36) in it
 CLARIFY_WIDTH = 0.1
@@ -55,23 +59,17 @@ def class_names_of(data: TrainingData) -> list[str]:
 
 
 def train_guard(data: TrainingData, fast_encoder: Embedder, full: TunedEncoder, source: str) -> ScopeWeights:
-    """Fit the fast head on the tuned encoder's classes, then calibrate the cascade on the tuning set."""
+    """Fit the fast head on the tuned encoder's classes, then calibrate the thresholds on the tuning set."""
     class_names = class_names_of(data)
     route_of = {q.label: ROUTES.index(q.route) for q in data.train}
+    class_routes = np.array([route_of[c] for c in class_names])
     fast = fit_linear_head(fast_encoder.embed([q.text for q in data.train]), data, class_names)
-    weights = ScopeWeights(
-        class_names=np.array(class_names),
-        class_routes=np.array([route_of[c] for c in class_names]),
-        fast=fast,
-        full=full.head,
-        thresholds=Thresholds(answer=0.5, clarify=0.5, escalate=ESCALATE_BELOW),  # calibrated next
-        adapter=full.adapter,
-    )
-    tune_probabilities = ScopeGuard(weights, fast_encoder, full.embedder).route_probabilities(
-        [q.text for q in data.tune]
-    )
+    tune_texts = [q.text for q in data.tune]
+    full_probabilities = full.head.route_probabilities(full.embedder.embed(tune_texts), class_routes)
     is_in_scope = np.array([q.route != "out_of_scope" for q in data.tune])
-    answer, clarify = calibrate(tune_probabilities[:, :IN_SCOPE].sum(axis=1), is_in_scope)
+    answer, clarify = calibrate(full_probabilities[:, :IN_SCOPE].sum(axis=1), is_in_scope)
+    fast_probabilities = fast.route_probabilities(fast_encoder.embed(tune_texts), class_routes)
+    escalate = calibrate_escalation(fast_probabilities, full_probabilities, Thresholds(answer, clarify, 1.0))
     info = {
         "trained_on": str(date.today()),
         "encoder": source,
@@ -79,7 +77,15 @@ def train_guard(data: TrainingData, fast_encoder: Embedder, full: TunedEncoder, 
         "train_queries": _count_by_source(data.train),
         "tune_queries": len(data.tune),
     }
-    return replace(weights, thresholds=Thresholds(answer, clarify, ESCALATE_BELOW), info=info)
+    return ScopeWeights(
+        class_names=np.array(class_names),
+        class_routes=class_routes,
+        fast=fast,
+        full=full.head,
+        thresholds=Thresholds(answer, clarify, escalate),
+        info=info,
+        adapter=full.adapter,
+    )
 
 
 def calibrate(in_scope: np.ndarray, is_in_scope: np.ndarray) -> tuple[float, float]:
@@ -92,6 +98,20 @@ def calibrate(in_scope: np.ndarray, is_in_scope: np.ndarray) -> tuple[float, flo
     allowed = int(CLARIFY_SHARE * int((~is_in_scope).sum()))
     floor = float(np.ceil(below[allowed] * 1e4 + 1e-6) / 1e4) if allowed < len(below) else 0.0
     return answer, round(max(answer - CLARIFY_WIDTH, floor), 4)
+
+
+def calibrate_escalation(fast: np.ndarray, full: np.ndarray, thresholds: Thresholds) -> float:
+    """The lowest fast-head confidence to trust: above it, the fast head decides every tuning query as the full head.
+
+    The fast head only saves time, so it may not change a decision the full head makes on the tuning set.
+    """
+    wanted = [decide(row, thresholds).route for row in full]
+    agrees = np.array([decide(row, thresholds).route == want for row, want in zip(fast, wanted, strict=True)])
+    confidence = fast.max(axis=1)
+    for escalate in ESCALATE_GRID:
+        if agrees[confidence >= escalate].all():
+            return float(escalate)
+    return ALWAYS_ESCALATE
 
 
 def fit_linear_head(features: Any, data: TrainingData, class_names: list[str]) -> LinearHead:
@@ -133,19 +153,20 @@ def train_and_save(
     training: EncoderTraining | None = None,
 ) -> ScopeWeights:
     """What `bankassist train-guard` runs: read the data by path, fine-tune, fit, write the weights file."""
-    from dataclasses import asdict
-
-    from agent.services import load_fast_encoder
+    from agent.scope_features import load_static_embedder, static_table_key
     from finetune.scope_data import require_data_dir
     from finetune.scope_encoder import tune_encoder
     from retrieval.embeddings import load_sentence_transformer
 
+    assert settings.model_cache_dir is not None  # filled by the settings validator
     started = time.perf_counter()
     data = load_training_data(require_data_dir(settings.external_data_dir), max_per_class)
     name = encoder or settings.embedding_model
-    fast = load_fast_encoder(name, settings)  # distilled from the base model, before any tuning
     training = training or EncoderTraining()
     tuned = tune_encoder(load_sentence_transformer(name), data.train, data.weights, class_names_of(data), training)
+    # Distilled from the tuned encoder and cached under the key the runtime looks up, so it is reused there.
+    model = tuned.embedder.model  # type: ignore[attr-defined]
+    fast = load_static_embedder(model, settings.model_cache_dir, static_table_key(name, tuned.adapter))
     weights = train_guard(data, fast, tuned, name)
     weights = replace(
         weights,

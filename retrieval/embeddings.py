@@ -43,7 +43,7 @@ class SentenceTransformerEmbedder:
 
 @lru_cache(maxsize=2)
 def load_embedder(name_or_path: str) -> SentenceTransformerEmbedder:
-    """Load an embedder once per process and share it (retrieval and the guard's fast head)."""
+    """Load an embedder once per process and share it (retrieval; the guard, when its weights have no adapter)."""
     return SentenceTransformerEmbedder(load_sentence_transformer(name_or_path))
 
 

@@ -4,9 +4,12 @@ import json
 
 import pytest
 
+from agent.scope_features import static_table_key, static_table_path
+from agent.scope_weights import load_weights
 from agent.service import open_guard
 from agent.settings import find_external_data_dir
 from evals.baseline import DEFAULT_PATH as BASELINE
+from finetune.scope_guard import ALWAYS_ESCALATE
 
 WIRE = "How do I send an international wire transfer?"
 SCORE = "Why did my credit score drop last month?"
@@ -83,14 +86,20 @@ def test_eval_scope_reports_the_targets_as_json_and_files(cli, tmp_path):
 
 
 @needs_external_data
-def test_train_guard_writes_weights_that_route_queries(cli, tmp_path):
+def test_train_guard_writes_weights_that_route_queries(cli, tmp_path, model_cache_dir):
     weights = tmp_path / "guard.npz"
     run = cli("train-guard", "--out", str(weights), "--max-per-class", "3", "--epochs", "1", timeout=600)
     assert run.code == 0, run.stderr
     assert weights.exists() and "thresholds" in run.stdout
+    trained = load_weights(weights)
+    # The fast head's token table was distilled from the tuned encoder, under the key the runtime looks up.
+    table = static_table_path(model_cache_dir, static_table_key(trained.info["encoder"], trained.adapter))
+    distilled_at = table.stat().st_mtime_ns
     routed = cli("route", stdin="what is the wire transfer fee\n", env={"BANKASSIST_SCOPE_GUARD_PATH": str(weights)})
     assert routed.code == 0, routed.stderr
     assert json.loads(routed.stdout)["in_scope"] > 0.5
+    assert table.stat().st_mtime_ns == distilled_at  # reused, not distilled again
+    assert 0.5 <= trained.thresholds.escalate <= ALWAYS_ESCALATE
 
 
 def test_missing_external_data_is_a_one_line_error(cli, tmp_path):

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from agent.scope import ScopeDecision, ScopeGuard, is_unclear, looks_like_follow_up
+from agent.scope_features import static_table_key
 from agent.scope_weights import LinearHead, ScopeWeights, Thresholds, load_weights
 from agent.state import ROUTES
 from finetune.scope_data import PROJECT_QUERIES, with_typos
-from finetune.scope_guard import calibrate
+from finetune.scope_guard import ALWAYS_ESCALATE, calibrate, calibrate_escalation
 from tests.fakes import fake_guard
 from tools.errors import ModelFilesError
 
@@ -82,7 +83,33 @@ def test_calibration_picks_the_best_balanced_threshold_and_a_narrow_band():
     answer, clarify = calibrate(in_scope, gold)
     assert 0.5 <= answer <= 0.6
     band_oos = np.sum(~gold & (in_scope >= clarify) & (in_scope < answer))
-    assert band_oos <= 10 and answer - clarify <= 0.2 + 1e-9
+    assert band_oos <= 10 and answer - clarify <= 0.1 + 1e-9
+
+
+def route_rows(*rows):
+    return np.array(rows, dtype=np.float32)
+
+
+def test_the_fast_head_decides_only_above_its_last_disagreement_with_the_full_head():
+    thresholds = Thresholds(answer=0.5, clarify=0.4, escalate=1.0)
+    full = route_rows([0.9, 0.05, 0.0, 0.05], [0.1, 0.0, 0.0, 0.9], [0.0, 0.8, 0.1, 0.1])
+    # Sure and right; 0.93 sure of banking where the full head refuses; unsure but right.
+    fast = route_rows([0.99, 0.0, 0.0, 0.01], [0.93, 0.0, 0.0, 0.07], [0.2, 0.7, 0.0, 0.1])
+    assert calibrate_escalation(fast, full, thresholds) == 0.94
+    assert calibrate_escalation(fast[[0, 2]], full[[0, 2]], thresholds) == 0.5  # it never disagrees
+    fast[0] = [0.0, 0.0, 0.0, 1.0]  # fully sure and wrong: the fast head is never trusted
+    assert calibrate_escalation(fast, full, thresholds) == ALWAYS_ESCALATE
+    guard, _, full_encoder = table_guard(Thresholds(answer=0.6, clarify=0.5, escalate=ALWAYS_ESCALATE))
+    guard.classify(["sure banking"])
+    assert full_encoder.seen == ["sure banking"]
+
+
+def test_each_adapter_gets_its_own_token_table():
+    adapter = {"layer.0.query.lora_A.weight": np.full((2, 3), 0.25, dtype=np.float32)}
+    moved = {"layer.0.query.lora_A.weight": np.full((2, 3), 0.5, dtype=np.float32)}
+    assert static_table_key("minilm", {}) == "minilm"  # the base model's table, as before adapters existed
+    assert static_table_key("minilm", adapter) == static_table_key("minilm", {k: v.copy() for k, v in adapter.items()})
+    assert len({static_table_key("minilm", adapter), static_table_key("minilm", moved), "minilm"}) == 3
 
 
 def test_weights_survive_a_save_and_load(tmp_path):
