@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -62,9 +64,11 @@ def load_static_embedder(model: Any, cache_dir: Path, table_key: str) -> StaticE
     log.info("Distilling static token vectors from %s (one time)", table_key)
     table = distil_token_table(model)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, table)
-    tmp.replace(path)  # atomic: a killed run never leaves half a table
+    # A name of its own: two processes distilling at once (two servers starting) never share a half-written file.
+    with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=f".{path.stem}-", suffix=".npy", delete=False) as tmp:
+        np.save(tmp, table)
+    os.chmod(tmp.name, 0o644)  # as np.save would leave it: other users of a shared cache may read it
+    Path(tmp.name).replace(path)  # atomic: a killed run never leaves half a table
     return StaticEmbedder(model.tokenizer, table)
 
 

@@ -26,9 +26,13 @@ share_cores_between_workers()
 
 
 @pytest.fixture(scope="session")
-def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One converted-model cache per test session: the GGUF conversion runs once."""
-    return tmp_path_factory.mktemp("models")
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One converted-model cache per test run, shared by the xdist workers: each conversion runs once."""
+    if worker_id == "master":  # not under xdist
+        return tmp_path_factory.mktemp("models")
+    shared = tmp_path_factory.getbasetemp().parent / "models"  # the run's directory, above the workers' own
+    shared.mkdir(exist_ok=True)
+    return shared
 
 
 @pytest.fixture(autouse=True)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from agent.model_files import resolve_model_dir
-from agent.settings import DEFAULT_BASE_MODEL
+from agent.service import open_guard
+from agent.settings import DEFAULT_BASE_MODEL, Settings
 from evals.loopback_server import free_port
 
 BANKASSIST = [sys.executable, "-m", "ui"]
@@ -36,8 +38,14 @@ class Run:
 
 @pytest.fixture(scope="session")
 def converted_model(model_cache_dir: Path) -> Path:
-    """Convert the packaged GGUF once for the session (the first run's one-time cost)."""
-    return Path(resolve_model_dir(DEFAULT_BASE_MODEL, model_cache_dir))
+    """Convert the packaged GGUF and distil the shipped guard's token table, once for the whole run.
+
+    The other xdist worker waits on the lock and then finds both cached, instead of repeating them.
+    """
+    with FileLock(str(model_cache_dir / ".filling.lock")):
+        model_dir = Path(resolve_model_dir(DEFAULT_BASE_MODEL, model_cache_dir))
+        open_guard(Settings(model_cache_dir=model_cache_dir))
+    return model_dir
 
 
 @pytest.fixture
