@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from agent.services import Services
+    from agent.dependencies import Services
 
 
 @dataclass(frozen=True)
@@ -18,3 +18,6 @@ class Context:
     user_text: str
     customer_id: str | None = None
     user: str | None = None  # who asked (the front end's login), for the audit log only
+    # Filled by mask_pii from its one presidio pass: this message's placeholders -> the values as typed, for
+    # the asker's own view (tools/own_values.py). Only the front end reads it; it is never checkpointed.
+    own_values: dict[str, str] = field(default_factory=dict)

@@ -14,13 +14,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent import prompts
-from agent.llm import generate_hidden, generate_many
+from agent.runtime.backends import generate_hidden, generate_many
 from tools.credit import CreditReport
 from tools.credit_diff import Fact, describe_report, diff_reports
 from tools.credit_facts import parse_facts, verify_facts
 from tools.credit_plan import PlanStep, score_improvement_plan
 from tools.credit_sheet import comparison_sheet
-from tools.credit_summary import PLAN_STEPS_SHOWN
+from tools.credit_review import PLAN_STEPS_SHOWN
 from tools.grounding import grounding_problem
 
 log = logging.getLogger(__name__)

@@ -164,7 +164,7 @@ class Settings(BaseSettings):
     # Users
     mode: Literal["demo", "production"] = Field(
         "demo",
-        description="production: the web UI refuses to start without CHAINLIT_AUTH_SECRET and with a demo password.",
+        description="production: no demo password is accepted, and the web UI needs CHAINLIT_AUTH_SECRET.",
     )
     demo_password: SecretStr | None = Field(
         None, description="Password of the demo users alice, bob and ana; unset: they cannot log in with one."
@@ -191,6 +191,13 @@ class Settings(BaseSettings):
             self.chat_db_url = f"sqlite+aiosqlite:///{self.data_dir / 'chat.db'}"
         if self.audit_log_path is None:
             self.audit_log_path = self.data_dir / "audit.jsonl"
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_demo_secrets_in_production(self) -> Settings:
+        """Production has no default secrets: the demo users' shared password would let anyone in."""
+        if self.mode == "production" and self.demo_password is not None:
+            raise ValueError("production mode refuses BANKASSIST_DEMO_PASSWORD: unset it to start")
         return self
 
     @property

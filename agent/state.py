@@ -7,8 +7,10 @@ from typing import Annotated, Literal, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-Route = Literal["banking", "credit", "smalltalk", "out_of_scope"]
-ROUTES: tuple[Route, ...] = ("banking", "credit", "smalltalk", "out_of_scope")
+# Defined in tools/ (which must not import agent); re-exported for the graph's modules.
+from tools.routes import ROUTES as ROUTES
+from tools.routes import Route
+
 # What the guard decides: a route, or a clarifying question when it cannot tell.
 Decision = Route | Literal["clarify"]
 

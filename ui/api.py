@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -15,30 +15,37 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from agent.backoffice import BatchJob, BatchJobs, credit_summary, import_report, summary_to_dict
-from agent.events import Done, Step, Token, TurnResult
-from agent.service import Assistant, open_async_assistant
-from agent.services import Services, open_user_store
-from agent.settings import Settings, get_settings
-from agent.validation import validate_message
-from tools.credit import CreditReport
-from tools.errors import NotFoundError
-from tools.reports import sqlite_path
-from tools.users import User, UserStore
-from ui.api_errors import (
-    ERROR_RESPONSES,
-    backend_reachable,
-    error_response,
-    install_error_handlers,
-    public_error,
+from agent.service import (
+    Assistant,
+    BatchJob,
+    BatchJobs,
+    CreditReport,
+    Done,
+    Services,
+    Settings,
+    Step,
+    Token,
+    TurnResult,
+    User,
+    UserStore,
+    get_settings,
+    open_async_assistant,
+    open_batch_jobs,
+    open_user_store,
+    readiness,
+    review_credit,
+    store_report,
+    validate_message,
 )
-from ui.api_limits import BodySizeLimit, Metrics, RateLimited, RateLimiter
+from tools.errors import NotFoundError
+from ui.api_errors import ERROR_RESPONSES, error_response, install_error_handlers, public_error
+from ui.api_limits import BodySizeLimit, Metrics
 from ui.api_models import (
     BatchJobOut,
     BatchRequest,
     ChatRequest,
     ChatResponse,
-    CreditSummaryOut,
+    CreditReviewOut,
     ErrorResponse,
     Health,
     MessageOut,
@@ -48,6 +55,7 @@ from ui.api_models import (
 )
 from ui.async_run import DaemonThreadExecutor
 from ui.auth import own_customer, require_analyst, user_from_api_key
+from ui.rate_limit import RateLimited, RateLimiter
 
 STEP_FIELDS = ("route", "scope_confidence", "sources", "facts")
 bearer = HTTPBearer(auto_error=False, description="An API key from `bankassist apikey create --user NAME`.")
@@ -87,7 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = FastAPI(
         title="bankassist API", version="1.0.0", lifespan=lifespan,
-        description="Larkspur Bank's assistant over HTTP: chat, threads, credit summaries, batch jobs.",
+        description="Larkspur Bank's assistant over HTTP: chat, threads, credit reviews, batch jobs.",
     )  # fmt: skip
     app.add_middleware(BodySizeLimit, max_bytes=(settings or get_settings()).max_body_bytes)
     install_error_handlers(app)
@@ -100,8 +108,7 @@ async def open_state(settings: Settings, stack: AsyncExitStack, services: Servic
     assistant = await stack.enter_async_context(open_async_assistant(settings, services))
     users = open_user_store(settings, fast_commits=True)
     stack.callback(users.close)
-    assert settings.db_url is not None  # filled by the settings validator
-    jobs = BatchJobs(sqlite_path(settings.db_url))
+    jobs = open_batch_jobs(settings)
     stack.callback(jobs.close)
     lock = asyncio.Lock() if settings.backend == "local" else None
     return ApiState(settings, assistant, users, jobs, RateLimiter(settings.rate_limit_per_minute), turn_lock=lock)
@@ -140,14 +147,14 @@ def add_routes(app: FastAPI) -> None:
     app.get("/v1/threads/{thread_id}", response_model=ThreadDetail, responses=ERROR_RESPONSES, tags=["chat"])(
         get_thread
     )
-    for path, endpoint in (("/v1/credit/summary", my_summary), ("/v1/customers/{customer_id}/credit/summary", summary)):
-        app.get(path, response_model=CreditSummaryOut, responses=ERROR_RESPONSES, tags=["credit"])(endpoint)
+    for path, endpoint in (("/v1/credit/review", my_review), ("/v1/customers/{customer_id}/credit/review", review)):
+        app.get(path, response_model=CreditReviewOut, responses=ERROR_RESPONSES, tags=["credit"])(endpoint)
     app.post(
         "/v1/customers/{customer_id}/reports", response_model=ReportStored, status_code=201,
         responses=ERROR_RESPONSES, tags=["credit"],
     )(upload_report)  # fmt: skip
     app.post(
-        "/v1/batch/summaries", response_model=BatchJobOut, status_code=202, responses=ERROR_RESPONSES, tags=["credit"]
+        "/v1/batch/reviews", response_model=BatchJobOut, status_code=202, responses=ERROR_RESPONSES, tags=["credit"]
     )(submit_batch)
     app.get("/v1/batch/{job_id}", response_model=BatchJobOut, responses=ERROR_RESPONSES, tags=["credit"])(get_batch)
 
@@ -159,7 +166,7 @@ async def healthz() -> Health:
 
 async def readyz(api: State) -> JSONResponse | Health:
     """Model backend, vector store and database reachable; 503 naming what is down."""
-    checks = await readiness(api)
+    checks = await readiness(api.assistant, api.users)
     down = [name for name, state in checks.items() if state != "ok"]
     if down:
         return error_response(503, "not_ready", f"Not ready: {', '.join(down)} down.")
@@ -199,33 +206,28 @@ async def get_thread(thread_id: str, user: Caller, api: State) -> ThreadDetail:
     return ThreadDetail(thread_id=thread_id, messages=messages)
 
 
-def my_summary(user: Caller, api: State) -> CreditSummaryOut:
-    """The caller's own credit changes and improvement plan."""
-    return summary_of(api, own_customer(user))
+def my_review(user: Caller, api: State) -> CreditReviewOut:
+    """The caller's own credit review: what changed and the improvement plan, computed by code."""
+    return CreditReviewOut(**review_credit(api.assistant, own_customer(user)))
 
 
-def summary(customer_id: str, user: Caller, api: State) -> CreditSummaryOut:
-    """Any customer's credit summary (analysts)."""
+def review(customer_id: str, user: Caller, api: State) -> CreditReviewOut:
+    """Any customer's credit review (analysts)."""
     require_analyst(user)
-    return summary_of(api, customer_id)
-
-
-def summary_of(api: ApiState, customer_id: str) -> CreditSummaryOut:
-    """A customer's summary in the API's shape."""
-    return CreditSummaryOut(**summary_to_dict(customer_id, credit_summary(api.assistant.services.reports, customer_id)))
+    return CreditReviewOut(**review_credit(api.assistant, customer_id))
 
 
 def upload_report(customer_id: str, report: CreditReport, user: Caller, api: State) -> ReportStored:
     """Store a validated credit report for a customer (analysts)."""
     require_analyst(user)
-    stored = import_report(api.assistant.services.reports, customer_id, report.model_dump(mode="json"))
+    stored = store_report(api.assistant, customer_id, report.model_dump(mode="json"))
     return ReportStored(
         customer_id=customer_id, bureau=stored.bureau, report_date=stored.report_date.isoformat(), score=stored.score
     )
 
 
 def submit_batch(body: BatchRequest, user: Caller, api: State) -> BatchJobOut:
-    """Queue credit summaries for a list of customers (analysts); poll GET /v1/batch/{job_id}."""
+    """Queue credit reviews for a list of customers (analysts); poll GET /v1/batch/{job_id}."""
     require_analyst(user)
     return to_job(api.jobs.submit(user.name, body.customer_ids))
 
@@ -301,20 +303,3 @@ def to_chat_response(result: TurnResult) -> ChatResponse:
 def to_job(job: BatchJob) -> BatchJobOut:
     """The API's view of a batch job."""
     return BatchJobOut(job_id=job.job_id, status=job.status, customer_ids=job.customer_ids, results=job.results)
-
-
-async def readiness(api: ApiState) -> dict[str, str]:
-    """Each dependency: `ok` or `down` (the blocking probes run off the event loop)."""
-    checks = {"model_backend": "ok" if await asyncio.to_thread(backend_reachable, api.settings) else "down"}
-    probes: dict[str, Callable[[], Awaitable[object]]] = {
-        "vector_store": lambda: asyncio.to_thread(api.assistant.services.retriever.store.count),
-        "database": lambda: asyncio.to_thread(api.users.list_users),
-        "checkpoints": lambda: anext(aiter(api.assistant.checkpointer.alist(None, limit=1)), None),
-    }
-    for name, probe in probes.items():
-        try:
-            await probe()
-            checks[name] = "ok"
-        except Exception:  # any failure means not ready; the probe's detail is not for the caller
-            checks[name] = "down"
-    return checks

@@ -1,4 +1,4 @@
-"""The API's error shape, the status each typed error maps to, and the model-backend probe."""
+"""The API's error shape and the status each typed error maps to."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from agent.settings import Settings
 from tools.errors import (
     AuthenticationError,
     BankassistError,
@@ -24,7 +23,7 @@ from tools.errors import (
     TurnTimeoutError,
     UnknownCustomerError,
 )
-from ui.api_limits import RateLimited, retry_after
+from ui.rate_limit import RateLimited, retry_after
 from ui.api_models import ErrorResponse
 
 log = logging.getLogger(__name__)
@@ -75,21 +74,6 @@ def public_error(error: Exception) -> tuple[int, str, str]:
 def error_response(http_status: int, code: str, message: str) -> JSONResponse:
     """`{"error": {"code", "message"}}` with the status."""
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=http_status)
-
-
-def backend_reachable(settings: Settings) -> bool:
-    """The local backend is in process; an OpenAI-compatible server must answer GET /models within 2 s."""
-    if settings.backend == "local":
-        return True
-    import httpx
-
-    key = settings.openai_api_key
-    headers = {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
-    url = f"{str(settings.openai_base_url).rstrip('/')}/models"
-    try:
-        return httpx.get(url, headers=headers, timeout=2.0).is_success
-    except httpx.HTTPError:
-        return False
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -69,8 +69,8 @@ class ThreadDetail(BaseModel):
     messages: list[MessageOut]
 
 
-class CreditSummaryOut(BaseModel):
-    """What changed between the two latest reports, and a ranked improvement plan."""
+class CreditReviewOut(BaseModel):
+    """A credit review: what changed between the two latest reports, and a ranked improvement plan (by code)."""
 
     customer_id: str
     report_dates: list[str]
@@ -89,7 +89,7 @@ class ReportStored(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    """Customers whose credit summaries to compute."""
+    """Customers whose credit reviews to compute."""
 
     customer_ids: list[str] = Field(min_length=1, max_length=100)
 

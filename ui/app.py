@@ -18,10 +18,8 @@ from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, Select
 from chainlit.types import CommandDict, ThreadDict
 
-from agent.events import Done, Step, Token, TurnResult
-from agent.service import import_report_file, list_customers, precheck_session
+from agent.service import Done, Step, Token, TurnResult, User, import_report_file, list_customers, precheck_session
 from tools.errors import BankassistError, InvalidInputError, PermissionDeniedError
-from tools.users import User
 from ui.chat_store import async_url, ensure_schema
 from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_thread
 from ui.web_views import (

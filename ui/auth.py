@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tools.errors import AuthenticationError, PermissionDeniedError
-from tools.users import User, UserStore
+from agent.service import User, UserStore
 
 
 def user_from_api_key(users: UserStore, secret: str | None) -> User:
@@ -26,5 +26,5 @@ def require_analyst(user: User) -> User:
 def own_customer(user: User) -> str:
     """The customer a customer-role user is; analysts have none of their own."""
     if user.role != "customer" or user.customer_id is None:
-        raise PermissionDeniedError("Only customers have their own credit summary; analysts use /v1/customers/{id}.")
+        raise PermissionDeniedError("Only customers have their own credit review; analysts use /v1/customers/{id}.")
     return user.customer_id

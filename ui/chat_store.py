@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.errors import InvalidInputError, StoreError
-from tools.pii import PiiMasker
+from agent.service import PiiMasker
 
 # Chainlit 2.12's schema (docs.chainlit.io/data-layers/sqlalchemy), with the columns later versions
 # added (command, defaultOpen, autoCollapse, modes). {list} is TEXT[] on Postgres, TEXT on SQLite.

@@ -15,12 +15,9 @@ from contextlib import AsyncExitStack, ExitStack, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.service import Assistant, open_async_assistant
-from agent.services import open_user_store
-from agent.settings import Settings, get_settings
+from agent.service import Assistant, Settings, UserStore, get_settings, open_async_assistant, open_user_store
 from tools.errors import InvalidInputError
-from tools.users import UserStore
-from ui.api_limits import RateLimiter
+from ui.rate_limit import RateLimiter
 
 T = TypeVar("T")
 AUTH_SECRET_ENV = "CHAINLIT_AUTH_SECRET"
@@ -90,15 +87,14 @@ async def close_runtime() -> None:
 
 
 def check_launch(settings: Settings, environ: dict[str, str]) -> None:
-    """Production mode has no default secrets: refuse a missing auth secret or a set demo password."""
-    if settings.mode != "production":
-        return
-    if not environ.get(AUTH_SECRET_ENV):
+    """Production mode signs sessions with the operator's secret, never a made-up one.
+
+    The demo password is refused by the Settings validator, for every front end.
+    """
+    if settings.mode == "production" and not environ.get(AUTH_SECRET_ENV):
         raise InvalidInputError(
             f"Production mode needs {AUTH_SECRET_ENV} (make one with `chainlit create-secret`); refusing to start."
         )
-    if settings.demo_password is not None:
-        raise InvalidInputError("Production mode refuses BANKASSIST_DEMO_PASSWORD: unset it to start.")
 
 
 def demo_auth_secret(data_dir: Path) -> str:

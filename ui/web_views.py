@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from agent.validation import validate_customer_id
+from agent.service import validate_customer_id
 from tools.errors import InvalidInputError
 
 ROUTE_NAMES = {

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.llm import generate_answer
+from agent.runtime.backends import generate_answer
 from agent.nodes.history import earlier_messages
 from agent.state import Source, State
 from retrieval.retriever import RetrievedDocument

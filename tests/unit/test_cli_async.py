@@ -12,7 +12,7 @@ import pytest
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-import agent.service
+import agent.service.assistant
 import ui.cli as cli
 from agent.settings import get_settings
 from tests.fakes import fake_services
@@ -34,7 +34,7 @@ def services(isolated_settings, monkeypatch):
     monkeypatch.setenv("BANKASSIST_NODE_TIMEOUT_S", "0.5")
     get_settings.cache_clear()
     built = fake_services(get_settings(), ["A domestic wire costs $25 [1]."] * 3)
-    monkeypatch.setattr(agent.service, "build_services", lambda settings: built)
+    monkeypatch.setattr(agent.service.assistant, "build_services", lambda settings: built)
     return built
 
 

@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from agent.backoffice import import_report
+from tools.report_import import import_report
 from tests.fakes import fake_services
 from tools.demo_data import demo_customers
 from tools.errors import AuthenticationError, InvalidInputError, PermissionDeniedError, UnknownCustomerError
 from tools.users import UserStore, seed_demo_users
-from ui.api_limits import RateLimiter, retry_after
+from ui.rate_limit import RateLimiter, retry_after
 from ui.auth import own_customer, require_analyst, user_from_api_key
 
 

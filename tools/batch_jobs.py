@@ -1,4 +1,4 @@
-"""Operations beside the chat turn that every front end shares: credit summaries, report import, batch jobs."""
+"""Batch jobs: credit reviews for many customers, queued in a table and run by a worker thread."""
 
 from __future__ import annotations
 
@@ -11,13 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from agent.validation import check_customer
-from tools.credit import CreditReport
-from tools.credit_summary import CreditSummary, summarize_reports
+from tools.credit_review import credit_review, review_to_dict
 from tools.errors import BankassistError, InvalidInputError, StoreError
-from tools.report_names import name_problem
 from tools.reports import ReportStore
 
 log = logging.getLogger(__name__)
@@ -30,58 +25,9 @@ CREATE TABLE IF NOT EXISTS batch_jobs (
 """
 
 
-def credit_summary(reports: ReportStore, customer_id: str) -> CreditSummary:
-    """The customer's summary; an unknown customer is an UnknownCustomerError."""
-    check_customer(reports, customer_id)
-    return summarize_reports(reports.latest_reports(customer_id, 2))
-
-
-def summary_to_dict(customer_id: str, summary: CreditSummary) -> dict[str, Any]:
-    """The JSON shape of a summary, shared by the API and batch results."""
-    return {
-        "customer_id": customer_id,
-        "report_dates": summary.report_dates,
-        "score": summary.score,
-        "facts": [fact.line for fact in summary.facts],
-        "plan": [step.action for step in summary.plan],
-    }
-
-
-def import_report(
-    reports: ReportStore, customer_id: str, report: dict[str, Any] | str, new_name: str | None = None
-) -> CreditReport:
-    """Validate a report (a dict or JSON text) and store it; `new_name` creates a customer that does not exist."""
-    if new_name is None or reports.get_customer(customer_id) is not None:
-        check_customer(reports, customer_id)
-        new_name = None
-    parsed = parse_report(report)  # before any write: an invalid report stores nothing, not even the customer
-    if new_name is not None:
-        reports.save_customer(customer_id, new_name, [parsed])  # the customer and the report, or neither
-    else:
-        reports.add_report(customer_id, parsed)
-    return parsed
-
-
-def parse_report(report: dict[str, Any] | str) -> CreditReport:
-    """A validated report with plain names; the first problem, with its field, is the error message."""
-    try:
-        if isinstance(report, str):
-            parsed = CreditReport.model_validate_json(report)
-        else:
-            parsed = CreditReport.model_validate(report)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "report"
-        message = f"The report is not valid: {where}: {first['msg']} ({exc.error_count()} errors)."
-        raise InvalidInputError(message) from exc
-    if problem := name_problem(parsed):
-        raise InvalidInputError(f"The report is not valid: {problem}.")
-    return parsed
-
-
 @dataclass(frozen=True)
 class BatchJob:
-    """A batch of credit summaries: queued, running, done; results per customer once done."""
+    """A batch of credit reviews: queued, running, done; results per customer once done."""
 
     job_id: str
     owner: str
@@ -91,7 +37,7 @@ class BatchJob:
 
 
 class BatchJobs:
-    """Batch summaries run one job at a time in a worker thread; jobs are kept in SQLite."""
+    """Batch reviews run one job at a time in a worker thread; jobs are kept in SQLite."""
 
     def __init__(self, db_path: Path) -> None:
         """Open the jobs table; jobs left unfinished by a restart are marked failed.
@@ -137,19 +83,19 @@ class BatchJobs:
         self._db.close()
 
     def _run(self, job: BatchJob) -> None:
-        """Summarize each customer; one customer's error is recorded, not fatal to the batch."""
+        """Review each customer; one customer's error is recorded, not fatal to the batch."""
         try:
             self._set(job.job_id, "running", None)
-            results = [self._summarize(customer_id) for customer_id in job.customer_ids]
+            results = [self._review(customer_id) for customer_id in job.customer_ids]
             self._set(job.job_id, "done", results)
         except Exception:  # a worker thread has no caller to raise to: record it, keep the detail in the log
             log.exception("Batch job %s failed", job.job_id)
             self._set(job.job_id, "failed", None)
 
-    def _summarize(self, customer_id: str) -> dict[str, Any]:
-        """One customer's summary, or their error message."""
+    def _review(self, customer_id: str) -> dict[str, Any]:
+        """One customer's review, or their error message."""
         try:
-            return summary_to_dict(customer_id, credit_summary(self._reports, customer_id))
+            return review_to_dict(customer_id, credit_review(self._reports, customer_id))
         except BankassistError as exc:
             return {"customer_id": customer_id, "error": str(exc)}
 

@@ -1,61 +1,40 @@
-"""The one entry point every front end calls: run a turn, stream a turn, list threads and customers."""
+"""The assistant's turn lifecycle: validate, resume the thread, run the graph, audit, show the asker's own values."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Overwrite, StateSnapshot
 
 from agent.audit import AuditLog, failed_entry, turn_entry
-from agent.backoffice import import_report
 from agent.checkpoint import open_async_checkpointer, open_checkpointer
 from agent.context import Context
-from agent.credit_batch import summarize_in_chunks
+from agent.credit_summary import summarize_in_chunks
+from agent.dependencies import Services, build_services
 from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
-from agent.llm import ANSWER_TAG, build_chat_model
-from agent.model_errors import translate_errors
-from agent.scope import ScopeDecision, ScopeGuard
-from agent.services import (
-    Services,
-    build_guard,
-    build_retriever,
-    build_services,
-    open_report_store,
-    open_vector_store,
+from agent.runtime.errors import translate_errors
+from agent.service.streaming import (
+    STREAM_MODES,
+    closing_events,
+    shown_events,
+    shown_to_customer,
+    to_messages,
+    turn_events,
 )
 from agent.settings import Settings, get_settings
 from agent.state import State
-from agent.validation import (
-    check_customer,
-    read_report_file,
-    validate_customer_id,
-    validate_message,
-    validate_thread_id,
-)
-from retrieval.embeddings import load_embedder
-from retrieval.ingest import IngestReport, read_corpus, sync_documents
-from retrieval.retriever import Retriever
-from tools.demo_data import seed_store
-from tools.errors import InvalidInputError
-from tools.own_values import OwnValueStream, show_own_values, shown_back
-from tools.pii import PiiMasker
-from tools.pii_memory import PlaceholderMemory
-from tools.reports import Customer, ReportStore, sqlite_path
-
-STREAM_MODES: list[Any] = ["messages", "updates", "custom"]
+from tools.own_values import OwnValueStream
+from tools.validation import check_customer, validate_message, validate_thread_id
 
 
 @dataclass
@@ -90,10 +69,9 @@ class Assistant:
         """Run one turn to completion; `user` is who asked, for the audit log (the front end's login)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start, before = self._resume_from(config)
-            values = self.graph.invoke(turn_input, start, context=context)
+            values = self.graph.invoke(turn_input, self._resume_from(config), context=context)
             audit.result = result = to_result(config, values)
-        return shown_to_customer(result, self._own_values(context.user_text, before))
+        return shown_to_customer(result, context.own_values)
 
     def stream(
         self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
@@ -101,9 +79,8 @@ class Assistant:
         """Run one turn, yielding node steps and the answer's tokens, then the result."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start, before = self._resume_from(config)
-            own = OwnValueStream(self._own_values(context.user_text, before))
-            parts = self.graph.stream(turn_input, start, context=context, stream_mode=STREAM_MODES)
+            own = OwnValueStream(context.own_values)  # filled by mask_pii before any token streams
+            parts = self.graph.stream(turn_input, self._resume_from(config), context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 yield from shown_events(turn_events(mode, payload), own)
             audit.result = result = to_result(config, self.graph.get_state(config).values)
@@ -115,10 +92,9 @@ class Assistant:
         """`ask` on the event loop: many conversations run at once (needs an async checkpointer)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start, before = await self._aresume_from(config)
-            values = await self.async_graph.ainvoke(turn_input, start, context=context)
+            values = await self.async_graph.ainvoke(turn_input, await self._aresume_from(config), context=context)
             audit.result = result = to_result(config, values)
-        return shown_to_customer(result, self._own_values(context.user_text, before))
+        return shown_to_customer(result, context.own_values)
 
     async def astream(
         self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
@@ -126,8 +102,8 @@ class Assistant:
         """`stream` on the event loop (needs an async checkpointer)."""
         context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start, before = await self._aresume_from(config)
-            own = OwnValueStream(self._own_values(context.user_text, before))
+            own = OwnValueStream(context.own_values)
+            start = await self._aresume_from(config)
             parts = self.async_graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
                 for event in shown_events(turn_events(mode, payload), own):
@@ -172,12 +148,7 @@ class Assistant:
         """Ids of the threads that have checkpoints."""
         return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})
 
-    def _own_values(self, text: str, before: dict[str, Any]) -> dict[str, str]:
-        """This message's PII placeholders (as mask_pii will number them from the thread's memory) -> values."""
-        memory = PlaceholderMemory(self.services.pii_key, before.get("pii_placeholders"))
-        return shown_back(self.services.masker.own_values(text, memory))
-
-    def _resume_from(self, config: RunnableConfig) -> tuple[RunnableConfig, dict[str, Any]]:
+    def _resume_from(self, config: RunnableConfig) -> RunnableConfig:
         """Where a turn starts: after the thread's last completed turn.
 
         A turn that failed half way (a model server down, a node timeout, a crash) left checkpoints with work
@@ -186,14 +157,14 @@ class Assistant:
         completed = self._last_completed(config)
         if completed is None:  # the thread's only turn failed half way: nothing to keep, it starts afresh
             self.checkpointer.delete_thread(config["configurable"]["thread_id"])
-        return (completed.config, completed.values) if completed else (config, {})
+        return completed.config if completed else config
 
-    async def _aresume_from(self, config: RunnableConfig) -> tuple[RunnableConfig, dict[str, Any]]:
+    async def _aresume_from(self, config: RunnableConfig) -> RunnableConfig:
         """`_resume_from` on the event loop."""
         completed = await self._alast_completed(config)
         if completed is None:
             await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
-        return (completed.config, completed.values) if completed else (config, {})
+        return completed.config if completed else config
 
     def _last_completed(self, config: RunnableConfig) -> StateSnapshot | None:
         """The thread's state after its last completed turn (None when no turn completed)."""
@@ -230,55 +201,6 @@ class Assistant:
         return context, config, cast(State, reset)
 
 
-def to_messages(values: dict[str, Any]) -> list[dict[str, str]]:
-    """A state's messages as {role: user|assistant, content}."""
-    roles = {"human": "user", "ai": "assistant"}
-    return [{"role": roles[m.type], "content": m.text} for m in values.get("messages", []) if m.type in roles]
-
-
-def turn_events(mode: str, payload: Any) -> Iterator[Token | Step]:
-    """What one part of LangGraph's stream means to a front end."""
-    if mode == "messages" and _is_answer_token(payload):
-        yield Token(payload[0].text)
-    elif mode == "updates":
-        yield from (Step(node, update or {}) for node, update in payload.items())
-    elif mode == "custom":  # a node's early news, e.g. the sources before the answer
-        yield Step(payload["node"], payload["update"])
-
-
-def shown_events(events: Iterable[Token | Step], own: OwnValueStream) -> Iterator[Token | Step]:
-    """The events with the customer's own values back in the answer's tokens (a split placeholder waits)."""
-    for event in events:
-        if not isinstance(event, Token):
-            yield event
-        elif shown := own.feed(event.text):
-            yield Token(shown)
-
-
-def closing_events(own: OwnValueStream, result: TurnResult) -> Iterator[Token | Done]:
-    """The rest of the streamed answer (or all of it when nothing streamed), then the result.
-
-    Canned, checked and fallback answers stream nothing. The result shows the customer's own values.
-    """
-    result = shown_to_customer(result, own.values)
-    if not own.streamed.strip():
-        yield Token(result.answer)
-    elif rest := own.flush():
-        yield Token(rest)
-    yield Done(result)
-
-
-def shown_to_customer(result: TurnResult, own: Mapping[str, str]) -> TurnResult:
-    """The result as its asker sees it: their own values from this message instead of its placeholders."""
-    return dataclasses.replace(result, answer=show_own_values(result.answer, own))
-
-
-def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:
-    """Only the tagged answer call's tokens are shown; other model calls stay hidden."""
-    chunk, metadata = payload
-    return ANSWER_TAG in (metadata.get("tags") or []) and bool(chunk.text)
-
-
 @contextmanager
 def open_assistant(settings: Settings | None = None) -> Iterator[Assistant]:
     """Build the services and checkpointer from settings; close them on exit."""
@@ -313,132 +235,3 @@ async def open_async_assistant(
             services.close()
 
 
-def precheck_turn(
-    text: str, customer_id: str | None, thread_id: str | None = None, settings: Settings | None = None
-) -> None:
-    """Fail fast, before any model loads, on an invalid message, thread id or customer."""
-    settings = settings or get_settings()
-    validate_message(text, settings.max_message_chars)
-    precheck_session(customer_id, thread_id, settings)
-
-
-def precheck_session(customer_id: str | None, thread_id: str | None, settings: Settings | None = None) -> None:
-    """Fail fast on an invalid thread id or an unknown customer."""
-    settings = settings or get_settings()
-    if thread_id is not None:
-        validate_thread_id(thread_id)
-    if customer_id is not None:
-        store = open_report_store(settings)
-        try:
-            check_customer(store, customer_id)
-        finally:
-            store.close()
-
-
-def open_guard(settings: Settings | None = None) -> ScopeGuard:
-    """The scope guard alone, for routing and evaluation without an LLM."""
-    return build_guard(settings or get_settings())
-
-
-def classify_scope(texts: list[str], settings: Settings | None = None) -> Iterator[ScopeDecision]:
-    """Run the scope guard only (no LLM is loaded), yielding batch by batch so callers can print as it goes."""
-    return open_guard(settings).classify_in_batches(texts)
-
-
-def mask_texts(texts: list[str]) -> list[str]:
-    """PII-mask each text independently."""
-    masker = PiiMasker()
-    return [masker.mask(text).text for text in texts]
-
-
-def ingest_corpus(
-    corpus_dir: Path | None = None, store_kind: str | None = None, settings: Settings | None = None
-) -> IngestReport:
-    """Sync a corpus (default: the configured one) into a vector store (default: the configured one)."""
-    settings = settings or get_settings()
-    corpus = corpus_dir or settings.corpus_dir
-    if not corpus.is_dir():
-        raise InvalidInputError(f"The corpus directory {corpus} does not exist.")
-    files = read_corpus(corpus)
-    store = open_vector_store(settings, store_kind)
-    try:
-        return sync_documents(files, store, load_embedder(settings.embedding_model), progress=True)
-    finally:
-        store.close()
-
-
-@contextmanager
-def open_retriever(settings: Settings | None = None) -> Iterator[Retriever]:
-    """The banking route's retriever (corpus synced when auto_ingest is on); its store closes on exit."""
-    retriever = build_retriever(settings or get_settings())
-    try:
-        yield retriever
-    finally:
-        retriever.store.close()
-
-
-def list_customers(settings: Settings | None = None) -> list[Customer]:
-    """The customers in the app DB (seeded with demo customers on first use)."""
-    store = open_report_store(settings or get_settings())
-    try:
-        return store.list_customers()
-    finally:
-        store.close()
-
-
-@dataclass
-class CreditModels:
-    """What credit jobs outside a chat turn need: the app DB and the two model roles."""
-
-    settings: Settings
-    reports: ReportStore
-    extractor: BaseChatModel
-    synthesizer: BaseChatModel
-
-
-@contextmanager
-def open_credit_models(settings: Settings | None = None) -> Iterator[CreditModels]:
-    """The report store and the extractor and synthesizer models (weights load on first use)."""
-    settings = settings or get_settings()
-    reports = open_report_store(settings)
-    try:
-        extractor, synthesizer = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
-        yield CreditModels(settings, reports, extractor, synthesizer)
-    finally:
-        reports.close()
-
-
-def summarize(customer_ids: list[str] | None, settings: Settings | None = None) -> Iterator[dict[str, Any]]:
-    """Batched credit summaries for the given customers (None: all of them), yielded chunk by chunk."""
-    with open_credit_models(settings) as credit, translate_errors(credit.settings):
-        ids = customer_ids if customer_ids is not None else [c.id for c in credit.reports.list_customers()]
-        chunk = credit.settings.generation_batch_size
-        concurrency = credit.settings.max_concurrency
-        yield from summarize_in_chunks(credit.reports, credit.extractor, credit.synthesizer, ids, chunk, concurrency)
-
-
-def seed_demo_customers(count: int, seed: int, settings: Settings | None = None) -> int:
-    """Write `count` demo customers with their report history into the app DB (idempotent for one seed)."""
-    settings = settings or get_settings()
-    assert settings.db_url is not None  # filled by the settings validator
-    store = ReportStore(sqlite_path(settings.db_url))
-    try:
-        return seed_store(store, count, seed)
-    finally:
-        store.close()
-
-
-def import_report_file(
-    path: Path, customer_id: str, name: str | None, settings: Settings | None = None, shown_name: str | None = None
-) -> Any:
-    """Validate a JSON report file and store it for the customer (created first when `name` is given)."""
-    settings = settings or get_settings()
-    text = read_report_file(path, settings.max_upload_bytes, shown_name)
-    if name is not None:
-        validate_customer_id(customer_id)
-    store = open_report_store(settings)
-    try:
-        with translate_errors(settings):
-            return import_report(store, customer_id, text, new_name=name)
-    finally:
-        store.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agent.scope_weights import ScopeWeights, Thresholds
+from agent.scope.weights import ScopeWeights, Thresholds
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 from langchain_core.language_models import BaseChatModel
 
-from agent.llm import build_chat_model
-from agent.scope import ScopeGuard
-from agent.scope_features import load_static_embedder, merge_adapter, static_table_key
-from agent.scope_weights import load_weights
+from agent.runtime.backends import build_chat_model
+from agent.scope.guard import ScopeGuard
+from agent.scope.features import load_static_embedder, merge_adapter, static_table_key
+from agent.scope.weights import load_weights
 from agent.settings import Settings
 from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
 from retrieval.ingest import sync_corpus

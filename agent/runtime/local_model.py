@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from agent.model_files import resolve_model_dir
+from agent.runtime.model_files import resolve_model_dir
 from tools.errors import ModelFilesError
 from tools.text import cut_at_stop
 

@@ -27,8 +27,8 @@ def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 
 def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
     """Transformers in process; both roles share one runtime, the extractor with its adapter on."""
-    from agent.local_model import TransformersChatModel, load_local_runtime
-    from agent.model_files import check_model_source
+    from agent.runtime.local_model import TransformersChatModel, load_local_runtime
+    from agent.runtime.model_files import check_model_source
 
     check_model_source(settings.base_model)
     assert settings.model_cache_dir is not None  # filled by the settings validator
@@ -105,7 +105,7 @@ def generate_many(
     concurrency: int = 8,
 ) -> list[str]:
     """Hidden replies to many prompts: padded batches in process, or bounded concurrent requests to a server."""
-    from agent.local_model import TransformersChatModel
+    from agent.runtime.local_model import TransformersChatModel
 
     if not conversations:
         return []

@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agent import prompts
 from agent.credit import checked_answers, extract_facts_many, improvement_plan
-from agent.validation import check_customer
+from tools.validation import check_customer
 from tools.reports import ReportStore
 
 

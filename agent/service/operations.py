@@ -1,0 +1,94 @@
+"""Operations beside the chat turn: input prechecks, the guard alone, masking, the corpus, customers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from agent.dependencies import build_guard, build_retriever, open_report_store, open_vector_store
+from agent.scope.guard import ScopeDecision, ScopeGuard
+from agent.settings import Settings, get_settings
+from retrieval.embeddings import load_embedder
+from retrieval.ingest import IngestReport, read_corpus, sync_documents
+from retrieval.retriever import Retriever
+from tools.demo_data import seed_store
+from tools.errors import InvalidInputError
+from tools.pii import PiiMasker
+from tools.reports import Customer, ReportStore, sqlite_path
+from tools.validation import check_customer, validate_message, validate_thread_id
+
+
+def precheck_turn(
+    text: str, customer_id: str | None, thread_id: str | None = None, settings: Settings | None = None
+) -> None:
+    """Fail fast, before any model loads, on an invalid message, thread id or customer."""
+    settings = settings or get_settings()
+    validate_message(text, settings.max_message_chars)
+    precheck_session(customer_id, thread_id, settings)
+
+
+def precheck_session(customer_id: str | None, thread_id: str | None, settings: Settings | None = None) -> None:
+    """Fail fast on an invalid thread id or an unknown customer."""
+    settings = settings or get_settings()
+    if thread_id is not None:
+        validate_thread_id(thread_id)
+    if customer_id is not None:
+        store = open_report_store(settings)
+        try:
+            check_customer(store, customer_id)
+        finally:
+            store.close()
+
+
+def open_guard(settings: Settings | None = None) -> ScopeGuard:
+    """The scope guard alone, for routing and evaluation without an LLM."""
+    return build_guard(settings or get_settings())
+
+
+def classify_scope(texts: list[str], settings: Settings | None = None) -> Iterator[ScopeDecision]:
+    """Run the scope guard only (no LLM is loaded), yielding batch by batch so callers can print as it goes."""
+    return open_guard(settings).classify_in_batches(texts)
+
+
+def mask_texts(texts: list[str]) -> list[str]:
+    """PII-mask each text independently."""
+    masker = PiiMasker()
+    return [masker.mask(text).text for text in texts]
+
+
+def ingest_corpus(
+    corpus_dir: Path | None = None, store_kind: str | None = None, settings: Settings | None = None
+) -> IngestReport:
+    """Sync a corpus (default: the configured one) into a vector store (default: the configured one)."""
+    settings = settings or get_settings()
+    corpus = corpus_dir or settings.corpus_dir
+    if not corpus.is_dir():
+        raise InvalidInputError(f"The corpus directory {corpus} does not exist.")
+    files = read_corpus(corpus)
+    store = open_vector_store(settings, store_kind)
+    try:
+        return sync_documents(files, store, load_embedder(settings.embedding_model), progress=True)
+    finally:
+        store.close()
+
+
+@contextmanager
+def open_retriever(settings: Settings | None = None) -> Iterator[Retriever]:
+    """The banking route's retriever (corpus synced when auto_ingest is on); its store closes on exit."""
+    retriever = build_retriever(settings or get_settings())
+    try:
+        yield retriever
+    finally:
+        retriever.store.close()
+
+
+def list_customers(settings: Settings | None = None) -> list[Customer]:
+    """The customers in the app DB (seeded with demo customers on first use)."""
+    store = open_report_store(settings or get_settings())
+    try:
+        return store.list_customers()
+    finally:
+        store.close()
+
+

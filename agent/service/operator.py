@@ -1,0 +1,40 @@
+"""What an operator's deployment needs beside turns: readiness, batch jobs and the user store."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from agent.dependencies import open_user_store
+from agent.runtime.probe import backend_reachable
+from agent.service.assistant import Assistant
+from agent.settings import Settings
+from tools.batch_jobs import BatchJobs
+from tools.reports import sqlite_path
+from tools.users import UserStore
+
+__all__ = ["open_batch_jobs", "open_user_store", "readiness"]
+
+
+def open_batch_jobs(settings: Settings) -> BatchJobs:
+    """The batch-job table in the app DB, with its worker thread."""
+    assert settings.db_url is not None  # filled by the settings validator
+    return BatchJobs(sqlite_path(settings.db_url))
+
+
+async def readiness(assistant: Assistant, users: UserStore) -> dict[str, str]:
+    """Each dependency: `ok` or `down` (the blocking probes run off the event loop)."""
+    settings = assistant.services.settings
+    checks = {"model_backend": "ok" if await asyncio.to_thread(backend_reachable, settings) else "down"}
+    probes: dict[str, Callable[[], Awaitable[object]]] = {
+        "vector_store": lambda: asyncio.to_thread(assistant.services.retriever.store.count),
+        "database": lambda: asyncio.to_thread(users.list_users),
+        "checkpoints": lambda: anext(aiter(assistant.checkpointer.alist(None, limit=1)), None),
+    }
+    for name, probe in probes.items():
+        try:
+            await probe()
+            checks[name] = "ok"
+        except Exception:  # any failure means not ready; the probe's detail is not for the caller
+            checks[name] = "down"
+    return checks
