@@ -19,8 +19,8 @@ from tools.credit import CreditReport
 from tools.credit_diff import Fact, describe_report, diff_reports
 from tools.credit_facts import parse_facts, verify_facts
 from tools.credit_plan import PlanStep, score_improvement_plan
-from tools.credit_sheet import comparison_sheet
 from tools.credit_review import PLAN_STEPS_SHOWN
+from tools.credit_sheet import comparison_sheet
 from tools.grounding import grounding_problem
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from langchain_core.language_models import BaseChatModel
 
 from agent import prompts
 from agent.credit import checked_answers, extract_facts_many, improvement_plan
-from tools.validation import check_customer
 from tools.reports import ReportStore
+from tools.validation import check_customer
 
 
 def summarize_customers(

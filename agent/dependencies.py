@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
 from langchain_core.language_models import BaseChatModel
 
 from agent.runtime.backends import build_chat_model
 from agent.scope.guard import ScopeGuard
-from agent.scope.features import load_static_embedder, merge_adapter, static_table_key
-from agent.scope.weights import load_weights
+from agent.scope.loading import build_guard
 from agent.settings import Settings
-from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
+from retrieval.embeddings import Embedder, load_embedder
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
@@ -44,26 +41,6 @@ class Services:
         """Close the stores' connections."""
         self.retriever.store.close()
         self.reports.close()
-
-
-def build_guard(settings: Settings) -> ScopeGuard:
-    """The trained scope guard, on the encoder its weights were trained with; no LLM."""
-    assert settings.model_cache_dir is not None  # filled by the settings validator
-    weights = load_weights(settings.scope_guard_path)
-    encoder = weights.info["encoder"]
-    full = load_full_encoder(encoder, weights.adapter, weights.info.get("lora", {}))
-    # The fast head reads token vectors distilled from the same fine-tuned encoder, so both heads agree.
-    fast = load_static_embedder(full.model, settings.model_cache_dir, static_table_key(encoder, weights.adapter))
-    return ScopeGuard(weights, fast, full)
-
-
-def load_full_encoder(
-    encoder: str, adapter: dict[str, np.ndarray], lora: dict[str, Any]
-) -> SentenceTransformerEmbedder:
-    """The base encoder with the guard's LoRA adapter merged into its own copy; without an adapter, the shared one."""
-    if not adapter:
-        return load_embedder(encoder)
-    return SentenceTransformerEmbedder(merge_adapter(load_sentence_transformer(encoder), adapter, lora))
 
 
 def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:

@@ -27,9 +27,9 @@ import uvicorn
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
+from agent.dependencies import Services, build_services, open_user_store
 from agent.events import TurnResult
 from agent.service import open_async_assistant
-from agent.services import Services, build_services, open_user_store
 from agent.settings import Settings
 from evals.loopback_server import free_port
 from ui.api import create_app

@@ -53,7 +53,7 @@ def main() -> None:
     import torch
 
     from agent.credit import extractor_messages
-    from agent.local_model import TransformersChatModel, to_chat
+    from agent.runtime.local_model import TransformersChatModel, to_chat
     from agent.service import open_credit_models
 
     with open_credit_models() as credit:

@@ -122,7 +122,7 @@ def main() -> None:
     parser.add_argument("--model", help="served model name; default: the converted default model's directory")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agent.model_files import resolve_model_dir
+    from agent.runtime.model_files import resolve_model_dir
     from agent.settings import get_settings
     from evals.loopback_server import transformers_serve
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from agent.scope_weights import ScopeWeights
+from agent.scope.weights import ScopeWeights
 from agent.service import open_guard
 from agent.settings import get_settings
 from evals.scope import measure_throughput
-from finetune.scope_data import clinc150, project_queries, require_data_dir
+from tools.datasets import clinc150, project_queries, require_data_dir
 
 
 def escalating_at(weights: ScopeWeights, escalate: float) -> ScopeWeights:

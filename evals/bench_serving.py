@@ -36,7 +36,7 @@ def timed_generation(model, prompts, max_tokens: int, concurrency: int) -> tuple
     """Seconds to answer every prompt, and the characters generated (a sanity check both runs did work)."""
     from langchain_core.messages import HumanMessage
 
-    from agent.llm import generate_many
+    from agent.runtime.backends import generate_many
 
     start = time.perf_counter()
     replies = generate_many(model, [[HumanMessage(p)] for p in prompts], max_tokens, concurrency)
@@ -60,8 +60,8 @@ def main() -> None:
     parser.add_argument("--serve-args", default="", help="more server options: --serve-args='--dtype bfloat16'")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from agent.llm import build_chat_model
-    from agent.model_files import resolve_model_dir
+    from agent.runtime.backends import build_chat_model
+    from agent.runtime.model_files import resolve_model_dir
     from agent.settings import get_settings
     from evals.loopback_server import transformers_serve
 

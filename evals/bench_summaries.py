@@ -1,6 +1,6 @@
 """Benchmark: batched credit summaries against one-by-one, in summaries per second, in one run.
 
-Both paths run the same code (`agent.credit_batch.summarize_customers`: extraction, check,
+Both paths run the same code (`agent.credit_summary.summarize_customers`: extraction, check,
 phrasing, one regeneration when a draft invents a number); only the batch size differs. One by
 one is measured on a few customers (it is slow), batched on `--batch` customers.
 
@@ -20,7 +20,7 @@ TARGET_RATIO = 8.0
 
 
 def timed(reports, extractor, synthesizer, ids, concurrency) -> float:
-    from agent.credit_batch import summarize_customers
+    from agent.credit_summary import summarize_customers
 
     start = time.perf_counter()
     summaries = summarize_customers(reports, extractor, synthesizer, ids, concurrency)

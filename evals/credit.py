@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from tqdm import tqdm
 
 from agent.credit import check_extraction, checked_answers, extractor_messages
-from agent.llm import generate_many
+from agent.runtime.backends import generate_many
 from evals.text_metrics import rouge_l
 from finetune.credit_data import CreditPair, split_pairs
 from tools.credit_diff import Fact

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from agent.settings import get_settings
 from evals.pii_set import PII_KINDS, STRUCTURED, Sample, Span, generate
-from finetune.scope_data import banking77_train, clinc150
+from tools.datasets import banking77_train, clinc150
 from tools.pii import PiiMasker
 
 PLACEHOLDER = re.compile(r"<(?P<label>[A-Z]+)_\d+>")

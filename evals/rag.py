@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import statistics
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from evals.rag_judge import JUDGE_METRICS, JudgeConfig, JudgeRun, verify_judge
+from evals.rag_judge import JudgeConfig, JudgeRun, judge_samples, verify_judge
+from evals.rag_samples import JUDGE_METRICS, LOCAL_METRICS, RagSample
 from evals.retrieval import GoldenQuestion, load_golden
 
 if TYPE_CHECKING:
@@ -25,22 +26,8 @@ if TYPE_CHECKING:
     from agent.service import Assistant
     from agent.settings import Settings
 
-LOCAL_METRICS = ("context_recall", "rouge_l", "semantic_similarity", "quoted_spans", "numeric_grounding")
 # Sort order for "worst examples": the grounding and retrieval failures first.
 WORST_KEYS = ("numeric_grounding", "context_recall", "faithfulness", "semantic_similarity", "rouge_l")
-
-
-@dataclass
-class RagSample:
-    """One golden question's turn: what the graph answered from which contexts, and its scores."""
-
-    question: GoldenQuestion
-    route: str
-    answer: str
-    context_ids: list[str]
-    contexts: list[str]
-    scores: dict[str, float | None] = field(default_factory=dict)
-    reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,8 +129,6 @@ def run_rag_suite(settings: Settings, limit: int | None = None, judge: JudgeConf
         asyncio.run(score_locally(samples, embeddings))
         if judge is None:
             return RagSuite(samples)
-        from evals.rag_judge import judge_samples
-
         return RagSuite(samples, asyncio.run(judge_samples(samples, judge, embeddings)))
 
 
@@ -160,4 +145,3 @@ def _share(flags: list[bool]) -> float | None:
 def _or_one(value: float | None) -> float:
     """A missing score sorts as perfect: it says nothing bad about the sample."""
     return 1.0 if value is None else value
-

@@ -15,15 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from evals.rag_samples import JUDGE_METRICS, RagSample
 from tools.errors import ConfigurationError
 
 if TYPE_CHECKING:
     import httpx2
     from ragas.embeddings.base import BaseRagasEmbedding
-
-    from evals.rag import RagSample
-
-JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision")
 
 
 @dataclass(frozen=True)

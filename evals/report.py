@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evals.rag_samples import JUDGE_METRICS, LOCAL_METRICS
+from evals.report_html import render_html
 from evals.retrieval import RetrievalSuite
 from evals.scope import PREDICTED, ScopeSuite
-
-TARGETS = {"in_scope_recall": 0.97, "oos_recall": 0.95, "banking_credit_accuracy": 0.95}
-THROUGHPUT_TARGET = 500.0
-CREDIT_TARGETS = {"f1": 0.95, "format_valid": 0.99, "answer_grounding": 0.98}
+from evals.targets import CREDIT_TARGETS, RAG_TARGETS, RETRIEVAL_TARGETS, TARGETS, THROUGHPUT_TARGET
 
 if TYPE_CHECKING:  # the credit and RAG suites pull in LangChain and RAGAS; the scope report should not
     from evals.charts import Chart
@@ -46,8 +45,6 @@ def scope_markdown(suite: ScopeSuite) -> str:
 
 def write_report(out_dir: Path, markdown: str, metrics: dict[str, float | None], charts: list[Chart]) -> None:
     """report.md, report.html (self-contained, with the plots) and metrics.json in `out_dir`."""
-    from evals.report_html import render_html
-
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.md").write_text(markdown, encoding="utf-8")
     (out_dir / "report.html").write_text(render_html(markdown, charts), encoding="utf-8")
@@ -61,9 +58,6 @@ def _mark(value: float | None, target: float) -> str:
         return "n/a"
     text = f"{value:.0f}" if value >= 10 else f"{value:.3f}"
     return text if value >= target else f"{text} (below {target:g})"
-
-
-RETRIEVAL_TARGETS = {"recall_at_5": 0.95, "mrr": 0.0}
 
 
 def retrieval_markdown(suite: RetrievalSuite) -> str:
@@ -105,13 +99,8 @@ def credit_markdown(suite: CreditSuite) -> str:
     return "\n".join(lines) + "\n"
 
 
-RAG_TARGETS = {"context_recall": 0.95, "numeric_grounding": 0.98}
-
-
 def rag_markdown(suite: RagSuite) -> str:
     """Each metric's mean and how many answers it covers, the judge's failures, then the worst answers."""
-    from evals.rag import JUDGE_METRICS, LOCAL_METRICS
-
     count = len(suite.samples)
     lines = ["# RAG answers", "", f"{count} golden questions, each a new conversation through the whole graph."]
     lines += ["Quoted spans and numeric grounding score only the answers given from retrieved passages."]

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evals.charts import Chart, render_png
-from evals.report import CREDIT_TARGETS, RAG_TARGETS, RETRIEVAL_TARGETS, TARGETS
+from evals.targets import CREDIT_TARGETS, RAG_TARGETS, RETRIEVAL_TARGETS, TARGETS
 
 if TYPE_CHECKING:
     from agent.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Headline metric -> (what QA reads, target, higher is better).
-# The targets are the suites' own (evals/report.py), so a target is set in one place.
+# The targets are the suites' own (evals/targets.py), so a target is set in one place.
 HEADLINES = {
     "scope_in_scope_recall": ("Scope guard in-scope recall (CLINC150 val)", TARGETS["in_scope_recall"], True),
     "scope_oos_recall": ("Scope guard out-of-scope recall (CLINC150 val)", TARGETS["oos_recall"], True),

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from agent.scope import BATCH, ScopeGuard
+from agent.scope.guard import BATCH, ScopeGuard
 from agent.state import ROUTES
-from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
+from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries
 
 PREDICTED = (*ROUTES, "clarify")
 WORST = 10  # misroutes listed per set in the report

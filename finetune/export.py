@@ -13,17 +13,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-from agent.model_files import resolve_model_dir
-from agent.serving import read_adapter
+from agent.runtime.model_files import resolve_model_dir
+from agent.runtime.serving import read_adapter
 from agent.settings import get_settings
+from finetune.config import TrainConfig
 from tools.errors import BankassistError
-
-if TYPE_CHECKING:
-    from finetune.train import TrainConfig
 
 TASK = (
     "Reads a side-by-side sheet of two credit reports of one customer (an older and a newer snapshot) and "

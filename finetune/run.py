@@ -13,12 +13,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from agent.llm import build_base_extractor, build_chat_model
+from agent.runtime.backends import build_base_extractor, build_chat_model
 from agent.settings import get_settings
 from evals.credit import run_credit_suite
+from finetune.config import TrainConfig, load_config
 from finetune.credit_data import split_pairs
 from finetune.export import write_model_card
-from finetune.train import TrainConfig, load_config, train
+from finetune.train import train
 
 
 @dataclass(frozen=True)

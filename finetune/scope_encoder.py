@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from agent.scope_weights import LinearHead
-from finetune.scope_data import LabeledQuery, with_typos
+from agent.scope.weights import LinearHead
+from finetune.typos import with_typos
 from retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from tools.datasets import LabeledQuery
 
 MAX_TRAIN_TOKENS = 64  # queries are short; a long one is cut in training only, for speed
 BUCKET = 50  # batches drawn from a pool of this many, sorted by length: less padding, about 1.4x faster

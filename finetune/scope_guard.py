@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from agent.scope import IN_SCOPE, decide
-from agent.scope_weights import LinearHead, ScopeWeights, Thresholds
+from agent.scope.features import load_static_embedder, static_table_key
+from agent.scope.guard import IN_SCOPE, decide
+from agent.scope.weights import LinearHead, ScopeWeights, Thresholds
 from agent.settings import Settings
 from agent.state import ROUTES
-from finetune.scope_data import LabeledQuery, banking77_train, clinc150, project_queries
-from finetune.scope_encoder import EncoderTraining, TunedEncoder
-from retrieval.embeddings import Embedder
+from finetune.scope_encoder import EncoderTraining, TunedEncoder, tune_encoder
+from retrieval.embeddings import Embedder, load_sentence_transformer
+from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries, require_data_dir
 
 PROJECT_WEIGHT = 5.0  # each project query counts as five external ones
 # The fast head hands over to the transformer head when less sure than a threshold from this grid.
@@ -153,11 +154,6 @@ def train_and_save(
     training: EncoderTraining | None = None,
 ) -> ScopeWeights:
     """What `bankassist train-guard` runs: read the data by path, fine-tune, fit, write the weights file."""
-    from agent.scope_features import load_static_embedder, static_table_key
-    from finetune.scope_data import require_data_dir
-    from finetune.scope_encoder import tune_encoder
-    from retrieval.embeddings import load_sentence_transformer
-
     assert settings.model_cache_dir is not None  # filled by the settings validator
     started = time.perf_counter()
     data = load_training_data(require_data_dir(settings.external_data_dir), max_per_class)

@@ -14,15 +14,15 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.scope import ScopeDecision, ScopeGuard
-from agent.services import Services, open_report_store
+from agent.dependencies import Services, open_report_store
+from agent.scope.guard import ScopeDecision, ScopeGuard
 from agent.settings import Settings
-from finetune.scope_data import project_queries
 from finetune.scope_encoder import TunedEncoder
 from finetune.scope_guard import TrainingData, class_names_of, fit_linear_head, train_guard
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores.local import LocalVectorStore
+from tools.datasets import project_queries
 from tools.pii import PiiMasker
 
 DIM = 512

@@ -1,22 +1,22 @@
-"""Labelled queries for the scope guard: the project's own set and the external datasets, read by path."""
+"""Labelled queries for the scope guard: the project's own set and the external datasets, read by path.
+
+Training (finetune/), the evals and the command line all read them, so they live below all three.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from agent.state import ROUTES, Route
 from tools.errors import ConfigurationError
+from tools.routes import ROUTES, Route
 
 PROJECT_QUERIES = Path(__file__).resolve().parents[1] / "evals" / "data" / "scope_queries.jsonl"
 Split = Literal["train", "test"]
-KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
-CHARS_PER_SLIP = 15  # one slip per this many characters, as in a quickly typed message
 
 
 @dataclass(frozen=True)
@@ -75,28 +75,3 @@ def _labeled(text: str, route: str, label: str) -> LabeledQuery:
     if route not in ROUTES:
         raise ConfigurationError(f"scope_labels.json maps {label} to unknown route {route!r}")
     return LabeledQuery(text, cast(Route, route), label)
-
-
-def with_typos(texts: list[str], share: float, seed: int) -> list[tuple[int, str]]:
-    """Misspelled copies of about `share` of the texts, as (index, copy); the same seed gives the same copies."""
-    rng = random.Random(seed)
-    return [(i, misspell(text, rng)) for i, text in enumerate(texts) if rng.random() < share]
-
-
-def misspell(text: str, rng: random.Random) -> str:
-    """Drop, swap, double or mistype letters ("wheres the closest brnach")."""
-    chars = list(text)
-    for _ in range(max(1, len(chars) // CHARS_PER_SLIP)):
-        if len(chars) < 4:
-            break
-        i = rng.randrange(len(chars) - 1)
-        slip = rng.randrange(4)
-        if slip == 0:
-            del chars[i]
-        elif slip == 1:
-            chars[i], chars[i + 1] = chars[i + 1], chars[i]
-        elif slip == 2:
-            chars.insert(i, chars[i])
-        else:
-            chars[i] = rng.choice(KEYBOARD)
-    return "".join(chars)

@@ -23,8 +23,8 @@ from tools.errors import (
     TurnTimeoutError,
     UnknownCustomerError,
 )
-from ui.rate_limit import RateLimited, retry_after
 from ui.api_models import ErrorResponse
+from ui.rate_limit import RateLimited, retry_after
 
 log = logging.getLogger(__name__)
 STATUS_BY_ERROR: tuple[tuple[type[BankassistError], int, str], ...] = (

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tools.errors import AuthenticationError, PermissionDeniedError
 from agent.service import User, UserStore
+from tools.errors import AuthenticationError, PermissionDeniedError
 
 
 def user_from_api_key(users: UserStore, secret: str | None) -> User:

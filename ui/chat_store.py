@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tools.errors import InvalidInputError, StoreError
 from agent.service import PiiMasker
+from tools.errors import InvalidInputError, StoreError
 
 # Chainlit 2.12's schema (docs.chainlit.io/data-layers/sqlalchemy), with the columns later versions
 # added (command, defaultOpen, autoCollapse, modes). {list} is TEXT[] on Postgres, TEXT on SQLite.

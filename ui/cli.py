@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import json
 import logging
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -22,16 +20,13 @@ from pydantic import ValidationError
 from tools.errors import BankassistError
 from ui.async_run import run_detached
 from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
+from ui.cli_common import fail, setting_error, stdout_to_stderr
 from ui.cli_credit import finetune, import_report, seed, summarize
+from ui.cli_eval import evaluate
 from ui.cli_web import feedback_app, serve_ui
 
 if TYPE_CHECKING:
-    from agent.events import TurnResult
-    from agent.service import Assistant
-    from evals.charts import Chart
-    from evals.rag_judge import JudgeConfig
-
-SuiteOutput = tuple[str, dict[str, Any], list["Chart"]]  # Markdown, flat metrics, suite-specific plots
+    from agent.service import Assistant, TurnResult
 
 app = typer.Typer(
     help="bankassist: Larkspur Bank's banking and credit assistant.",
@@ -65,7 +60,7 @@ def ask(
     from agent.service import precheck_turn
 
     precheck_turn(question, customer, thread)
-    with _stdout_to_stderr():
+    with stdout_to_stderr():
         result = run_detached(_ask_once(question, customer, thread))
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -221,7 +216,7 @@ def train_guard(
     epochs: Annotated[float, typer.Option("--epochs", min=0.1, max=20, help="Passes of encoder fine-tuning.")] = 2.0,
 ) -> None:
     """Fine-tune the guard's encoder (LoRA) and its heads on our queries and BANKING77/CLINC150, then save."""
-    from agent.settings import get_settings
+    from agent.service import get_settings
     from finetune.scope_encoder import EncoderTraining
     from finetune.scope_guard import train_and_save
 
@@ -231,213 +226,8 @@ def train_guard(
     print(f"Saved {path}: {len(weights.class_names)} classes, thresholds {weights.thresholds}, {weights.info}")
 
 
-class Suite(StrEnum):
-    """Eval suites built so far."""
-
-    scope = "scope"
-    retrieval = "retrieval"
-    rag = "rag"
-    credit = "credit"
-    safety = "safety"
-    all = "all"
-
-
-@app.command("eval")
-def evaluate(
-    suite: Annotated[Suite, typer.Option("--suite", help="Which suite to run.")] = Suite.scope,
-    out: Annotated[Path | None, typer.Option("--out", help="Write report.md and metrics.json here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of metric -> value.")] = False,
-    pairs: Annotated[int, typer.Option("--pairs", min=1, max=5000, help="Credit suite: held-out pairs.")] = 100,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", min=1, help="RAG suite: golden questions; safety suite: red-team cases."),
-    ] = None,
-    judge_url: Annotated[
-        str | None, typer.Option("--judge-url", help="RAG suite: OpenAI-compatible judge, e.g. http://host:8000/v1.")
-    ] = None,
-    judge_model: Annotated[str | None, typer.Option("--judge-model", help="RAG suite: the judge's model name.")] = None,
-    judge_max_tokens: Annotated[
-        int, typer.Option("--judge-max-tokens", min=16, max=8192, help="RAG suite: judge reply budget.")
-    ] = 1024,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Safety suite: keep the red-team results already in --out.")
-    ] = False,
-    baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="Exit 1 when a metric drops beyond its tolerance in this file.")
-    ] = None,
-    update_baseline: Annotated[
-        bool, typer.Option("--update-baseline", help="Write this run's metrics into --baseline (evals/baseline.json).")
-    ] = False,
-) -> None:
-    """Measure the assistant: the scope guard, retrieval, RAG answers, the credit extractor, safety, or all."""
-    from agent.settings import get_settings
-    from evals.baseline import DEFAULT_PATH, load_baseline
-    from evals.charts import metric_charts
-    from evals.report import write_report
-    from evals.report_html import headline_markdown, provenance
-
-    baseline_path = baseline or DEFAULT_PATH
-    judge = _judge_config(suite, judge_url, judge_model, judge_max_tokens)
-    # Read before the run: a bad file fails in a second, not after a ten-minute suite.
-    creating = update_baseline and not baseline_path.exists()
-    entries = {} if creating or not (baseline or update_baseline) else load_baseline(baseline_path)
-    suites = [one for one in Suite if one is not Suite.all] if suite is Suite.all else [suite]
-    markdown, metrics, charts, stopped = _run_suites(suites, SuiteOptions(pairs, limit, out, resume, judge))
-    markdown = headline_markdown(metrics, provenance(get_settings())) + "\n" + markdown
-    if out is not None:
-        write_report(out, markdown, metrics, [*charts, *metric_charts(metrics)])
-    print(json.dumps(metrics, allow_nan=False) if as_json else markdown)
-    if stopped is not None:  # no gate or baseline update on a partial run
-        print(f"interrupted during the {stopped} suite; the report holds the suites before it", file=sys.stderr)
-        sys.exit(130)
-    if update_baseline:
-        _update_baseline(baseline_path, entries, metrics)
-    elif baseline is not None:
-        _gate(baseline_path, entries, metrics)
-
-
-@dataclass(frozen=True)
-class SuiteOptions:
-    """What the eval command's options say to the suites."""
-
-    pairs: int
-    limit: int | None
-    out: Path | None
-    resume: bool
-    judge: JudgeConfig | None
-
-
-def _judge_config(suite: Suite, url: str | None, model: str | None, max_tokens: int) -> JudgeConfig | None:
-    """The judge, when both --judge-url and --judge-model are given (and the run has a RAG suite)."""
-    from evals.rag_judge import JudgeConfig
-
-    if url is None and model is None:
-        return None
-    if url is None or model is None:
-        raise BankassistError("Give both --judge-url and --judge-model, or neither.")
-    if suite not in (Suite.rag, Suite.all):
-        raise BankassistError("The judge scores the RAG suite: use --suite rag or --suite all.")
-    if not url.startswith(("http://", "https://")):
-        raise BankassistError(f"--judge-url must be an http(s) URL, not {url!r}.")
-    return JudgeConfig(url=url, model=model, max_tokens=max_tokens)
-
-
-def _run_suites(
-    suites: Sequence[Suite], options: SuiteOptions
-) -> tuple[str, dict[str, Any], list[Chart], Suite | None]:
-    """Each suite in turn: their reports, metrics and plots together, and the suite Ctrl-C stopped, if any."""
-    parts: list[str] = []
-    metrics: dict[str, Any] = {}
-    charts: list[Chart] = []
-    for suite in suites:
-        try:
-            markdown, found, drawn = _run_one_suite(suite, options)
-        except KeyboardInterrupt:
-            parts.append(f"# Interrupted\n\nCtrl-C stopped the {suite} suite; the suites above finished.\n")
-            return "\n".join(parts), metrics, charts, suite
-        parts.append(markdown)
-        metrics |= found
-        charts += drawn
-    return "\n".join(parts), metrics, charts, None
-
-
-def _run_one_suite(suite: Suite, options: SuiteOptions) -> SuiteOutput:
-    """One suite's Markdown report, flat metrics and suite-specific plots."""
-    if suite is Suite.credit:
-        return _run_credit_suite(options.pairs)
-    if suite is Suite.safety:
-        return _run_safety_suite(options.limit, options.out, options.resume)
-    if suite is Suite.rag:
-        return _run_rag_suite(options.limit, options.judge)
-    return _run_suite(suite)
-
-
-def _gate(path: Path, entries: dict[str, dict[str, Any]], metrics: dict[str, Any]) -> None:
-    """Each regression on stderr, then a one-line error; a note when the baseline covers none of the run."""
-    from evals.baseline import regressions
-
-    found = regressions(metrics, entries)
-    for regression in found:
-        print(f"regression: {regression.line()}", file=sys.stderr)
-    if found:
-        raise BankassistError(f"{len(found)} metrics dropped beyond their tolerance in {path}.")
-    compared = len(set(metrics) & set(entries))
-    print(f"baseline {path}: {compared} metrics compared, none dropped beyond its tolerance.", file=sys.stderr)
-
-
-def _update_baseline(path: Path, entries: dict[str, dict[str, Any]], metrics: dict[str, Any]) -> None:
-    """Rewrite the baseline with this run's metrics (a human decided this run is the new reference)."""
-    from evals.baseline import updated_baseline, write_baseline
-
-    updated = updated_baseline(entries, metrics)
-    write_baseline(path, updated)
-    changed = sum(entries.get(name) != entry for name, entry in updated.items())
-    print(f"baseline {path}: {changed} metrics written.", file=sys.stderr)
-
-
-def _run_suite(suite: Suite) -> SuiteOutput:
-    """Run one suite; return its Markdown report and flat metrics."""
-    from agent.settings import get_settings
-
-    settings = get_settings()
-    if suite is Suite.retrieval:
-        from agent.service import open_retriever
-        from evals.report import retrieval_markdown
-        from evals.retrieval import run_retrieval_suite
-
-        with open_retriever(settings) as retriever:
-            retrieval = run_retrieval_suite(retriever, settings.external_data_dir)
-        return retrieval_markdown(retrieval), retrieval.metrics(), []
-    from agent.service import open_guard
-    from evals.charts import scope_charts
-    from evals.report import scope_markdown
-    from evals.scope import run_scope_suite
-    from finetune.scope_data import require_data_dir
-
-    data_dir = require_data_dir(settings.external_data_dir)  # before loading any model
-    scope = run_scope_suite(open_guard(settings), data_dir)
-    return scope_markdown(scope), scope.metrics(), scope_charts(scope)
-
-
-def _run_rag_suite(limit: int | None, judge: JudgeConfig | None) -> SuiteOutput:
-    """Golden questions through the real graph, scored by RAGAS metrics (and the judge, when given)."""
-    from agent.settings import get_settings
-    from evals.charts import rag_charts
-    from evals.rag import run_rag_suite
-    from evals.report import rag_markdown
-
-    with _stdout_to_stderr():
-        suite = run_rag_suite(get_settings(), limit, judge)
-    return rag_markdown(suite), suite.metrics(), rag_charts(suite)
-
-
-def _run_credit_suite(pairs: int) -> SuiteOutput:
-    """The fine-tuned extractor and the prompted base model on held-out synthetic report pairs."""
-    from agent.llm import build_base_extractor
-    from agent.model_errors import translate_errors
-    from agent.service import open_credit_models
-    from evals.charts import credit_charts
-    from evals.credit import run_credit_suite
-    from evals.report import credit_markdown
-
-    with _stdout_to_stderr(), open_credit_models() as credit, translate_errors(credit.settings):
-        base = build_base_extractor(credit.settings)
-        concurrency = credit.settings.max_concurrency
-        suite = run_credit_suite(credit.extractor, base, credit.synthesizer, pairs, concurrency=concurrency)
-    return credit_markdown(suite), suite.metrics(), credit_charts(suite)
-
-
-def _run_safety_suite(limit: int | None, out: Path | None, resume: bool) -> SuiteOutput:
-    """PII masking, then the red team; with --out its results are journaled as they come (see --resume)."""
-    from agent.settings import get_settings
-    from evals.redteam import prepare_journal
-    from evals.safety import run_safety_suite
-
-    journal = prepare_journal(out, resume)
-    settings = get_settings()
-    with _stdout_to_stderr():  # the red team's progress lines
-        markdown, metrics = run_safety_suite(settings, limit, journal)
-    return markdown, metrics, []
+# Registered after train-guard: `bankassist --help` lists the commands in the order they were added.
+app.command("eval")(evaluate)
 
 
 def _read_lines(file: Path | None) -> list[str]:
@@ -458,13 +248,6 @@ def _print_details(sources: Iterable[dict[str, Any]], facts: Iterable[str]) -> N
         print(f"  {fact}")
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Keep library chatter off stdout, which carries only the result."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
-
-
 def _set_runtime_defaults() -> None:
     """Offline by default (nothing downloads from a hub), and quiet libraries."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -481,34 +264,21 @@ def _configure_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
-def _setting_error(exc: ValidationError) -> str:
-    """Name the environment variable of the first invalid setting."""
-    first = exc.errors()[0]
-    name = "_".join(str(part) for part in first["loc"]).upper()
-    return f"invalid setting BANKASSIST_{name}: {first['msg']}"
-
-
 def main() -> None:
     """Console entry point: known errors become one line on stderr and exit code 1."""
-    from agent.settings import get_settings
+    _set_runtime_defaults()  # first: libraries read these variables when they are imported
+    from agent.service import get_settings
 
-    _set_runtime_defaults()
     try:
         _configure_logging(get_settings().log_level)
         app()  # standalone: typer reports usage errors itself (exit 2) and exits 0 on success
     except BankassistError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except ValidationError as exc:
-        _fail(_setting_error(exc))
+        fail(setting_error(exc))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # a bug: still one line for the user, the traceback only at DEBUG
         log.debug("Unexpected failure", exc_info=True)
-        _fail(f"unexpected {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")
-
-
-def _fail(message: str) -> None:
-    """Print one error line and exit with status 1."""
-    print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
+        fail(f"unexpected {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from agent.settings import Settings
-    from tools.users import UserStore
+    from agent.service import Settings, UserStore
 
 apikey_app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
 
@@ -71,8 +70,7 @@ def list_keys() -> None:
 @contextmanager
 def _users() -> Iterator[UserStore]:
     """The user store of the configured app DB."""
-    from agent.services import open_user_store
-    from agent.settings import get_settings
+    from agent.service import get_settings, open_user_store
 
     store = open_user_store(get_settings())
     try:
@@ -89,8 +87,7 @@ def serve_vllm(
     import os
     import shutil
 
-    from agent.serving import shell_line, vllm_command
-    from agent.settings import get_settings
+    from agent.service import get_settings, shell_line, vllm_command
     from tools.errors import ConfigurationError
 
     settings = get_settings()
@@ -107,7 +104,7 @@ def serve_vllm(
 
 def _client_settings(settings: Settings) -> str:
     """How to point bankassist at the server the command starts."""
-    from agent.serving import EXTRACTOR_MODULE
+    from agent.service import EXTRACTOR_MODULE
 
     return (
         f"# then: BANKASSIST_BACKEND=openai BANKASSIST_OPENAI_BASE_URL=http://<gpu-host>:{settings.vllm_port}/v1 "

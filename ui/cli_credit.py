@@ -9,6 +9,8 @@ from typing import Annotated, TextIO
 
 import typer
 
+from ui.cli_common import stdout_to_stderr
+
 
 def seed(
     customers: Annotated[int, typer.Option("--customers", min=1, max=10_000, help="How many.")] = 50,
@@ -41,7 +43,6 @@ def summarize(
     """Credit summaries for analysts, generated in batches (BANKASSIST_GENERATION_BATCH_SIZE per batch)."""
     from agent.service import summarize as summarize_customers
     from tools.errors import InvalidInputError
-    from ui.cli import _stdout_to_stderr
 
     if all_customers == bool(customer):
         raise InvalidInputError("Pass either --all or one or more --customer IDs.")
@@ -50,7 +51,7 @@ def summarize(
     results, stdout, sink = summarize_customers(None if all_customers else list(customer or [])), sys.stdout, None
     count = 0
     try:
-        with _stdout_to_stderr():  # library chatter must not mix into the JSON lines
+        with stdout_to_stderr():  # library chatter must not mix into the JSON lines
             for summary in results:
                 # Opened only now: an unknown customer id fails before an existing file is truncated.
                 sink = sink or (_open_output(out) if out else stdout)

@@ -19,7 +19,7 @@ def serve_ui(
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
 ) -> None:
     """Serve the Chainlit web UI (the same app as `chainlit run ui/app.py`)."""
-    from agent.settings import get_settings
+    from agent.service import get_settings
     from ui.web_runtime import AUTH_SECRET_ENV, check_launch, demo_auth_secret
 
     settings, env = get_settings(), dict(os.environ)
@@ -39,7 +39,7 @@ def export_feedback(
     out: Annotated[Path, typer.Argument(help="The JSON Lines file to write, e.g. feedback.jsonl.")],
 ) -> None:
     """Write every rated answer (thumbs up or down, the comment, the masked exchange) as JSON lines."""
-    from agent.settings import get_settings
+    from agent.service import get_settings
     from tools.errors import InvalidInputError
     from ui.chat_store import export_feedback as export
 

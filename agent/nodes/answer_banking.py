@@ -9,8 +9,8 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.runtime.backends import generate_answer
 from agent.nodes.history import earlier_messages
+from agent.runtime.backends import generate_answer
 from agent.state import Source, State
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_ungrounded_sentences

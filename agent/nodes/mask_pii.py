@@ -24,4 +24,5 @@ def mask_pii(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     memory = PlaceholderMemory(services.pii_key, state.get("pii_placeholders"))
     masked = services.masker.mask(runtime.context.user_text, memory)
     runtime.context.own_values.update(shown_back(masked.values))
-    return {"masked_input": masked.text, "messages": [HumanMessage(masked.text)], "pii_placeholders": memory.placeholders}
+    text = masked.text
+    return {"masked_input": text, "messages": [HumanMessage(text)], "pii_placeholders": memory.placeholders}

@@ -1,76 +1,94 @@
 """The one door for every front end (CLI, web UI, REST API): turns, threads, credit work, accounts, jobs, readiness.
 
 Front ends import from here only (besides `tools.errors`); the import contracts in pyproject.toml check it.
+Names load on first use, so a CLI command that needs none of the graph does not pay for importing it.
 """
 
-from agent.dependencies import Services
-from agent.events import Done, Step, Token, TurnResult
-from agent.runtime.serving import vllm_command
-from agent.service.assistant import Assistant, open_assistant, open_async_assistant
-from agent.service.credit import (
-    CreditModels,
-    import_report_file,
-    open_credit_models,
-    review_credit,
-    seed_demo_customers,
-    store_report,
-    summarize,
-)
-from agent.service.operations import (
-    classify_scope,
-    ingest_corpus,
-    list_customers,
-    mask_texts,
-    open_guard,
-    open_retriever,
-    precheck_session,
-    precheck_turn,
-)
-from agent.service.operator import open_batch_jobs, open_user_store, readiness
-from agent.settings import Settings, get_settings
-from tools.batch_jobs import MAX_BATCH, BatchJob, BatchJobs
-from tools.credit import CreditReport
-from tools.pii import PiiMasker
-from tools.users import User, UserStore
-from tools.validation import validate_customer_id, validate_message
+from __future__ import annotations
 
-__all__ = [
-    "MAX_BATCH",
-    "Assistant",
-    "BatchJob",
-    "BatchJobs",
-    "CreditModels",
-    "CreditReport",
-    "Done",
-    "PiiMasker",
-    "Services",
-    "Settings",
-    "Step",
-    "Token",
-    "TurnResult",
-    "User",
-    "UserStore",
-    "classify_scope",
-    "get_settings",
-    "import_report_file",
-    "ingest_corpus",
-    "list_customers",
-    "mask_texts",
-    "open_assistant",
-    "open_async_assistant",
-    "open_batch_jobs",
-    "open_credit_models",
-    "open_guard",
-    "open_retriever",
-    "open_user_store",
-    "precheck_session",
-    "precheck_turn",
-    "readiness",
-    "review_credit",
-    "seed_demo_customers",
-    "store_report",
-    "summarize",
-    "validate_customer_id",
-    "validate_message",
-    "vllm_command",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.dependencies import Services
+    from agent.events import Done, Step, Token, TurnResult
+    from agent.runtime.serving import EXTRACTOR_MODULE, shell_line, vllm_command
+    from agent.service.assistant import Assistant, open_assistant, open_async_assistant
+    from agent.service.credit import (
+        CreditModels,
+        import_report_file,
+        open_credit_models,
+        review_credit,
+        seed_demo_customers,
+        store_report,
+        summarize,
+    )
+    from agent.service.operations import (
+        classify_scope,
+        ingest_corpus,
+        list_customers,
+        mask_texts,
+        open_guard,
+        open_retriever,
+        precheck_session,
+        precheck_turn,
+    )
+    from agent.service.operator import open_batch_jobs, open_user_store, readiness
+    from agent.settings import Settings, get_settings
+    from tools.batch_jobs import MAX_BATCH, BatchJob, BatchJobs
+    from tools.credit import CreditReport
+    from tools.pii import PiiMasker
+    from tools.users import User, UserStore
+    from tools.validation import validate_customer_id, validate_message
+
+# Each public name -> the module that defines it.
+EXPORTS = {
+    "Assistant": "agent.service.assistant",
+    "BatchJob": "tools.batch_jobs",
+    "BatchJobs": "tools.batch_jobs",
+    "classify_scope": "agent.service.operations",
+    "CreditModels": "agent.service.credit",
+    "CreditReport": "tools.credit",
+    "Done": "agent.events",
+    "EXTRACTOR_MODULE": "agent.runtime.serving",
+    "get_settings": "agent.settings",
+    "import_report_file": "agent.service.credit",
+    "ingest_corpus": "agent.service.operations",
+    "list_customers": "agent.service.operations",
+    "mask_texts": "agent.service.operations",
+    "MAX_BATCH": "tools.batch_jobs",
+    "open_assistant": "agent.service.assistant",
+    "open_async_assistant": "agent.service.assistant",
+    "open_batch_jobs": "agent.service.operator",
+    "open_credit_models": "agent.service.credit",
+    "open_guard": "agent.service.operations",
+    "open_retriever": "agent.service.operations",
+    "open_user_store": "agent.service.operator",
+    "PiiMasker": "tools.pii",
+    "precheck_session": "agent.service.operations",
+    "precheck_turn": "agent.service.operations",
+    "readiness": "agent.service.operator",
+    "review_credit": "agent.service.credit",
+    "seed_demo_customers": "agent.service.credit",
+    "Services": "agent.dependencies",
+    "Settings": "agent.settings",
+    "shell_line": "agent.runtime.serving",
+    "Step": "agent.events",
+    "store_report": "agent.service.credit",
+    "summarize": "agent.service.credit",
+    "Token": "agent.events",
+    "TurnResult": "agent.events",
+    "User": "tools.users",
+    "UserStore": "tools.users",
+    "validate_customer_id": "tools.validation",
+    "validate_message": "tools.validation",
+    "vllm_command": "agent.runtime.serving",
+}
+__all__ = sorted(EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module the first time the name is used."""
+    if name not in EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(EXPORTS[name]), name)

@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agent.dependencies import build_guard, build_retriever, open_report_store, open_vector_store
+from agent.dependencies import build_retriever, open_report_store, open_vector_store
 from agent.scope.guard import ScopeDecision, ScopeGuard
+from agent.scope.loading import build_guard
 from agent.settings import Settings, get_settings
 from retrieval.embeddings import load_embedder
 from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
-from tools.demo_data import seed_store
 from tools.errors import InvalidInputError
 from tools.pii import PiiMasker
-from tools.reports import Customer, ReportStore, sqlite_path
+from tools.reports import Customer
 from tools.validation import check_customer, validate_message, validate_thread_id
 
 

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.stores.base import SearchHit, VectorStore
+from retrieval.stores.base import SearchHit, VectorStore, WeaviateOptions
 from tools.errors import ConfigurationError
 
 __all__ = ["SearchHit", "VectorStore", "WeaviateOptions", "open_store"]
 STORE_KINDS = ("local", "weaviate")
-
-
-@dataclass(frozen=True)
-class WeaviateOptions:
-    """Where Weaviate is: a URL (and API key), or embedded Weaviate when url is None."""
-
-    url: str | None
-    api_key: str | None
-    grpc_port: int
-    collection: str
-    grpc_host: str | None = None
 
 
 def open_store(kind: str, data_dir: Path, weaviate: WeaviateOptions | None = None) -> VectorStore:

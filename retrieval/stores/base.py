@@ -45,3 +45,14 @@ class VectorStore(Protocol):
     def close(self) -> None:
         """Release connections."""
         ...
+
+
+@dataclass(frozen=True)
+class WeaviateOptions:
+    """Where Weaviate is: a URL (and API key), or embedded Weaviate when url is None."""
+
+    url: str | None
+    api_key: str | None
+    grpc_port: int
+    collection: str
+    grpc_host: str | None = None

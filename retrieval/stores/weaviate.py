@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from retrieval.chunking import Chunk
-from retrieval.stores.base import SearchHit
+from retrieval.stores.base import SearchHit, WeaviateOptions
 from tools.errors import StoreError
-
-if TYPE_CHECKING:
-    from retrieval.stores import WeaviateOptions
 
 # A document whose chunks do not add up to one complete version reports this hash, so the next sync rewrites it.
 INCOMPLETE = "incomplete"

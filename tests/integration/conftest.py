@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from agent.model_files import resolve_model_dir
+from agent.runtime.model_files import resolve_model_dir
 from agent.service import open_guard
 from agent.settings import DEFAULT_BASE_MODEL, Settings
 from evals.loopback_server import free_port

@@ -71,9 +71,9 @@ def test_a_thread_continues_and_is_visible_only_to_its_owner(server, keys):
 
 
 def test_the_customer_comes_from_the_key_never_the_body(server, keys):
-    mine = call(server, "GET", "/v1/credit/summary", keys["alice"]).json()
+    mine = call(server, "GET", "/v1/credit/review", keys["alice"]).json()
     assert mine["customer_id"] == "C0001" and mine["facts"] and mine["plan"]
-    bobs = call(server, "GET", "/v1/credit/summary", keys["bob"]).json()
+    bobs = call(server, "GET", "/v1/credit/review", keys["bob"]).json()
     assert bobs["customer_id"] == "C0002" and bobs["facts"] != mine["facts"]
     question = {"message": "What changed in my credit report?", "customer_id": "C0001"}
     turn = call(server, "POST", "/v1/chat", keys["bob"], json=question).json()
@@ -90,7 +90,7 @@ def test_a_thread_id_the_caller_does_not_own_is_not_found(server, keys):
 
 
 def test_an_analyst_has_no_own_credit_summary(server, keys):
-    assert_error(call(server, "GET", "/v1/credit/summary", keys["ana"]), 403, "forbidden")
+    assert_error(call(server, "GET", "/v1/credit/review", keys["ana"]), 403, "forbidden")
 
 
 def valid_report() -> dict:
@@ -100,9 +100,9 @@ def valid_report() -> dict:
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("GET", "/v1/customers/C0002/credit/summary", None),
+        ("GET", "/v1/customers/C0002/credit/review", None),
         ("POST", "/v1/customers/C0002/reports", valid_report()),
-        ("POST", "/v1/batch/summaries", {"customer_ids": ["C0001"]}),
+        ("POST", "/v1/batch/reviews", {"customer_ids": ["C0001"]}),
         ("GET", "/v1/batch/any-job", None),
     ],
 )
@@ -123,22 +123,22 @@ def test_missing_invalid_and_revoked_keys_get_401(server):
     assert revoked.headers["WWW-Authenticate"] == "Bearer"
 
 
-def test_analysts_read_any_summary_and_upload_validated_reports(server, keys):
-    summary = call(server, "GET", "/v1/customers/C0002/credit/summary", keys["ana"]).json()
-    assert summary["customer_id"] == "C0002" and len(summary["report_dates"]) == 2
-    assert_error(call(server, "GET", "/v1/customers/C9999/credit/summary", keys["ana"]), 404, "not_found")
+def test_analysts_read_any_review_and_upload_validated_reports(server, keys):
+    review = call(server, "GET", "/v1/customers/C0002/credit/review", keys["ana"]).json()
+    assert review["customer_id"] == "C0002" and len(review["report_dates"]) == 2
+    assert_error(call(server, "GET", "/v1/customers/C9999/credit/review", keys["ana"]), 404, "not_found")
     report = valid_report()
     report["report_date"] = "2026-11-01"
     stored = call(server, "POST", "/v1/customers/C0003/reports", keys["ana"], json=report)
     assert stored.status_code == 201 and stored.json()["report_date"] == "2026-11-01"
-    after = call(server, "GET", "/v1/customers/C0003/credit/summary", keys["ana"]).json()
+    after = call(server, "GET", "/v1/customers/C0003/credit/review", keys["ana"]).json()
     assert after["report_dates"][0] == "2026-11-01"
     report["score"] = 9000
     assert_error(call(server, "POST", "/v1/customers/C0003/reports", keys["ana"], json=report), 422, "invalid_request")
 
 
-def test_batch_summaries_run_in_the_background_for_analysts_only(server, keys):
-    job = call(server, "POST", "/v1/batch/summaries", keys["ana"], json={"customer_ids": ["C0001", "C9999"]})
+def test_batch_reviews_run_in_the_background_for_analysts_only(server, keys):
+    job = call(server, "POST", "/v1/batch/reviews", keys["ana"], json={"customer_ids": ["C0001", "C9999"]})
     assert job.status_code == 202 and job.json()["status"] in {"queued", "running", "done"}
     job_id = job.json()["job_id"]
     for _ in range(100):

@@ -11,7 +11,8 @@ from safetensors import safe_open
 
 import finetune.export as export
 import finetune.train as ft
-from finetune.train import TrainConfig, encode_example, load_config
+from finetune.config import ALL_LINEAR, TrainConfig, load_config
+from finetune.train import encode_example
 from tools.errors import ConfigurationError, InvalidInputError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +33,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A random 2-layer Llama with the default model's tokenizer (read from its GGUF: offline, no conversion)."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from agent.model_files import packaged_smollm2_gguf
+    from agent.runtime.model_files import packaged_smollm2_gguf
 
     gguf = packaged_smollm2_gguf()
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -258,7 +259,7 @@ def test_load_config_rejects_a_missing_file_and_unknown_overrides(tmp_path):
 @pytest.mark.parametrize("name", ["llama3-8b.yaml", "smollm2-cpu.yaml"])
 def test_shipped_configs_load(name):
     config = load_config(REPO / "finetune" / "configs" / name)
-    assert config.target_modules == ft.ALL_LINEAR and config.adapter_dtype == "bfloat16"
+    assert config.target_modules == ALL_LINEAR and config.adapter_dtype == "bfloat16"
 
 
 def test_model_card_lists_the_setup_metrics_and_command(tmp_path):

@@ -6,8 +6,8 @@ import pytest
 import torch
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.llm import build_chat_model, generate_answer
-from agent.local_model import to_chat
+from agent.runtime.backends import build_chat_model, generate_answer
+from agent.runtime.local_model import to_chat
 from agent.settings import Settings
 
 PROMPT = [SystemMessage("You are a bank assistant."), HumanMessage("Name two kinds of bank accounts.")]

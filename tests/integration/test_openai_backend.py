@@ -58,7 +58,7 @@ def test_answer_tokens_stream_over_http(openai_settings):
 
 def test_the_merged_extractor_over_http_extracts_checked_facts_concurrently(openai_settings):
     from agent.credit import extract_facts_many
-    from agent.llm import build_chat_model
+    from agent.runtime.backends import build_chat_model
     from tools.demo_data import demo_customers
 
     extractor = build_chat_model("extractor", openai_settings)

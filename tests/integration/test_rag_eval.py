@@ -2,7 +2,7 @@
 
 import json
 
-from evals.rag import LOCAL_METRICS
+from evals.rag_samples import LOCAL_METRICS
 
 
 def test_rag_eval_scores_real_answers_and_reports_the_worst(cli, tmp_path):

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from agent.scope_weights import load_weights
-from agent.services import load_full_encoder
-from finetune.scope_data import LabeledQuery
+from agent.scope.loading import load_full_encoder
+from agent.scope.weights import load_weights
 from finetune.scope_encoder import EncoderTraining, tune_encoder
 from finetune.scope_guard import TrainingData, train_guard
 from retrieval.embeddings import DEFAULT_EMBEDDING_MODEL, load_embedder, load_sentence_transformer
 from tests.fakes import FakeEmbedder
+from tools.datasets import LabeledQuery
 
 QUERIES = [
     LabeledQuery("how do I send a wire transfer", "banking", "t:wire"),

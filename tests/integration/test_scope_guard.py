@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from agent.scope_features import static_table_key, static_table_path
-from agent.scope_weights import load_weights
+from agent.scope.features import static_table_key, static_table_path
+from agent.scope.weights import load_weights
 from agent.service import open_guard
 from agent.settings import find_external_data_dir
 from evals.baseline import DEFAULT_PATH as BASELINE

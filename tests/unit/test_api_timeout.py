@@ -9,7 +9,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.services import open_user_store
+from agent.dependencies import open_user_store
 from tests.fakes import fake_services, scripted_model
 from tests.unit.test_node_timeout import WIRE, SlowChatModel
 from ui.api import create_app

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 from agent.checkpoint import open_async_checkpointer
-from agent.scope import ScopeDecision
+from agent.scope.guard import ScopeDecision
 from agent.service import Assistant, Done, Token
 from tests.fakes import EchoChatModel, ScriptedGuard, fake_services
 

@@ -65,15 +65,15 @@ def test_a_bad_baseline_is_a_one_line_error(tmp_path, text, message):
 
 
 def test_the_cli_prints_each_regression_then_fails_and_an_update_makes_the_run_the_reference(tmp_path, capsys):
-    from ui.cli import _gate, _update_baseline
+    from evals.runner import gate, update_baseline
 
     path = tmp_path / "baseline.json"
     with pytest.raises(BankassistError, match="^1 metrics dropped beyond their tolerance in "):
-        _gate(path, BASELINE, {"extractor_f1": 0.5, "scope_in_scope_recall": 0.95})
+        gate(path, BASELINE, {"extractor_f1": 0.5, "scope_in_scope_recall": 0.95})
     assert "regression: extractor_f1 0.5, baseline 0.7" in capsys.readouterr().err
-    _update_baseline(path, BASELINE, {"extractor_f1": 0.5})
+    update_baseline(path, BASELINE, {"extractor_f1": 0.5})
     assert load_baseline(path)["extractor_f1"]["value"] == 0.5
-    _gate(path, load_baseline(path), {"extractor_f1": 0.5})
+    gate(path, load_baseline(path), {"extractor_f1": 0.5})
     assert "1 metrics compared, none dropped" in capsys.readouterr().err
 
 

@@ -2,17 +2,17 @@ import json
 
 import pytest
 
-from agent.backoffice import import_report
 from agent.credit import check_extraction, checked_answers, extract_facts_many, templated_answer
-from agent.credit_batch import summarize_customers, summarize_in_chunks
-from agent.llm import generate_many
-from agent.validation import MAX_REPORT_BYTES, read_report_file, validate_customer_id
+from agent.credit_summary import summarize_customers, summarize_in_chunks
+from agent.runtime.backends import generate_many
 from evals.text_metrics import rouge_l
 from tests.fakes import scripted_model
 from tools.credit_diff import describe_report, diff_reports
 from tools.demo_data import demo_customers
 from tools.errors import InvalidInputError, UnknownCustomerError
+from tools.report_import import import_report
 from tools.reports import ReportStore
+from tools.validation import MAX_REPORT_BYTES, read_report_file, validate_customer_id
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import evals.runner as runner
 import ui.cli as cli
 
 
@@ -16,7 +17,7 @@ def run_eval(monkeypatch, interrupt_at: str | None, *args: str) -> int:
             raise KeyboardInterrupt
         return f"# {suite}\n", {f"{suite}_metric": 0.5}, []
 
-    monkeypatch.setattr(cli, "_run_one_suite", stand_in)
+    monkeypatch.setattr(runner, "run_one_suite", stand_in)
     monkeypatch.setattr(sys, "argv", ["bankassist", "eval", *args])
     with pytest.raises(SystemExit) as exited:
         cli.main()

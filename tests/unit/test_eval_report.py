@@ -68,9 +68,9 @@ def test_the_html_page_is_self_contained_with_its_plots_inline():
 
 
 def test_scope_set_lists_its_most_confident_misroutes_first():
-    from agent.scope import ScopeDecision
+    from agent.scope.guard import ScopeDecision
     from evals.scope import evaluate_set
-    from finetune.scope_data import LabeledQuery
+    from tools.datasets import LabeledQuery
 
     class Guard:
         def classify_in_batches(self, texts):

@@ -5,7 +5,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent import prompts
 from agent.nodes.route_turn import route_turn
-from agent.scope import ScopeDecision
+from agent.scope.guard import ScopeDecision
 from agent.service import Assistant, Done, Step, Token
 from tests.fakes import ScriptedGuard, fake_services
 from tools.credit_diff import diff_reports

@@ -1,6 +1,6 @@
 from langchain_openai import ChatOpenAI
 
-from agent.llm import build_chat_model
+from agent.runtime.backends import build_chat_model
 from agent.settings import Settings
 
 
@@ -50,7 +50,7 @@ def test_the_extractor_gets_its_own_token_cap(isolated_settings):
 def test_the_eval_baseline_needs_an_extractor_to_compare(monkeypatch):
     import pytest
 
-    from agent.llm import build_base_extractor
+    from agent.runtime.backends import build_base_extractor
     from tools.errors import ConfigurationError
 
     base = build_base_extractor(Settings())

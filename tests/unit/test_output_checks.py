@@ -7,9 +7,9 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent import prompts
+from agent.dependencies import open_report_store
 from agent.output_checks import TurnFacts, check_answer, system_prompts
 from agent.service import Assistant, Done, Token
-from agent.services import open_report_store
 from evals.redteam import (
     CASES_PATH,
     POISONED_CORPUS,

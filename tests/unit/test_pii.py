@@ -3,7 +3,7 @@ import re
 import pytest
 
 from tests.fakes import shared_masker
-from tools.pii import aba_checksum_ok, card_ok, luhn_ok, ssn_ok
+from tools.pii_patterns import aba_checksum_ok, card_ok, luhn_ok, ssn_ok
 
 
 @pytest.fixture(scope="module")

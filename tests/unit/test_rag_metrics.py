@@ -8,9 +8,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from evals.rag import RagSample, RagSuite, pick_questions
+from evals.rag import RagSuite, pick_questions
 from evals.rag_judge import JudgeConfig, JudgeRun, _judged
 from evals.rag_metrics import DocumentContextRecall, LocalEmbeddings, NumericGrounding
+from evals.rag_samples import RagSample
 from evals.retrieval import GoldenQuestion
 
 CONTEXT = "Outgoing domestic wires cost $25. International wires cost $45 and take 1-3 business days."

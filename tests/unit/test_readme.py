@@ -18,3 +18,11 @@ def test_ci_runs_the_readme_install_and_test_commands_verbatim():
     assert test in ci
     assert "pip install" in install and "bankassist ask" in install
     assert "pytest" in test
+
+
+def test_every_file_the_readme_names_exists():
+    text = (ROOT / "README.md").read_text()
+    folders = "agent|tools|retrieval|finetune|ui|evals|tests|deploy|docs"
+    named = set(re.findall(rf"`((?:{folders})/[\w./-]+\.(?:py|jsonl|json|yaml))`", text))
+    missing = sorted(path for path in named if not (ROOT / path).exists())
+    assert not missing, f"the README names files that do not exist: {missing}"

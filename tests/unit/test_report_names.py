@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from agent.backoffice import import_report, parse_report
 from evals.redteam import load_cases, plant
 from finetune.credit_data import split_pairs
 from tests.fakes import fake_services
 from tools.demo_data import demo_customers
 from tools.errors import InvalidInputError
+from tools.report_import import import_report, parse_report
 from tools.report_names import CITY_STATE, CREDITOR_NAME, PERSON_NAME, name_problem
 
 

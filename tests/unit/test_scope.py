@@ -5,13 +5,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from agent.scope import ScopeDecision, ScopeGuard, is_unclear, looks_like_follow_up
-from agent.scope_features import static_table_key
-from agent.scope_weights import LinearHead, ScopeWeights, Thresholds, load_weights
+from agent.scope.features import static_table_key
+from agent.scope.guard import ScopeDecision, ScopeGuard, is_unclear, looks_like_follow_up
+from agent.scope.weights import LinearHead, ScopeWeights, Thresholds, load_weights
 from agent.state import ROUTES
-from finetune.scope_data import PROJECT_QUERIES, with_typos
 from finetune.scope_guard import ALWAYS_ESCALATE, calibrate, calibrate_escalation
+from finetune.typos import with_typos
 from tests.fakes import fake_guard
+from tools.datasets import PROJECT_QUERIES
 from tools.errors import ModelFilesError
 
 

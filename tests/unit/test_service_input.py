@@ -1,8 +1,8 @@
 import pytest
 
 from agent.service import precheck_turn
-from agent.validation import validate_message, validate_thread_id
 from tools.errors import InvalidInputError, UnknownCustomerError
+from tools.validation import validate_message, validate_thread_id
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\x00\x01\n"])

@@ -3,7 +3,7 @@ import shlex
 
 import pytest
 
-from agent.serving import EXTRACTOR_MODULE, read_adapter, shell_line, vllm_command
+from agent.runtime.serving import EXTRACTOR_MODULE, read_adapter, shell_line, vllm_command
 from agent.settings import Settings
 from tools.errors import ConfigurationError
 

@@ -1,4 +1,4 @@
-from agent.local_model import until_stop
+from agent.runtime.local_model import until_stop
 from tools.text import cut_at_stop, first_sentences
 
 
@@ -32,7 +32,7 @@ def test_an_empty_streamed_reply_is_an_empty_answer_not_an_error():
     from langchain_core.messages import HumanMessage
     from langgraph.graph import END, START, MessagesState, StateGraph
 
-    from agent.local_model import TransformersChatModel
+    from agent.runtime.local_model import TransformersChatModel
 
     model = TransformersChatModel(runtime_loader=SilentRuntime, model_name="silent")
     assert "".join(chunk.text for chunk in model.stream([HumanMessage("hi")])) == ""

@@ -2,13 +2,13 @@ import json
 
 import pytest
 
-from tools.report_import import import_report
 from tests.fakes import fake_services
 from tools.demo_data import demo_customers
 from tools.errors import AuthenticationError, InvalidInputError, PermissionDeniedError, UnknownCustomerError
+from tools.report_import import import_report
 from tools.users import UserStore, seed_demo_users
-from ui.rate_limit import RateLimiter, retry_after
 from ui.auth import own_customer, require_analyst, user_from_api_key
+from ui.rate_limit import RateLimiter, retry_after
 
 
 @pytest.fixture

@@ -82,6 +82,22 @@ def test_bankassist_ui_in_production_without_a_secret_is_a_one_line_error(tmp_pa
     ]
 
 
+@pytest.mark.parametrize("command", [["ui"], ["api"], ["customers"]])
+def test_every_front_end_in_production_with_a_demo_password_is_a_one_line_error(tmp_path, command):
+    env = {
+        "BANKASSIST_MODE": "production",
+        "BANKASSIST_DEMO_PASSWORD": "demo-password-1",
+        "CHAINLIT_AUTH_SECRET": "s",
+        "BANKASSIST_DATA_DIR": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run([sys.executable, "-m", "ui", *command], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: invalid settings: production mode refuses BANKASSIST_DEMO_PASSWORD: unset it to start"
+    ]
+
+
 def test_database_urls_pick_async_and_blocking_drivers():
     assert async_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
     assert sync_url("sqlite+aiosqlite:///x.db") == "sqlite:///x.db"
@@ -122,7 +138,7 @@ def write_rated_exchange(db, question: str, answer: str, value: int, comment: st
             (reply, "assistant_message", run, answer, "2026-11-22T10:00:02Z"),
         ]
         connection.executemany(
-            'INSERT INTO steps (id, name, type, threadId, parentId, streaming, output, createdAt) '
+            "INSERT INTO steps (id, name, type, threadId, parentId, streaming, output, createdAt) "
             "VALUES (?, 'x', ?, '" + thread + "', ?, 0, ?, ?)",
             steps,
         )

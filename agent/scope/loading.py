@@ -1,0 +1,33 @@
+"""Loading the scope guard from its weights: the fine-tuned encoder (full head) and the distilled table (fast head)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from agent.scope.features import load_static_embedder, merge_adapter, static_table_key
+from agent.scope.guard import ScopeGuard
+from agent.scope.weights import load_weights
+from agent.settings import Settings
+from retrieval.embeddings import SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
+
+
+def build_guard(settings: Settings) -> ScopeGuard:
+    """The trained scope guard, on the encoder its weights were trained with; no LLM."""
+    assert settings.model_cache_dir is not None  # filled by the settings validator
+    weights = load_weights(settings.scope_guard_path)
+    encoder = weights.info["encoder"]
+    full = load_full_encoder(encoder, weights.adapter, weights.info.get("lora", {}))
+    # The fast head reads token vectors distilled from the same fine-tuned encoder, so both heads agree.
+    fast = load_static_embedder(full.model, settings.model_cache_dir, static_table_key(encoder, weights.adapter))
+    return ScopeGuard(weights, fast, full)
+
+
+def load_full_encoder(
+    encoder: str, adapter: dict[str, np.ndarray], lora: dict[str, Any]
+) -> SentenceTransformerEmbedder:
+    """The base encoder with the guard's LoRA adapter merged into its own copy; without an adapter, the shared one."""
+    if not adapter:
+        return load_embedder(encoder)
+    return SentenceTransformerEmbedder(merge_adapter(load_sentence_transformer(encoder), adapter, lora))

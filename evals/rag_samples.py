@@ -1,0 +1,25 @@
+"""What the RAG suite and its judge share: the metric names and one scored golden-question turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # an annotation only: the judge's module stays free of the retriever's imports
+    from evals.retrieval import GoldenQuestion
+
+LOCAL_METRICS = ("context_recall", "rouge_l", "semantic_similarity", "quoted_spans", "numeric_grounding")
+JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision")
+
+
+@dataclass
+class RagSample:
+    """One golden question's turn: what the graph answered from which contexts, and its scores."""
+
+    question: GoldenQuestion
+    route: str
+    answer: str
+    context_ids: list[str]
+    contexts: list[str]
+    scores: dict[str, float | None] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,9 @@
+"""The assistant's routes: where the scope guard sends a message, and the order of its classes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Route = Literal["banking", "credit", "smalltalk", "out_of_scope"]
+# The order is the scope heads' class order: the first three are in scope (agent/scope/guard.py).
+ROUTES: tuple[Route, ...] = ("banking", "credit", "smalltalk", "out_of_scope")
