@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from evals.answer_checks import answer_metrics, share
 from evals.rag_judge import JudgeConfig, JudgeRun, judge_samples, verify_judge
 from evals.rag_samples import JUDGE_METRICS, LOCAL_METRICS, RagSample
-from evals.retrieval import GoldenQuestion, load_golden
+from evals.retrieval import CUSTOMER_PATH, UNANSWERABLE_PATH, GoldenQuestion, load_golden
 
 if TYPE_CHECKING:
     from ragas.embeddings.base import BaseRagasEmbedding
@@ -41,8 +42,10 @@ class RagSuite:
         """Flat rag_* metrics: the mean of each metric over the samples it applies to, and the counts."""
         names = LOCAL_METRICS + (JUDGE_METRICS if self.judge else ())
         found: dict[str, float | None] = {f"rag_{name}": self.mean(name) for name in names}
-        found["rag_questions"] = float(len(self.samples))
-        found["rag_banking_routed"] = _share([s.route == "banking" for s in self.samples])
+        answerable = [s for s in self.samples if s.question.answerable]
+        found["rag_questions"] = float(len(answerable))
+        found["rag_banking_routed"] = share([s.route == "banking" for s in answerable])
+        found |= answer_metrics(self.samples)
         if self.judge:
             found["rag_judge_requests"] = float(len(self.judge.requested_urls))
             for name, failures in self.judge.failures.items():
@@ -78,7 +81,7 @@ def answer_questions(assistant: Assistant, questions: list[GoldenQuestion]) -> l
         result = assistant.ask(question.question)
         ids = [source["id"] for source in result.sources]
         contexts = _contexts_for(assistant, result.masked_input, ids)
-        samples.append(RagSample(question, result.route, result.answer, ids, contexts))
+        samples.append(RagSample(question, result.route, result.answer, ids, contexts, list(result.output_check)))
     return samples
 
 
@@ -99,7 +102,7 @@ async def score_locally(samples: list[RagSample], embeddings: BaseRagasEmbedding
 
     recall, rouge, similar = DocumentContextRecall(), RougeScore(rouge_type="rougeL"), SemanticSimilarity(embeddings)
     quoted, numeric = QuotedSpansAlignment(), NumericGrounding()
-    for sample in tqdm(samples, desc="rag: scoring", unit="answer"):
+    for sample in tqdm([s for s in samples if s.question.answerable], desc="rag: scoring", unit="answer"):
         reference = sample.question.reference_answer
         results = {
             "context_recall": await recall.ascore(sample.context_ids, list(sample.question.reference_doc_ids)),
@@ -120,7 +123,7 @@ def run_rag_suite(settings: Settings, limit: int | None = None, judge: JudgeConf
     from agent.service import open_assistant
     from evals.rag_metrics import LocalEmbeddings
 
-    questions = pick_questions(load_golden(), limit)
+    questions = [*pick_questions(load_golden(), limit), *load_golden(CUSTOMER_PATH), *load_golden(UNANSWERABLE_PATH)]
     if judge is not None:
         verify_judge(judge)
     with tempfile.TemporaryDirectory(prefix="bankassist-rag-") as tmp, open_assistant(_scratch(settings, tmp)) as bot:
@@ -136,10 +139,6 @@ def _scratch(settings: Settings, tmp: str) -> Settings:
     """The configured models, store and corpus; the eval's conversations and audit lines kept out of the real ones."""
     update = {"checkpoint_url": f"sqlite:///{tmp}/checkpoints.db", "audit_log_path": Path(tmp) / "audit.jsonl"}
     return settings.model_copy(update=update)
-
-
-def _share(flags: list[bool]) -> float | None:
-    return round(sum(flags) / len(flags), 4) if flags else None
 
 
 def _or_one(value: float | None) -> float:

@@ -21,5 +21,6 @@ class RagSample:
     answer: str
     context_ids: list[str]
     contexts: list[str]
+    checks: list[str] = field(default_factory=list)  # the turn's output checks (a cut sentence, an abstention)
     scores: dict[str, float | None] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)

@@ -6,11 +6,20 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evals.answer_checks import answer_metrics, answered_right
 from evals.rag_samples import JUDGE_METRICS, LOCAL_METRICS
 from evals.report_html import render_html
 from evals.retrieval import RetrievalSuite
 from evals.scope import PREDICTED, ScopeSuite
-from evals.targets import CREDIT_TARGETS, RAG_TARGETS, RETRIEVAL_TARGETS, TARGETS, THROUGHPUT_TARGET
+from evals.targets import (
+    ANSWER_LIMITS,
+    ANSWER_TARGETS,
+    CREDIT_TARGETS,
+    RAG_TARGETS,
+    RETRIEVAL_TARGETS,
+    TARGETS,
+    THROUGHPUT_TARGET,
+)
 
 if TYPE_CHECKING:  # the credit and RAG suites pull in LangChain and RAGAS; the scope report should not
     from evals.charts import Chart
@@ -110,6 +119,7 @@ def rag_markdown(suite: RagSuite) -> str:
         lines.append(f"| {name} | {_mark(suite.mean(name), RAG_TARGETS.get(name, 0.0))} | {scored} of {count} |")
     routed = sum(s.route == "banking" for s in suite.samples)
     lines += ["", f"Routed to the banking answer: {routed} of {count} questions."]
+    lines += ["", *answer_markdown(suite)]
     lines += ["", _judge_line(suite)]
     lines += ["", f"## Worst {min(10, count)} answers", ""]
     for sample in suite.worst(10):
@@ -119,6 +129,23 @@ def rag_markdown(suite: RagSuite) -> str:
         lines += ["", f"Contexts: {', '.join(sample.context_ids) or 'none'}"]
         lines += [f"- {name}: {reason}" for name, reason in sample.reasons.items() if "/" in reason] + [""]
     return "\n".join(lines) + "\n"
+
+
+def answer_markdown(suite: RagSuite) -> list[str]:
+    """What the customer reads: fact accuracy, abstention, cuts and fallbacks, and the test split's misses."""
+    metrics = answer_metrics(suite.samples)
+    lines = ["## What the customer reads", "", "| measure | share | target |", "| --- | --- | --- |"]
+    for name, value in metrics.items():
+        short = name.removeprefix("rag_")
+        if short in ANSWER_LIMITS:
+            target = f"<= {ANSWER_LIMITS[short]}"
+        else:
+            target = f">= {ANSWER_TARGETS[short]}" if short in ANSWER_TARGETS else "reported"
+        lines.append(f"| {short} | {'n/a' if value is None else f'{value:.3f}'} | {target} |")
+    misses = [s for s in suite.samples if s.question.split == "test" and not answered_right(s)]
+    lines += ["", f"Test-split questions answered wrongly: {len(misses)}.", ""]
+    lines += [f"- {s.question.id} ({s.route}): {s.question.question} -> {s.answer[:160]}" for s in misses]
+    return lines
 
 
 def _judge_line(suite: RagSuite) -> str:

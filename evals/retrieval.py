@@ -15,6 +15,9 @@ from tools.errors import InvalidInputError
 
 DATA_DIR = Path(__file__).parent / "data"
 GOLDEN_PATH = DATA_DIR / "retrieval_golden.jsonl"
+# Questions in customers' own wording (a third kept as a test split), and ones the corpus does not answer.
+CUSTOMER_PATH = DATA_DIR / "customer_questions.jsonl"
+UNANSWERABLE_PATH = DATA_DIR / "unanswerable.jsonl"
 COVERAGE_PATH = DATA_DIR / "banking77_coverage.json"
 RECALL_K = 5
 MRR_DEPTH = 10
@@ -33,6 +36,13 @@ class GoldenQuestion:
     reference_answer: str
     reference_doc_ids: tuple[str, ...]
     kind: str
+    expect: tuple[str, ...] = ()  # the key facts an answer must state (exact corpus spans; "a | b" alternatives)
+    split: str = "tune"  # "test": customer-wording questions no tuning looks at
+
+    @property
+    def answerable(self) -> bool:
+        """The corpus answers it (unanswerable questions have no reference documents)."""
+        return bool(self.reference_doc_ids)
 
 
 @dataclass
@@ -57,15 +67,18 @@ def load_golden(path: Path = GOLDEN_PATH) -> list[GoldenQuestion]:
     questions = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         try:
-            row = json.loads(line)
-            questions.append(
-                GoldenQuestion(
-                    row["id"], row["question"], row["reference_answer"], tuple(row["reference_doc_ids"]), row["kind"]
-                )
-            )
+            questions.append(golden_question(json.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise InvalidInputError(f"{path.name} line {number} is not a golden question ({exc}).") from exc
     return questions
+
+
+def golden_question(row: dict) -> GoldenQuestion:
+    """One JSON line of a golden file; unanswerable lines have no reference answer or documents."""
+    return GoldenQuestion(
+        row["id"], row["question"], row.get("reference_answer", ""), tuple(row.get("reference_doc_ids", ())),
+        row["kind"], tuple(row.get("expect", ())), row.get("split", "tune"),
+    )  # fmt: skip
 
 
 def ranked_documents(retriever: Retriever, question: str) -> list[str]:

@@ -7,3 +7,6 @@ THROUGHPUT_TARGET = 500.0
 CREDIT_TARGETS = {"f1": 0.95, "format_valid": 0.99, "answer_grounding": 0.98}
 RETRIEVAL_TARGETS = {"recall_at_5": 0.95, "mrr": 0.0}
 RAG_TARGETS = {"context_recall": 0.95, "numeric_grounding": 0.98}
+# What the customer reads (evals/answer_checks.py): shares of answers; cuts and fallbacks are upper bounds.
+ANSWER_TARGETS = {"fact_accuracy_test": 0.90, "abstention": 0.95}
+ANSWER_LIMITS = {"grounding_cut_share": 0.05, "quoted_fallback_share": 0.05}
