@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tools.pii_memory import NUMBERED
-from tools.text import SENTENCE_END
+from tools.text import SENTENCE_END, content_words
 
 # "[2]" cites a source; its number is not a figure the answer states.
 CITATION = re.compile(r"\[\d+\]")
@@ -48,4 +48,32 @@ def drop_ungrounded_sentences(answer: str, trusted: str) -> tuple[str, int]:
     """The answer without its sentences that state a number the trusted text lacks; and how many went."""
     sentences = [s for s in SENTENCE_END.split(answer.strip()) if s]
     kept = [s for s in sentences if not ungrounded_numbers(CITATION.sub(" ", s), trusted)]
+    return " ".join(kept), len(sentences) - len(kept)
+
+
+# Words too general to say what a figure is about: a "$1.00 fee" elsewhere does not vouch for a notary fee.
+GENERIC_WORDS = content_words(
+    "fee fees charge charged cost costs free day days business month monthly year years week weeks hour hours "
+    "minute minutes time times per each dollar dollars amount amounts up within after before least most one two"
+)
+
+
+def unsupported_numbers(sentence: str, trusted_units: list[str]) -> set[str]:
+    """The sentence's numbers that no trusted sentence states about the same thing.
+
+    A number is supported when one trusted sentence (or list item) has it and shares a specific word
+    with the answer's sentence: a figure taken from a passage about something else does not count.
+    """
+    topic = {word for word in content_words(CITATION.sub(" ", sentence)) - GENERIC_WORDS if not word.isdigit()}
+    missing = set()
+    for number in numbers_in(CITATION.sub(" ", sentence)):
+        if not any(number in numbers_in(unit) and topic & content_words(unit) for unit in trusted_units):
+            missing.add(number)
+    return missing
+
+
+def drop_unsupported_sentences(answer: str, trusted_units: list[str]) -> tuple[str, int]:
+    """The answer without its sentences that state a number no trusted sentence states about the same thing."""
+    sentences = [s for s in SENTENCE_END.split(answer.strip()) if s]
+    kept = [s for s in sentences if not unsupported_numbers(s, trusted_units)]
     return " ".join(kept), len(sentences) - len(kept)

@@ -1,10 +1,20 @@
-"""Small text helpers shared by nodes."""
+"""Small text helpers shared by nodes, checks and the answer selector."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import Any
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+WORD = re.compile(r"[a-z0-9]+")
+# Words that say nothing about what a sentence is about (chat shorthand included).
+STOPWORDS = frozenset(
+    "a an the and or but if of to in on at for from by with about as is are was were be been am do does did "
+    "i me my we our you your it its this that these those there here what which who whom how why when where "
+    "can could would should will shall may might must have has had not no so than too very just get got "
+    "im ive dont cant wont u ur pls please hi hello hey thanks larkspur bank".split()
+)
 
 
 def first_sentences(text: str, count: int) -> str:
@@ -20,3 +30,22 @@ def cut_at_stop(text: str, stop: list[str]) -> str:
     for marker in stop:
         text = text.split(marker, 1)[0]
     return text
+
+
+def content_words(text: str) -> frozenset[str]:
+    """The text's stemmed words that carry meaning."""
+    return frozenset(_stem(word) for word in WORD.findall(text.lower()) if word not in STOPWORDS)
+
+
+@lru_cache(maxsize=50_000)
+def _stem(word: str) -> str:
+    """Snowball's English stem (PyStemmer, as the BM25 index uses)."""
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    """One stemmer per process."""
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
