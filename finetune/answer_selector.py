@@ -1,0 +1,147 @@
+"""Train the extractive answer selector's logistic model and calibrate its thresholds on the tuning questions.
+
+    bankassist train-selector                      # writes retrieval/answer_selector.json
+    bankassist train-selector --out /tmp/sel.json  # somewhere else (BANKASSIST_ANSWER_SELECTOR_PATH to use it)
+
+Training rows are the units of the passages the real retriever returns for each tuning question
+(the golden set, and the tuning split of the customer-wording and unanswerable sets); a unit is a
+positive when it contains one of the question's expected facts. The customer-wording test split is
+never read here. The thresholds are the ones that best serve both kinds of tuning question: the
+answerable get their fact, the unanswerable an abstention (the sum of the two shares is maximised).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.service import Settings, open_retriever
+from evals.answer_checks import abstained, normalized, states_expected
+from evals.retrieval import CUSTOMER_PATH, UNANSWERABLE_PATH, GoldenQuestion, load_golden
+from retrieval.answer_selector import DEFAULT_WEIGHTS, FEATURES, AnswerSelector, ScoredUnit, SelectorWeights
+from retrieval.retriever import Retriever
+
+GRID = [round(0.05 * n, 2) for n in range(1, 20)]  # 0.05 .. 0.95
+L2 = 1.0  # ~200 questions: keep the seven weights modest
+
+
+@dataclass
+class Ranked:
+    """One tuning question and its retrieved units, scored with the weights being fitted."""
+
+    question: GoldenQuestion
+    units: list[ScoredUnit] = field(default_factory=list)
+
+
+def tuning_questions() -> list[GoldenQuestion]:
+    """Every question but the test split's."""
+    every = [*load_golden(), *load_golden(CUSTOMER_PATH), *load_golden(UNANSWERABLE_PATH)]
+    return [q for q in every if q.split != "test"]
+
+
+def rank_all(selector: AnswerSelector, retriever: Retriever, questions: list[GoldenQuestion], top_k: int,
+             min_score: float) -> list[Ranked]:  # fmt: skip
+    """Each question's units as the node sees them (the same retrieval, top-k and relevance floor)."""
+    ranked = []
+    for question in questions:
+        documents = [d for d in retriever.retrieve(question.question, top_k) if d.score >= min_score]
+        ranked.append(Ranked(question, selector.rank(question.question, documents)))
+    return ranked
+
+
+def is_answer(unit_text: str, expect: tuple[str, ...]) -> bool:
+    """The unit states one of the expected facts."""
+    text = normalized(unit_text)
+    return any(normalized(option) in text for item in expect for option in item.split(" | "))
+
+
+def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = L2, steps: int = 50) -> np.ndarray:
+    """Weights (bias last) of an L2-regularised logistic regression, by Newton's method."""
+    x = np.hstack([features, np.ones((len(features), 1))])
+    w = np.zeros(x.shape[1])
+    penalty = np.eye(x.shape[1]) * l2
+    penalty[-1, -1] = 0.0  # the bias is not shrunk
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        gradient = x.T @ (p - labels) + penalty @ w
+        hessian = (x.T * (p * (1 - p))) @ x + penalty
+        w -= np.linalg.solve(hessian, gradient)
+    return w
+
+
+def answer_text(chosen: list[ScoredUnit]) -> str:
+    """The answer the node would give (citations aside)."""
+    return " ".join(scored.unit.text for scored in chosen)
+
+
+def evaluate(selector: AnswerSelector, ranked: list[Ranked]) -> dict[str, float]:
+    """Fact accuracy on the answerable, abstention on the unanswerable, with the selector's thresholds."""
+    facts, abstentions = [], []
+    for row in ranked:
+        chosen = selector.pick(selector.rescore(row.units))
+        answer = answer_text(chosen) if chosen else "call 1-800-555-0199"
+        if row.question.answerable:
+            facts.append(states_expected(answer, row.question.expect))
+        else:
+            abstentions.append(abstained(answer))
+    return {"fact_accuracy": float(np.mean(facts)), "abstention": float(np.mean(abstentions))}
+
+
+def calibrate(
+    selector: AnswerSelector, ranked: list[Ranked], weights: dict[str, float], bias: float
+) -> SelectorWeights:
+    """The thresholds with the best sum of fact accuracy and abstention on the tuning questions."""
+    trials = []
+    for first in GRID:
+        for second in [s for s in GRID if s >= first] + [1.01]:
+            selector.weights = SelectorWeights(weights, bias, first, second)
+            scores = evaluate(selector, ranked)
+            trials.append((scores["fact_accuracy"] + scores["abstention"], first, second))
+    _, first, second = max(trials)
+    return SelectorWeights(weights, bias, first, second)
+
+
+def train_selector(retriever: Retriever, top_k: int, min_score: float, out: Path = DEFAULT_WEIGHTS) -> dict[str, Any]:
+    """Fit, calibrate and write the weights; returns what was done and measured (on the tuning questions)."""
+    started = time.perf_counter()
+    questions = tuning_questions()
+    selector = AnswerSelector(retriever.embedder, SelectorWeights.load())
+    ranked = rank_all(selector, retriever, questions, top_k, min_score)
+    rows = [(s.features, is_answer(s.unit.text, r.question.expect)) for r in ranked for s in r.units]
+    features = np.array([f for f, _ in rows], dtype=np.float64)
+    labels = np.array([float(y) for _, y in rows])
+    fitted = fit_logistic(features, labels)
+    weights = {name: round(float(w), 4) for name, w in zip(FEATURES, fitted[:-1], strict=True)}
+    calibrated = calibrate(selector, ranked, weights, round(float(fitted[-1]), 4))
+    selector.weights = calibrated
+    covered = [any(is_answer(s.unit.text, r.question.expect) for s in r.units) for r in ranked if r.question.answerable]
+    report = {
+        "questions": len(questions), "units": len(rows), "positives": int(labels.sum()),
+        "answer_in_candidates": round(float(np.mean(covered)), 4), **evaluate(selector, ranked),
+        "top_k": top_k, "seconds": round(time.perf_counter() - started, 1),
+    }  # fmt: skip
+    out.write_text(json.dumps(weights_file(calibrated, report), indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def weights_file(weights: SelectorWeights, report: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the selector loads, with how it was trained."""
+    return {
+        "weights": weights.weights,
+        "bias": weights.bias,
+        "thresholds": [weights.answer_threshold, weights.second_threshold],
+        "trained_on": "tuning questions: evals/data/retrieval_golden.jsonl and the tune splits of "
+        "customer_questions.jsonl and unanswerable.jsonl (never the test splits)",
+        "tuning_scores": report,
+    }
+
+
+def train_and_save(settings: Settings, out: Path | None = None) -> dict[str, Any]:
+    """Train on the configured retriever (its top-k and relevance floor, as the node uses them) and save."""
+    with open_retriever(settings) as retriever:
+        return train_selector(retriever, settings.retrieval_top_k, settings.retrieval_min_score, out or DEFAULT_WEIGHTS)

@@ -1,0 +1,157 @@
+"""Extractive answers: score every sentence of the retrieved passages against the question, pick the answer.
+
+A 135M model is poor at free writing but the answer to a policy question is nearly always one sentence
+or list item of the policy, stated exactly. A small logistic model over a few features (embedding
+similarity, shared words, a figure where the question asks for one, the document's retrieval score)
+says how likely each unit is to be the answer; below a calibrated threshold nothing is, and the
+assistant abstains. Its weights are trained by `finetune/answer_selector.py` on the tuning questions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.answer_units import AnswerUnit, passage_units
+from retrieval.embeddings import Embedder
+from retrieval.retriever import RetrievedDocument
+from tools.errors import ModelFilesError
+from tools.text import content_words
+
+DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
+MAX_UNITS = 3  # an answer quotes at most three sentences or list items
+FEATURES = (
+    "cosine", "lexical", "heading_lexical", "figure_wanted", "document_score", "first_document", "lead", "overview"
+)  # fmt: skip
+# A page's own introduction ("This page explains ...") resembles every question about the page and answers none.
+OVERVIEW = re.compile(r"^(?:This (?:page|schedule|guide|section|document)|Here )")
+FIGURE = re.compile(r"\d|\b(?:free|none|no fee)\b", re.IGNORECASE)
+# Questions that ask for a figure: an amount, a limit, a time, a count, a phone number.
+WANTS_FIGURE = re.compile(
+    r"\b(?:how (?:much|many|long|soon|fast|often|old|late|early)|fees?|cost|costs|charge[sd]?|limits?|minimum|"
+    r"maximum|max|min|rate|apr|interest|days?|hours?|when|what time|number|phone|call|percent|deadline|within)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SelectorWeights:
+    """The logistic model's weights and the thresholds calibrated on the tuning questions."""
+
+    weights: dict[str, float]
+    bias: float
+    answer_threshold: float  # below it no unit answers: abstain
+    second_threshold: float  # the next units join the answer above it
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_WEIGHTS) -> SelectorWeights:
+        """Read the weights file; a missing or malformed one is a one-line ModelFilesError."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(dict(data["weights"]), float(data["bias"]), *map(float, data["thresholds"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelFilesError(f"Cannot read the answer selector's weights {path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    """A unit, the citation number of its document, its features and its probability of being the answer."""
+
+    unit: AnswerUnit
+    source: int
+    features: tuple[float, ...]
+    probability: float
+
+
+class AnswerSelector:
+    """Ranks the units of retrieved documents and picks the answer (or nothing)."""
+
+    def __init__(self, embedder: Embedder, weights: SelectorWeights) -> None:
+        """Bind the retrieval embedder (questions and units share its space) and the weights."""
+        self.embedder = embedder
+        self.weights = weights
+
+    @property
+    def weights(self) -> SelectorWeights:
+        """The model's weights and thresholds."""
+        return self._weights
+
+    @weights.setter
+    def weights(self, weights: SelectorWeights) -> None:
+        self._weights = weights
+        self._vector = np.array([weights.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+
+    def rank(self, question: str, documents: list[RetrievedDocument]) -> list[ScoredUnit]:
+        """Every unit of the documents' passages, most probable answer first."""
+        units = [(n, unit) for n, doc in enumerate(documents, start=1) for unit in document_units(doc)]
+        if not units:
+            return []
+        vectors = self.embedder.embed([question, *(unit.context for _, unit in units)])
+        scored = []
+        for (source, unit), vector in zip(units, vectors[1:], strict=True):
+            document = documents[source - 1]
+            features = unit_features(question, unit, float(vector @ vectors[0]), document.score, source)
+            scored.append(ScoredUnit(unit, source, features, self.probability(features)))
+        return sorted(scored, key=lambda s: -s.probability)
+
+    def choose(self, question: str, documents: list[RetrievedDocument]) -> list[ScoredUnit]:
+        """The answer's units for the question (none: abstain)."""
+        return self.pick(self.rank(question, documents))
+
+    def pick(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+        """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.
+
+        More than one unit answers the questions that ask two things (a fee and a time, two documents' facts).
+        """
+        if not ranked or ranked[0].probability < self.weights.answer_threshold:
+            return []
+        return [ranked[0], *[s for s in ranked[1:MAX_UNITS] if s.probability >= self.weights.second_threshold]]
+
+    def rescore(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+        """The same units scored with this selector's weights (training tries many), best first."""
+        scored = (ScoredUnit(s.unit, s.source, s.features, self.probability(s.features)) for s in ranked)
+        return sorted(scored, key=lambda s: -s.probability)
+
+    def probability(self, features: tuple[float, ...]) -> float:
+        """The logistic model's probability that a unit with these features answers the question."""
+        logit = self.weights.bias + float(np.dot(self._vector, features))
+        return 1.0 / (1.0 + math.exp(-logit))
+
+
+def document_units(document: RetrievedDocument) -> list[AnswerUnit]:
+    """The units of a document's retrieved passages; overlapping passages repeat a paragraph, kept once."""
+    seen: set[str] = set()
+    units = []
+    for passage in document.passages:
+        for unit in passage_units(passage, document.id, document.title):
+            if unit.text not in seen:
+                seen.add(unit.text)
+                units.append(unit)
+    return units
+
+
+def unit_features(
+    question: str, unit: AnswerUnit, cosine: float, document_score: float, source: int
+) -> tuple[float, ...]:
+    """The features of FEATURES, in order."""
+    asked = content_words(question)
+    return (
+        cosine,
+        _share(asked, content_words(unit.text)),
+        _share(asked, content_words(unit.heading)),
+        float(bool(WANTS_FIGURE.search(question)) and bool(FIGURE.search(unit.text))),
+        document_score,
+        float(source == 1),
+        float(unit.position == 0),
+        float(bool(OVERVIEW.match(unit.text))),
+    )
+
+
+def _share(asked: frozenset[str], found: frozenset[str]) -> float:
+    """The share of the question's words the unit has."""
+    return len(asked & found) / len(asked) if asked else 0.0

@@ -1,0 +1,116 @@
+"""Extractive banking answers: units of a passage, the selector's choice, the stricter number check."""
+
+import sqlite3
+
+import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from agent import prompts
+from agent.service import Assistant
+from evals.answer_checks import abstained, states_expected
+from retrieval.answer_selector import AnswerSelector, SelectorWeights
+from retrieval.answer_units import passage_units, split_sentences
+from retrieval.retriever import RetrievedDocument
+from tests.fakes import FakeEmbedder, fake_services
+from tools.grounding import drop_unsupported_sentences, unsupported_numbers
+
+PIN = (
+    "Choosing, Changing and Unblocking Your PIN - PIN blocked after wrong attempts\n"
+    "Entering a wrong PIN 3 times blocks your PIN. To unblock your PIN:\n\n"
+    "- In the app under Cards, Unblock PIN.\n- At any Larkspur ATM.\n\n"
+    "The block clears at midnight Eastern Time. Fees are in U.S. dollars."
+)
+FEES = "Personal Account Fee Schedule - Cards\n- Paper statements: $1.00 per statement.\n- Wire: $25."
+# Only cosine similarity counts, so the fake embedder's word overlap decides.
+COSINE_ONLY = {"weights": {"cosine": 10.0}, "bias": -5.0}
+
+
+def selector(answer_threshold=0.5, second_threshold=0.99):
+    weights = SelectorWeights(COSINE_ONLY["weights"], COSINE_ONLY["bias"], answer_threshold, second_threshold)
+    return AnswerSelector(FakeEmbedder(), weights)
+
+
+def test_a_passage_splits_into_sentences_and_a_list_joins_its_intro():
+    units = [u.text for u in passage_units(PIN, "pin-help", "PIN")]
+    assert units == [
+        "Entering a wrong PIN 3 times blocks your PIN.",
+        "To unblock your PIN: in the app under Cards, Unblock PIN; at any Larkspur ATM.",
+        "The block clears at midnight Eastern Time.",
+        "Fees are in U.S. dollars.",
+    ]
+    assert passage_units(PIN, "pin-help", "PIN")[0].heading == "PIN blocked after wrong attempts"
+
+
+def test_list_items_without_an_intro_stay_separate_and_abbreviations_do_not_split():
+    assert [u.text for u in passage_units(FEES, "fee-schedule", "Fees")] == [
+        "Paper statements: $1.00 per statement.",
+        "Wire: $25.",
+    ]
+    assert split_sentences("Send it by 2:00 p.m. Eastern Time. It arrives in 1 day.") == [
+        "Send it by 2:00 p.m. Eastern Time.",
+        "It arrives in 1 day.",
+    ]
+
+
+def test_the_selector_picks_the_unit_that_answers_or_abstains():
+    documents = [
+        RetrievedDocument("pin-help", "PIN", 0.7, (PIN,)),
+        RetrievedDocument("fee-schedule", "Fees", 0.5, (FEES,)),
+    ]
+    chosen = selector().choose("how many wrong PIN tries blocks your PIN", documents)
+    assert [c.unit.text for c in chosen] == ["Entering a wrong PIN 3 times blocks your PIN."]
+    assert chosen[0].source == 1
+    assert selector(answer_threshold=0.999).choose("how many wrong PIN tries blocks your PIN", documents) == []
+
+
+def test_the_runner_up_joins_above_the_second_threshold():
+    documents = [
+        RetrievedDocument("pin-help", "PIN", 0.7, (PIN,)),
+        RetrievedDocument("fee-schedule", "Fees", 0.5, (FEES,)),
+    ]
+    chosen = selector(second_threshold=0.0).choose("wrong PIN blocks and wire fee", documents)
+    assert {c.unit.doc_id for c in chosen} == {"pin-help", "fee-schedule"}
+
+
+def test_a_figure_from_a_passage_about_something_else_is_not_grounded():
+    units = ["Paper statements: $1.00 per statement.", "Wire: $25."]
+    assert unsupported_numbers("Yes, the branch notarizes documents and the fee is $1.00 per document.", units) == {"1"}
+    assert unsupported_numbers("Paper statements cost $1.00 each [1].", units) == set()
+    answer, dropped = drop_unsupported_sentences("A wire costs $25 [2]. Notary fee: $1.00.", units)
+    assert (answer, dropped) == ("A wire costs $25 [2].", 1)
+
+
+def test_fact_and_abstention_checks_read_what_the_customer_reads():
+    assert states_expected("It is $25 online [1].", ("$25",))
+    assert states_expected("Wrong PIN three times.", ("3 times | three times",))
+    assert not states_expected("It is $30.", ("$25",)) and not states_expected("anything", ())
+    assert abstained(prompts.NO_ANSWER)
+    assert not abstained("Yes, the fee is $1.00. " + prompts.NO_ANSWER)
+    assert not abstained("I don't know.")
+
+
+@pytest.fixture
+def checkpointer(tmp_path):
+    connection = sqlite3.connect(tmp_path / "checkpoints.db", check_same_thread=False)
+    yield SqliteSaver(connection)
+    connection.close()
+
+
+def test_an_extractive_turn_quotes_the_policy_sentence_with_its_citation(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings)  # no synthesizer replies: the model is never called
+    weights = SelectorWeights({"cosine": 2.0, "lexical": 10.0}, -5.0, 0.5, 1.01)
+    services.selector = AnswerSelector(services.retriever.embedder, weights)
+    result = Assistant(services, checkpointer).ask("What is the fee for an outgoing domestic wire transfer?")
+    assert result.route == "banking" and result.answer.endswith(" [1]")
+    assert "$25" in result.answer and len(result.sources) == 1
+    quoted = result.answer.removesuffix(" [1]")
+    assert any(quoted in passage for d in services.retriever.retrieve(result.masked_input, 3) for passage in d.passages)
+
+
+def test_an_extractive_turn_with_no_answering_sentence_abstains(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings)
+    services.selector = AnswerSelector(
+        services.retriever.embedder, SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01)
+    )
+    result = Assistant(services, checkpointer).ask("Does the Elm Street branch notarize documents?")
+    assert result.answer == prompts.NO_ANSWER and result.sources == [] and "abstained" in result.output_check
