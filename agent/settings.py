@@ -119,8 +119,8 @@ class Settings(BaseSettings):
         0.30, ge=-1, le=1, description="Below this cosine score the bank answers that it does not know."
     )
     banking_answers: Literal["extractive", "generative"] = Field(
-        "extractive",
-        description="extractive: quote the policy sentence that answers, or abstain; generative: the model writes.",
+        "generative",
+        description="generative: the model writes from the passages; extractive: quote policy sentences, or abstain.",
     )
     answer_selector_path: Path = Field(
         DEFAULT_SELECTOR_WEIGHTS, description="The extractive answer selector's weights (`bankassist train-selector`)."
