@@ -112,15 +112,16 @@ class Settings(BaseSettings):
         True, description="Sync the corpus into the store (incrementally) when the assistant starts."
     )
     retrieval_top_k: int = Field(3, ge=1, le=20, description="Passages retrieved per banking question.")
+    # 0.85 suits the fine-tuned retrieval embedder (BANKING77 recall@5 0.885 at 0.5); the base model's best is 0.5.
     retrieval_alpha: float = Field(
-        0.5, ge=0, le=1, description="Hybrid search weight: 1 is vector only, 0 is BM25 only (Weaviate's alpha)."
+        0.85, ge=0, le=1, description="Hybrid search weight: 1 is vector only, 0 is BM25 only (Weaviate's alpha)."
     )
     retrieval_min_score: float = Field(
         0.30, ge=-1, le=1, description="Below this cosine score the bank answers that it does not know."
     )
     banking_answers: Literal["extractive", "generative"] = Field(
-        "generative",
-        description="generative: the model writes from the passages; extractive: quote policy sentences, or abstain.",
+        "extractive",
+        description="extractive: quote the policy sentences that answer, or abstain; generative: the model writes.",
     )
     answer_selector_path: Path = Field(
         DEFAULT_SELECTOR_WEIGHTS, description="The extractive answer selector's weights (`bankassist train-selector`)."

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from agent import prompts
 from tools.grounding import CITATION, numbers_in
 
 if TYPE_CHECKING:
@@ -28,9 +27,7 @@ def normalized(text: str) -> str:
 def states_expected(answer: str, expect: tuple[str, ...]) -> bool:
     """Every expected fact is in the answer (any one of an item's `a | b` alternatives)."""
     shown = normalized(answer)
-    return bool(expect) and all(
-        any(normalized(option) in shown for option in item.split(" | ")) for item in expect
-    )
+    return bool(expect) and all(any(normalized(option) in shown for option in item.split(" | ")) for item in expect)
 
 
 def abstained(answer: str) -> bool:

@@ -21,7 +21,7 @@ import numpy as np
 from agent.settings import PACKAGED_CORPUS, Settings
 from evals.retrieval import evaluate_golden, load_golden
 from retrieval.chunking import Chunk
-from retrieval.embeddings import load_embedder
+from retrieval.embeddings import load_retrieval_embedder
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores.local import LocalVectorStore
@@ -93,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings()
     print(f"machine: {platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} cores")
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_retrieval_embedder(settings.embedding_model, settings.retrieval_adapter)
     golden = load_golden()
     questions = [q.question for q in golden]
     with tempfile.TemporaryDirectory() as tmp:

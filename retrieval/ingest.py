@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from retrieval.chunking import chunk_document
-from retrieval.documents import Corpus, read_corpus_files
+from retrieval.documents import Corpus, Document, read_corpus_files
 from retrieval.embeddings import Embedder
 from retrieval.stores.base import VectorStore
 from tools.errors import InvalidInputError
@@ -50,8 +51,10 @@ def sync_documents(corpus: Corpus, store: VectorStore, embedder: Embedder, progr
     """Remove deleted documents, then re-embed changed ones one by one: an interrupted run is resumed.
 
     A document whose file is still there but no longer parses keeps its indexed version (id = file stem).
+    The stored hash covers the embedder too (`index_hash`): after a switch of embedder every document is stale.
     """
-    documents = corpus.documents
+    fingerprint = str(getattr(embedder, "fingerprint", ""))
+    documents = [replace(d, content_hash=index_hash(d, fingerprint)) for d in corpus.documents]
     indexed = store.indexed_documents()
     report = IngestReport(removed=sorted(set(indexed) - {d.id for d in documents} - set(corpus.skipped)))
     if report.removed:
@@ -64,3 +67,10 @@ def sync_documents(corpus: Corpus, store: VectorStore, embedder: Embedder, progr
         (report.updated if doc.id in indexed else report.added).append(doc.id)
         report.chunks_embedded += len(chunks)
     return report
+
+
+def index_hash(document: Document, embedder_fingerprint: str) -> str:
+    """The hash a document is indexed under: its content's and, when it has one, the embedder's fingerprint."""
+    if not embedder_fingerprint:  # an embedder that names no weights (the tests' fakes)
+        return document.content_hash
+    return hashlib.sha256(f"{document.content_hash}|{embedder_fingerprint}".encode()).hexdigest()

@@ -18,7 +18,7 @@ def evaluate(
     pairs: Annotated[int, typer.Option("--pairs", min=1, max=5000, help="Credit suite: held-out pairs.")] = 100,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", min=1, help="RAG suite: golden questions; safety suite: red-team cases."),
+        typer.Option("--limit", min=1, help="RAG: questions per set (golden, customer, unanswerable); safety: cases."),
     ] = None,
     judge_url: Annotated[
         str | None, typer.Option("--judge-url", help="RAG suite: OpenAI-compatible judge, e.g. http://host:8000/v1.")

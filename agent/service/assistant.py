@@ -233,5 +233,3 @@ async def open_async_assistant(
     finally:
         if owned:
             services.close()
-
-

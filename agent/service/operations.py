@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agent.dependencies import build_retriever, open_report_store, open_vector_store
+from agent.dependencies import build_embedder, build_retriever, open_report_store, open_vector_store
 from agent.scope.guard import ScopeDecision, ScopeGuard
 from agent.scope.loading import build_guard
 from agent.settings import Settings, get_settings
-from retrieval.embeddings import load_embedder
 from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
 from tools.errors import InvalidInputError
@@ -68,7 +67,7 @@ def ingest_corpus(
     files = read_corpus(corpus)
     store = open_vector_store(settings, store_kind)
     try:
-        return sync_documents(files, store, load_embedder(settings.embedding_model), progress=True)
+        return sync_documents(files, store, build_embedder(settings), progress=True)
     finally:
         store.close()
 
@@ -90,5 +89,3 @@ def list_customers(settings: Settings | None = None) -> list[Customer]:
         return store.list_customers()
     finally:
         store.close()
-
-

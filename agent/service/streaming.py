@@ -60,5 +60,3 @@ def _is_answer_token(payload: tuple[Any, dict[str, Any]]) -> bool:
     """Only the tagged answer call's tokens are shown; other model calls stay hidden."""
     chunk, metadata = payload
     return ANSWER_TAG in (metadata.get("tags") or []) and bool(chunk.text)
-
-

@@ -85,6 +85,8 @@ def web(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iter
         "BANKASSIST_DEMO_PASSWORD": PASSWORD,
         "BANKASSIST_MAX_MESSAGE_CHARS": "500",
         "BANKASSIST_MAX_UPLOAD_BYTES": "20000",
+        # The model writes banking answers, so the browser sees tokens stream (quoted answers come whole).
+        "BANKASSIST_BANKING_ANSWERS": "generative",
         "HF_HUB_OFFLINE": "1",
     }
     server = WebServer(data_dir, env, free_port())

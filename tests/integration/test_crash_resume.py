@@ -21,7 +21,9 @@ def stored_messages(data_dir, thread_id: str) -> list[tuple[str, str]]:
     return [(m.type, m.text) for m in state.checkpoint["channel_values"]["messages"]] if state else []
 
 
-def test_a_turn_killed_half_way_leaves_no_half_turn_and_the_thread_goes_on(cli, isolated_settings):
+def test_a_turn_killed_half_way_leaves_no_half_turn_and_the_thread_goes_on(cli, isolated_settings, monkeypatch):
+    # The model writes the answers, so a turn lasts long enough to be killed half way (a quoted one is ~0.1 s).
+    monkeypatch.setenv("BANKASSIST_BANKING_ANSWERS", "generative")
     data_dir = isolated_settings.data_dir
     first = cli("ask", WIRE, "--thread", "crash", "--json").json()
     command = [*BANKASSIST, "ask", "How do I report a stolen card?", "--thread", "crash"]

@@ -34,6 +34,7 @@ def merged_extractor(converted_model, model_cache_dir, tmp_path_factory) -> Path
 def openai_settings(served_base, converted_model, merged_extractor, monkeypatch):
     """The base and the merged extractor, two models of one server, chosen by name as on vLLM."""
     monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
+    monkeypatch.setenv("BANKASSIST_BANKING_ANSWERS", "generative")  # banking turns call the served model
     monkeypatch.setenv("BANKASSIST_OPENAI_BASE_URL", f"{served_base}/v1")
     monkeypatch.setenv("BANKASSIST_OPENAI_SYNTHESIZER_MODEL", str(converted_model))
     monkeypatch.setenv("BANKASSIST_OPENAI_EXTRACTOR_MODEL", str(merged_extractor))

@@ -20,6 +20,7 @@ WIRE = "What is the fee for an outgoing domestic wire transfer?"
 
 def openai_settings(monkeypatch, url, model, retries=0, timeout_s=60.0):
     monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
+    monkeypatch.setenv("BANKASSIST_BANKING_ANSWERS", "generative")  # banking turns call the server under test
     monkeypatch.setenv("BANKASSIST_OPENAI_BASE_URL", f"{url}/v1")
     monkeypatch.setenv("BANKASSIST_OPENAI_SYNTHESIZER_MODEL", str(model))
     monkeypatch.setenv("BANKASSIST_MAX_RETRIES", str(retries))

@@ -68,8 +68,11 @@ def test_the_runner_up_joins_above_the_second_threshold():
         RetrievedDocument("pin-help", "PIN", 0.7, (PIN,)),
         RetrievedDocument("fee-schedule", "Fees", 0.5, (FEES,)),
     ]
-    chosen = selector(second_threshold=0.0).choose("wrong PIN blocks and wire fee", documents)
-    assert {c.unit.doc_id for c in chosen} == {"pin-help", "fee-schedule"}
+    question = "wrong PIN blocks, wire fee $25"
+    chosen = selector(second_threshold=0.4).choose(question, documents)
+    assert [c.unit.doc_id for c in chosen] == ["pin-help", "fee-schedule"]  # the wire fee is second, above 0.4
+    assert len(selector(second_threshold=0.0).choose(question, documents)) == 3  # MAX_UNITS at most
+    assert len(selector().choose(question, documents)) == 1
 
 
 def test_a_figure_from_a_passage_about_something_else_is_not_grounded():
