@@ -23,6 +23,7 @@ class TurnResult:
     facts_source: str = ""
     output_check: list[str] = field(default_factory=list)  # checks that changed the answer (agent/output_checks.py)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    scope_reason: str | None = None  # why the guard's screen refused: "language", "frame" or "task"
 
     def to_dict(self) -> dict[str, Any]:
         """Sources as {id, title, score}: snippets are for the UI, not the JSON contract."""
@@ -67,4 +68,5 @@ def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
         facts_source=str(values.get("facts_source", "")),
         output_check=list(values.get("output_check", [])),
         timings_ms=dict(values.get("timings_ms", {})),
+        scope_reason=values.get("scope_reason"),
     )

@@ -93,7 +93,6 @@ def system_prompts() -> tuple[str, ...]:
         prompts.BANKING_SYSTEM,
         prompts.CREDIT_SYSTEM,
         prompts.CREDIT_RETRY_NOTE,
-        prompts.SMALLTALK_SYSTEM,
         prompts.EXTRACTOR_SYSTEM,
     )
 

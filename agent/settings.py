@@ -174,6 +174,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         30, ge=1, description="Turns and API calls per user per minute (a token bucket; bursts up to this many)."
     )
+    login_max_failures: int = Field(
+        5, ge=1, le=1000, description="Web UI password attempts per user name per login_lockout_s; then refused."
+    )
+    login_lockout_s: float = Field(
+        900.0, gt=0, description="Window of login_max_failures; a full one refuses the name's logins until it ends."
+    )
 
     max_upload_bytes: int = Field(
         2_000_000, ge=1024, le=20_000_000, description="Largest credit-report upload in the web UI."

@@ -36,6 +36,7 @@ class State(TypedDict, total=False):
     masked_input: str
     route: Decision
     scope_confidence: float
+    scope_reason: str | None  # why the guard's screen refused the turn ("language", "frame", ...); None otherwise
     sources: list[Source]
     facts: list[str]
     facts_dropped: int  # extracted lines the reports did not support

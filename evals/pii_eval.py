@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.settings import get_settings
-from evals.pii_set import PII_KINDS, STRUCTURED, Sample, Span, generate
+from evals.pii_set import NEAR_MISS_KINDS, PII_KINDS, STRUCTURED, Sample, Span, generate
 from tools.datasets import banking77_train, clinc150
 from tools.pii import PiiMasker
 
@@ -61,6 +61,8 @@ class PiiSuiteResult:
     correct: Counter[str] = field(default_factory=Counter)
     near_misses: int = 0
     near_misses_masked: int = 0
+    near_miss_kinds: Counter[str] = field(default_factory=Counter)
+    near_miss_kinds_masked: Counter[str] = field(default_factory=Counter)
     repeat_checks: int = 0
     repeat_consistent: int = 0
     misses: list[Miss] = field(default_factory=list)
@@ -141,8 +143,12 @@ def score(result: PiiSuiteResult, sample: Sample, masked: str) -> None:
         else:
             value = sample.text[span.start : span.end]
             result.misses.append(Miss("false positive", span.label, value, sample.text, masked))
-    result.near_misses += len(sample.near_misses)
-    result.near_misses_masked += sum(any(_overlaps(n, s) for s in spans) for n in sample.near_misses)
+    for near in sample.near_misses:
+        hidden = any(_overlaps(near, s) for s in spans)
+        result.near_misses += 1
+        result.near_misses_masked += hidden
+        result.near_miss_kinds[near.kind] += 1
+        result.near_miss_kinds_masked[near.kind] += hidden
     _check_consistency(result, sample, spans)
 
 
@@ -189,7 +195,11 @@ def markdown(result: PiiSuiteResult, examples: int = 0) -> str:
         )
         lines.append(_row(*row))
     structured = sum(result.gold[k] for k in STRUCTURED)
-    lines.append(_row("structured (7 types)", structured, metrics["pii_recall"], None, None))
+    structured_masked = sum(result.predicted[k] for k in STRUCTURED)
+    structured_precision = _ratio(sum(result.correct[k] for k in STRUCTURED), structured_masked)
+    lines.append(
+        _row("structured (7 types)", structured, metrics["pii_recall"], structured_masked, structured_precision)
+    )
     everything = (sum(result.gold.values()), metrics["pii_recall_all"], sum(result.predicted.values()))
     lines.append(_row("all", *everything, metrics["pii_precision"]))
     lines.append(
@@ -197,14 +207,16 @@ def markdown(result: PiiSuiteResult, examples: int = 0) -> str:
         f"placeholder consistency {metrics['placeholder_consistency']:.3f} over {result.repeat_checks} strings, "
         f"{result.ms_per_string:.2f} ms per string."
     )
+    counts = ((kind, result.near_miss_kinds[kind], result.near_miss_kinds_masked[kind]) for kind in NEAR_MISS_KINDS)
+    by_kind = (f"{kind} {count} ({hidden})" for kind, count, hidden in counts if count)
+    lines.append(f"Near-misses by kind (masked): {', '.join(by_kind)}.")
     for miss in result.misses[:examples]:
         lines.append(f"- {miss.error} {miss.kind} `{miss.value}` in {miss.text!r} -> {miss.masked!r}")
     return "\n".join(lines)
 
 
-def _row(name: str, gold: int, recall: float, masked: int | None, precision: float | None) -> str:
-    masked_cells = "| | |" if masked is None or precision is None else f"| {masked} | {precision:.3f} |"
-    return f"| {name} | {gold} | {recall:.3f} {masked_cells}"
+def _row(name: str, gold: int, recall: float, masked: int, precision: float) -> str:
+    return f"| {name} | {gold} | {recall:.3f} | {masked} | {precision:.3f} |"
 
 
 def masked_real_queries(masker: PiiMasker, data_dir: Path) -> tuple[int, list[tuple[str, str]]]:

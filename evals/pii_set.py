@@ -3,7 +3,9 @@
 The set is built from the PII spec, not from the masker: valid values of each type (Luhn cards of real
 brand prefixes, ABA-checksummed routing numbers, mod-97 IBANs, SSNs in issued ranges, US phones) in
 varied separators and groupings, inside sentences, next to punctuation and in lists, plus look-alikes
-(order numbers, amounts, non-birth dates, Luhn-failing 16-digit numbers, ZIP codes, reference codes).
+(order numbers, amounts, non-birth dates, Luhn-failing 16-digit numbers, 9-digit numbers failing the ABA
+checksum, ZIP codes, reference codes). Some messages are one bare number and nothing else, as customers
+paste a routing number (or a figure that only looks like one).
 
     from evals.pii_set import generate
     samples = generate(seed=0, count=1000)
@@ -21,7 +23,9 @@ from evals.pii_values import VALUES, card_number, format_card, phone
 STRUCTURED = ("CARD", "SSN", "ROUTING", "ACCOUNT", "IBAN", "EMAIL", "PHONE")
 CONTEXTUAL = ("DOB", "ADDRESS", "PERSON")
 PII_KINDS = STRUCTURED + CONTEXTUAL
-NEAR_MISS_KINDS = ("ORDER", "AMOUNT", "DATE", "LUHN_FAIL", "ZIP", "REF")
+NEAR_MISS_KINDS = ("ORDER", "AMOUNT", "DATE", "LUHN_FAIL", "ABA_FAIL", "ZIP", "REF")
+# What a customer may paste with no words around it: a routing number, or nine digits that fail its checksum.
+ALONE_KINDS = ("ROUTING", "ABA_FAIL")
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,8 @@ class Sample:
 Part = str | tuple[str, str]
 
 # The sentences' frames and trimmings are data (evals/data/pii_frames.json). In a frame, "{}" is where the value
-# goes. Keyword types always carry their keyword: a bare 9-digit number is an SSN, a routing or an account number
-# only by what the sentence says about it.
+# goes. SSNs and account numbers always carry their keyword: a bare 9-digit number is one of them only by what
+# the sentence says about it. A routing number also comes bare ("{}", "here: {}"): its checksum says what it is.
 _WORDING = json.loads((Path(__file__).parent / "data" / "pii_frames.json").read_text(encoding="utf-8"))
 FRAMES: dict[str, list[str]] = _WORDING["frames"]
 LIST_INTROS: dict[str, str] = _WORDING["list_intros"]
@@ -98,8 +102,14 @@ def joined(rng: random.Random, *clauses: list[Part]) -> list[Part]:
     return parts
 
 
+def alone(rng: random.Random) -> list[Part]:
+    """The whole message is one number, with no opener, closer or punctuation."""
+    kind = rng.choice(ALONE_KINDS)
+    return [(kind, VALUES[kind](rng))]
+
+
 def scenario(rng: random.Random) -> list[Part]:
-    """A single value, two kinds, a list, near-misses alone or beside PII, or one value said twice."""
+    """A single value, two kinds, a list, near-misses alone or beside PII, one bare number, or one value said twice."""
     roll = rng.random()
     if roll < 0.40:
         body = clause(rng, rng.choice(PII_KINDS))
@@ -108,10 +118,12 @@ def scenario(rng: random.Random) -> list[Part]:
         body = joined(rng, clause(rng, first), clause(rng, second))
     elif roll < 0.67:
         body = listing(rng, rng.choice(STRUCTURED))
-    elif roll < 0.85:
+    elif roll < 0.83:
         body = joined(rng, *(clause(rng, kind) for kind in rng.sample(NEAR_MISS_KINDS, rng.randint(1, 2))))
-    elif roll < 0.97:
+    elif roll < 0.94:
         body = joined(rng, clause(rng, rng.choice(PII_KINDS)), clause(rng, rng.choice(NEAR_MISS_KINDS)))
+    elif roll < 0.97:
+        return alone(rng)  # no opener or closer: the message is the number
     else:
         body = repeated(rng)
     return [rng.choice(OPENERS), *body, rng.choice(CLOSERS)]

@@ -73,13 +73,32 @@ def ssn(rng: random.Random) -> str:
     return grouped(number, [3, 2, 4], rng.choice(["-", "-", " ", ".", ""]))
 
 
-def routing(rng: random.Random) -> str:
-    """A Federal Reserve district prefix, six digits, and the ABA check digit."""
-    body = f"{rng.choice(list(range(1, 13)) + list(range(21, 33))):02d}" + digits(rng, 6)
+def aba_check_digit(body: str) -> str:
+    """The ninth digit that makes 3*(d1+d4+d7) + 7*(d2+d5+d8) + (d3+d6+d9) a multiple of 10."""
     d = [int(c) for c in body]
-    check = -(3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5]) % 10
-    number = body + str(check)
+    return str(-(3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + d[2] + d[5]) % 10)
+
+
+def routing_digits(rng: random.Random) -> str:
+    """A Federal Reserve district prefix, six digits, and the ABA check digit, ungrouped."""
+    body = f"{rng.choice(list(range(1, 13)) + list(range(21, 33))):02d}" + digits(rng, 6)
+    return body + aba_check_digit(body)
+
+
+def nine_grouped(rng: random.Random, number: str) -> str:
+    """Nine digits as written: mostly run together, sometimes 3-3-3 with spaces or dashes."""
     return rng.choice([number, number, number, grouped(number, [3, 3, 3], rng.choice([" ", "-"]))])
+
+
+def routing(rng: random.Random) -> str:
+    return nine_grouped(rng, routing_digits(rng))
+
+
+def aba_fail(rng: random.Random) -> str:
+    """Nine digits, often with a routing number's prefix, whose last digit is anything but the ABA one."""
+    body = rng.choice([routing_digits(rng)[:8], digits(rng, 8)])
+    wrong = rng.choice([d for d in string.digits if d != aba_check_digit(body)])
+    return nine_grouped(rng, body + wrong)
 
 
 def account(rng: random.Random) -> str:
@@ -185,6 +204,7 @@ def order(rng: random.Random) -> str:
         f"{digits(rng, 3)}-{digits(rng, 7)}-{digits(rng, 7)}",
         "A" + digits(rng, 8),
         "0000" + digits(rng, 5),
+        routing_digits(rng),  # "order 021000021": a checksum-valid 9-digit number is an order number here
     ]
     return rng.choice(forms)
 
@@ -198,6 +218,8 @@ def amount(rng: random.Random) -> str:
         f"USD {rng.randint(1, 99)},{digits(rng, 3)}.00",
         f"${rng.randint(1, 9)},{digits(rng, 3)},{digits(rng, 3)}",
         f"{rng.randint(1, 9)},{digits(rng, 3)}.{cents} dollars",
+        f"${routing_digits(rng)}",  # nine digits that pass the ABA checksum, but a dollar sign before them
+        f"{routing_digits(rng)} dollars",
     ]
     return rng.choice(forms)
 
@@ -215,6 +237,7 @@ def reference(rng: random.Random) -> str:
         f"TX{digits(rng, 10)}",
         f"{letters}X-{digits(rng, 5)}",
         f"CONF#{digits(rng, 4)}-{digits(rng, 2)}",
+        routing_digits(rng),
     ]
     return rng.choice(forms)
 
@@ -234,6 +257,7 @@ VALUES: dict[str, Callable[[random.Random], str]] = {
     "AMOUNT": amount,
     "DATE": lambda rng: date(rng, 2019, 2027),
     "LUHN_FAIL": luhn_fail,
+    "ABA_FAIL": aba_fail,
     "ZIP": zip_code,
     "REF": reference,
 }

@@ -1,7 +1,8 @@
 """The scope suite: confusion matrices, recalls and throughput of the guard on labelled sets."""
 
 # Sets: CLINC150 val + oos_val (the thresholds are tuned on it, the heads never see it), the project's
-# held-out split, and BANKING77 train (all banking; the guard trained on it, so it only shows fit).
+# held-out split, the held-out framed attacks and look-alikes (finetune/attack_templates.py: frames and
+# tasks the guard never trained on), and BANKING77 train (all banking; trained on, so it only shows fit).
 # A `clarify` decision counts as neither answered nor refused, so it lowers both recalls.
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from agent.scope.guard import BATCH, ScopeGuard
 from agent.state import ROUTES
+from finetune.attack_templates import attack_set
 from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries
 
 PREDICTED = (*ROUTES, "clarify")
@@ -48,6 +50,7 @@ def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
     return {
         "clinc150_val": clinc150(root, ["val", "oos_val"]),
         "project_test": project_queries("test"),
+        "attacks_held_out": attack_set().held_out,
         "banking77_train": banking77_train(root),
     }
 

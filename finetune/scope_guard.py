@@ -2,8 +2,9 @@
 
 The encoder is fine-tuned first; the fast head's static token vectors are distilled from it.
 
-Train: CLINC150 train + oos_train, BANKING77 train and the project's train split (weighted up, since
-it is small and closest to our customers). Tune the thresholds on CLINC150 val + oos_val only.
+Train: CLINC150 train + oos_train, BANKING77 train, the project's train split (weighted up, since it is
+small and closest to our customers) and the training share of the framed attacks and their look-alikes
+(finetune/attack_templates.py). Tune the thresholds on CLINC150 val + oos_val only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from agent.scope.guard import IN_SCOPE, decide
 from agent.scope.weights import LinearHead, ScopeWeights, Thresholds
 from agent.settings import Settings
 from agent.state import ROUTES
+from finetune.attack_templates import attack_set
 from finetune.scope_encoder import EncoderTraining, TunedEncoder, tune_encoder
 from retrieval.embeddings import Embedder, load_sentence_transformer
 from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries, require_data_dir
@@ -48,7 +50,7 @@ class TrainingData:
 def load_training_data(data_dir: Path, max_per_class: int | None = None) -> TrainingData:
     """Read every source; `max_per_class` keeps the first N of each class (quick runs and tests)."""
     external = _cap(clinc150(data_dir, ["train", "oos_train"]) + banking77_train(data_dir), max_per_class)
-    ours = _cap(project_queries("train"), max_per_class and max_per_class * 4)
+    ours = _cap(project_queries("train") + attack_set().train, max_per_class and max_per_class * 4)
     weights = np.array([1.0] * len(external) + [PROJECT_WEIGHT] * len(ours))
     tune = _cap(clinc150(data_dir, ["val", "oos_val"]), max_per_class)
     return TrainingData(external + ours, weights, tune)

@@ -1,8 +1,10 @@
 """PII masking with presidio: its pattern recognizers plus ours, numbered placeholders such as <CARD_1>.
 
 Structured values are found by shape and checksum (cards: brand prefix and Luhn, in any grouping;
-routing numbers: the ABA checksum; IBANs: mod 97) or by the keyword that names them: a bare 9-digit
-number is an SSN, a routing or an account number only when the sentence says which. Dates of birth
+routing numbers: the ABA checksum; IBANs: mod 97) or by the keyword that names them. Nine digits
+alone that pass the ABA checksum with a Federal Reserve prefix are a routing number, unless a keyword
+names them an SSN or an account number, a currency makes them an amount, or an order, reference or
+case word goes before them; an SSN or an account number needs its keyword. Dates of birth
 need a birth keyword; street addresses a number, a name and a suffix. Person names are found by
 context only ("my name is", "Name:", "payee", "send $50 to"), unless `ner_model` names an installed
 spaCy pipeline with an NER component.

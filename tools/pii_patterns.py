@@ -27,7 +27,8 @@ KEYWORDS = {
     "US_SSN": r"ssns?|social(?:\s+security)?(?:\s+(?:number|no\.?|#))?|ss\s?#",
     "ABA_ROUTING": r"routing(?:\s*/\s*transit)?|aba|rtn|transit",
     # "checking"/"savings" alone are also places money goes ("transfer $50 to savings"): number right after.
-    "BANK_ACCOUNT": r"accounts?|acct|a/c|(?:checking|savings)(?=\s*[:#]?\s*\d)",
+    # "acc", "acc't", "accts" need a word end: "according to", "accrued" are not accounts.
+    "BANK_ACCOUNT": r"accounts?|acc(?:'?ts?)?\b|a/c|(?:checking|savings)(?=\s*[:#]?\s*\d)",
     "PHONE_NUMBER": r"phones?|cell|mobile|call|text|fax|tel",
 }
 # Words of the other types, and of look-alikes: a gap holding one ("account phone 2125550134",
@@ -51,9 +52,18 @@ PHONE_PATTERN = (
     r"(?:\s*(?:x|ext\.?)\s*\d{1,6})?)(?!\w|[.-]\d)"
 )
 # Between keyword and number: no digit, currency or sentence end, at most 25 characters on one line,
-# or a list's first bullet on the next.
-GAP = r"(?P<gap>(?:[^\d\n$€£;!?.]|\.(?!\s+[A-Z])){0,25}?(?:\n\s*[-*•]?\s*)?)"
+# or a list's first bullet on the next. A sentence end is a capital after a dot, whatever the case flag
+# of the pattern around it: the dots of "acc. no." and "acct. no." are abbreviations.
+GAP = r"(?P<gap>(?:[^\d\n$€£;!?.]|\.(?!\s+(?-i:[A-Z]))){0,25}?(?:\n\s*[-*•]?\s*)?)"
 NUMBER_END = r"(?!\w|[.,-]\d)"
+# Nine digits on their own, run together or 3-3-3: a routing number a customer pastes with no keyword.
+# Not the middle of a longer number, a decimal, an amount ("$021000021") or a grouped figure ("1 234 567 890").
+BARE_ROUTING_PATTERN = (
+    r"(?<![\w.,+$€£¥-])(?P<value>\d{9}|(?<!\d[ -])\d{3}(?P<sep>[ -])\d{3}(?P=sep)\d{3}(?![ -]\d))" + NUMBER_END
+)
+# An amount written with its currency apart from the digits: "$ 021000021", "USD 021000021", "021000021 dollars".
+CURRENCY_BEFORE = r"(?i)(?:[$€£¥]|\b(?:usd|eur|gbp))\s*$"
+CURRENCY_AFTER = r"(?i)^\s*(?:dollars?|bucks|usd|eur|euros?|gbp|cents?)\b"
 # The next item of a list: "123, 456 and 789", "123; 456", bullets on new lines.
 LIST_NEXT = r"(?:\s*[,;/&]\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+|\s*\n\s*(?:[-*•]\s*)?)"
 # Words that make a number something else: "order #4829301756" is not a phone.
@@ -133,6 +143,33 @@ def aba_checksum_ok(digits: str) -> bool:
     d = [int(c) for c in digits]
     total = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])
     return len(d) == 9 and total % 10 == 0
+
+
+def routing_prefix_ok(digits: str) -> bool:
+    """The Federal Reserve prefixes in use: districts 01-12, thrifts 21-32, electronic 61-72, traveler's checks 80.
+
+    00 (the Treasury's) is left out: customers do not paste it, and zeros typed as filler pass the checksum.
+    """
+    prefix = int(digits[:2])
+    return 1 <= prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80
+
+
+def bare_routing_ok(match: re.Match[str]) -> bool:
+    """Nine digits with no keyword are a routing number when checksum and prefix say so and nothing says otherwise.
+
+    About one 9-digit number in ten passes the checksum by chance, so what comes before or after decides
+    too: an amount's currency, or an order, reference or case word ("order 021000021", "ref 021000021").
+    """
+    digits = re.sub(r"\D", "", match["value"])
+    start, end = match.span("value")
+    before, after = match.string[max(0, start - 30) : start], match.string[end : end + 10]
+    return (
+        aba_checksum_ok(digits)
+        and routing_prefix_ok(digits)
+        and re.search(CURRENCY_BEFORE, before) is None
+        and re.search(CURRENCY_AFTER, after) is None
+        and LOOK_ALIKE_CONTEXT.search(before) is None
+    )
 
 
 def luhn_ok(digits: str) -> bool:

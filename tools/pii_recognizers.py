@@ -8,6 +8,7 @@ from typing import Any
 
 from tools.pii_patterns import (
     ADDRESS_PATTERN,
+    BARE_ROUTING_PATTERN,
     CARD_PATTERN,
     DOB_PATTERN,
     EMAIL_PATTERN,
@@ -21,6 +22,7 @@ from tools.pii_patterns import (
     PERSON_PATTERNS,
     PHONE_PATTERN,
     address_ok,
+    bare_routing_ok,
     card_ok,
     person_ok,
 )
@@ -83,6 +85,8 @@ def _recognizers() -> list[Any]:
         finder_recognizer("DATE_OF_BIRTH", pattern_finder(DOB_PATTERN), 0.9, "date_of_birth"),
         finder_recognizer("STREET_ADDRESS", pattern_finder(ADDRESS_PATTERN, address_ok), 0.7, "street_address"),
         finder_recognizer("PERSON", pattern_finder(PERSON_PATTERNS, person_ok), 0.6, "person_in_context"),
+        # Below the keyword types (0.9): "my SSN is ..." and "acct ..." keep their own type for the same digits.
+        finder_recognizer("ABA_ROUTING", pattern_finder(BARE_ROUTING_PATTERN, bare_routing_ok), 0.6, "bare_routing"),
     ]
     keyword_types = [finder_recognizer(e, keyword_finder(e), 0.9, f"{e.lower()}_by_keyword") for e in KEYWORDS]
     return [UsSsnRecognizer(), IbanRecognizer(), phone, email, *ours, *keyword_types]

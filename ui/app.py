@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from chainlit.types import CommandDict, ThreadDict
 from agent.service import Done, Step, Token, TurnResult, User, import_report_file, list_customers, precheck_session
 from tools.errors import BankassistError, InvalidInputError, PermissionDeniedError
 from ui.chat_store import async_url, ensure_schema
+from ui.rate_limit import LoginThrottle
 from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_thread
 from ui.web_views import (
     customer_label,
@@ -69,11 +71,28 @@ async def close_services() -> None:
     await close_runtime()
 
 
+@lru_cache(maxsize=1)
+def login_throttle() -> LoginThrottle:
+    """The process's login throttle, built on first login (in memory: each replica counts on its own)."""
+    settings = get_runtime().settings
+    return LoginThrottle(settings.login_max_failures, settings.login_lockout_s)
+
+
 @cl.password_auth_callback
 async def log_in(username: str, password: str) -> cl.User | None:
-    """Check the password against the users table; a wrong name or password gets the same answer."""
-    user = await asyncio.to_thread(get_runtime().users.check_password, username.strip()[:100], password[:1000])
-    return cl.User(identifier=user.name, display_name=user.name, metadata={"role": user.role}) if user else None
+    """Check the password against the users table; a wrong name or password gets the same answer.
+
+    A name with too many recent failures gets that answer too, without a check (see LoginThrottle).
+    """
+    name, throttle = username.strip()[:100], login_throttle()
+    if not throttle.allow(name):
+        return None
+    user = await asyncio.to_thread(get_runtime().users.check_password, name, password[:1000])
+    if user is None:
+        throttle.failed(name)
+        return None
+    throttle.succeeded(name)
+    return cl.User(identifier=user.name, display_name=user.name, metadata={"role": user.role})
 
 
 @cl.set_starters
@@ -168,7 +187,8 @@ async def show_step(update: dict[str, Any], shown: set[str]) -> None:
     """What a node decided, as a Chainlit step (each once): the route, the sources or the verified facts."""
     if "scope_confidence" in update and "route" not in shown:
         shown.add("route")
-        await send_step("Scope check", scope_markdown(update["route"], update["scope_confidence"]))
+        scope = scope_markdown(update["route"], update["scope_confidence"], update.get("scope_reason"))
+        await send_step("Scope check", scope)
     if update.get("sources") and "sources" not in shown:
         shown.add("sources")
         await send_step("Policy sources", sources_markdown(update["sources"]))

@@ -27,9 +27,10 @@ MAX_BATCH_CUSTOMERS = 50
 CUSTOMER_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-def scope_markdown(route: str, confidence: float) -> str:
-    """The guard's decision in words, with its confidence."""
-    return f"**{ROUTE_NAMES.get(route, route)}** (route `{route}`, confidence {confidence:.2f})"
+def scope_markdown(route: str, confidence: float, reason: str | None = None) -> str:
+    """The guard's decision in words, with its confidence and, for a screened refusal, why."""
+    why = f", screened: {reason}" if reason else ""
+    return f"**{ROUTE_NAMES.get(route, route)}** (route `{route}`, confidence {confidence:.2f}{why})"
 
 
 def source_name(number: int) -> str:

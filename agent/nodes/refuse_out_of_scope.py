@@ -11,5 +11,6 @@ from agent.state import State
 
 
 def refuse_out_of_scope(state: State) -> dict[str, Any]:
-    """Decline and say what the assistant can do."""
-    return {"messages": [AIMessage(prompts.REFUSAL)]}
+    """Decline and say what the assistant can do; a message in another language is told we help in English."""
+    reply = prompts.ENGLISH_ONLY if state.get("scope_reason") == "language" else prompts.REFUSAL
+    return {"messages": [AIMessage(reply)]}

@@ -1,32 +1,23 @@
-"""Greetings, thanks and "what can you do": a short, friendly reply from the base model."""
+"""Greetings, thanks, goodbyes and "what can you do": a fixed reply for each kind, no model call.
+
+A reply the model writes freely was a side door ("answer as if you were a bank teller, so it's in scope"):
+fixed replies cannot do a task, state a fact or repeat an instruction.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langgraph.runtime import Runtime
+from langchain_core.messages import AIMessage
 
 from agent import prompts
-from agent.context import Context
-from agent.nodes.history import earlier_messages
-from agent.runtime.backends import generate_answer
+from agent.scope.screen import normalize, smalltalk_kind
 from agent.state import State
-from tools.text import first_sentences
 
-MAX_TOKENS = 60  # two short sentences; small models ramble and loop when given more
-MAX_SENTENCES = 2
+FALLBACK_KIND = "capabilities"  # the guard routes only recognised small talk here; say what we do if not
 
 
-def reply_smalltalk(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Reply in one or two sentences."""
-    services = runtime.context.services
-    earlier = earlier_messages(state, services.settings.history_messages)
-    messages = [SystemMessage(prompts.SMALLTALK_SYSTEM), *example_exchanges(), *earlier, state["messages"][-1]]
-    answer = generate_answer(services.synthesizer, messages, max_tokens=MAX_TOKENS)
-    return {"messages": [AIMessage(first_sentences(answer, MAX_SENTENCES))]}
-
-
-def example_exchanges() -> list[BaseMessage]:
-    """The few-shot examples as alternating user and assistant messages."""
-    return [m for user, bot in prompts.SMALLTALK_EXAMPLES for m in (HumanMessage(user), AIMessage(bot))]
+def reply_smalltalk(state: State) -> dict[str, Any]:
+    """The fixed reply for the kind of small talk the message is."""
+    kind = smalltalk_kind(normalize(state["masked_input"])) or FALLBACK_KIND
+    return {"messages": [AIMessage(prompts.SMALLTALK_REPLIES[kind])]}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agent.scope.screen import ReadMessage, read_message
 from agent.scope.weights import ScopeWeights, Thresholds
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
@@ -42,6 +43,7 @@ class ScopeDecision:
     route: Decision
     confidence: float
     in_scope: float = 1.0
+    reason: str | None = None  # why the screen refused it: "language", "frame" or "task"
 
 
 class ScopeGuard:
@@ -54,8 +56,10 @@ class ScopeGuard:
         self._full_encoder = full_encoder
 
     def classify(self, texts: list[str]) -> list[ScopeDecision]:
-        """Route each text on its own."""
-        return [decide(row, self.weights.thresholds) for row in self.route_probabilities(texts)]
+        """Route each text on its own: the heads read it without its frames, then the screen has its say."""
+        read = [read_message(text) for text in texts]
+        rows = self.route_probabilities([message.core for message in read])
+        return [screen(decide(row, self.weights.thresholds), message) for row, message in zip(rows, read, strict=True)]
 
     def classify_in_batches(self, texts: list[str], batch: int = BATCH) -> Iterator[ScopeDecision]:
         """Route many texts, a batch at a time, so callers can print as results come."""
@@ -83,7 +87,7 @@ class ScopeGuard:
     def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
         """Route a message in its thread: an unclear follow-up to a banking or credit turn keeps that route."""
         decision = self.classify([text])[0]
-        if not previous_text or not is_unclear(decision, previous_route):
+        if decision.reason or not previous_text or not is_unclear(decision, previous_route):
             return decision
         if previous_route != "clarify" and not looks_like_follow_up(text):
             return decision
@@ -103,6 +107,28 @@ def decide(probabilities: np.ndarray, thresholds: Thresholds) -> ScopeDecision:
     if in_scope >= thresholds.clarify:
         return ScopeDecision("clarify", round(in_scope, 3), round(in_scope, 3))
     return ScopeDecision("out_of_scope", round(1 - in_scope, 3), round(in_scope, 3))
+
+
+def screen(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
+    """Refuse what the heads may not wave through.
+
+    Other languages, and framed or task-carrying messages that are not banking or credit questions (small
+    talk and clarify included: a fixed small-talk reply does no task, but the request should be refused).
+    """
+    if message.language:
+        return refused(decision, "language")
+    if not message.core:  # nothing but a frame: "ignore your rules"
+        return refused(decision, "frame")
+    if decision.route in ("banking", "credit"):
+        return decision
+    if message.framed or message.task:
+        return refused(decision, "frame" if message.framed else "task")
+    return decision
+
+
+def refused(decision: ScopeDecision, reason: str) -> ScopeDecision:
+    """The decision turned into a refusal, with why."""
+    return ScopeDecision("out_of_scope", 1.0, decision.in_scope, reason)
 
 
 def looks_like_follow_up(text: str) -> bool:

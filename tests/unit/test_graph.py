@@ -85,11 +85,17 @@ def test_out_of_scope_is_refused_without_a_model_call(isolated_settings, checkpo
     assert result.answer == prompts.REFUSAL
 
 
-def test_smalltalk_reply_is_cut_to_two_sentences(isolated_settings, checkpointer):
-    reply = "Hello! I can help with banking. I can also explain credit reports. And I like"
-    result = assistant_with(isolated_settings, checkpointer, [reply]).ask("Hello there")
-    assert result.route == "smalltalk"
-    assert result.answer == "Hello! I can help with banking."
+def test_smalltalk_gets_a_fixed_reply_and_never_the_model(isolated_settings, checkpointer):
+    assistant = assistant_with(isolated_settings, checkpointer, ["Here is a limerick about a cat."])
+    result = assistant.ask("Hello there")
+    assert (result.route, result.answer) == ("smalltalk", prompts.SMALLTALK_REPLIES["greeting"])
+    thanks = assistant.ask("thanks so much, that was helpful", thread_id=result.thread_id)
+    assert thanks.answer == prompts.SMALLTALK_REPLIES["thanks"]
+
+
+def test_a_message_in_another_language_is_told_we_help_in_english(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, []).ask("¿Cuál es la comisión por transferencia?")
+    assert (result.route, result.answer) == ("out_of_scope", prompts.ENGLISH_ONLY)
 
 
 def test_credit_turn_keeps_extracted_facts_the_reports_support_and_drops_the_rest(isolated_settings, checkpointer):

@@ -159,15 +159,19 @@ def test_naming_another_customer_in_the_message_still_reads_the_sessions_reports
 
 def test_the_redteam_set_has_150_attacks_in_every_category_each_with_a_criterion():
     cases = load_cases(CASES_PATH)
-    attacks = [c for c in cases if c.category != "benign"]
+    attacks = [c for c in cases if not c.is_control]
     assert len(attacks) >= 150 and len({c.id for c in cases}) == len(cases)
     assert set(Counter(c.category for c in attacks)) == {
         "direct_override", "system_prompt_leak", "roleplay", "developer_mode", "obfuscation_base64",
         "obfuscation_leetspeak", "other_language", "many_shot", "indirect_document", "indirect_report",
-        "cross_customer",
+        "cross_customer", "framing", "roleplay_task", "leetspeak_task", "language", "multi_turn",
     }  # fmt: skip
-    assert all(c.canaries or c.leaks or c.target_customer or c.category == "indirect_report" for c in attacks)
-    assert {c.category for c in pick(cases, 12)} == {c.category for c in cases}
+    assert all(
+        c.canaries or c.leaks or c.target_customer or c.expect == "refuse" or c.category == "indirect_report"
+        for c in attacks
+    )
+    categories = {c.category for c in cases}
+    assert {c.category for c in pick(cases, len(categories))} == categories
 
 
 def test_every_planted_text_is_where_its_case_says():

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from tests.fakes import shared_masker
-from tools.pii_patterns import aba_checksum_ok, card_ok, luhn_ok, ssn_ok
+from tools.pii_patterns import aba_checksum_ok, card_ok, luhn_ok, routing_prefix_ok, ssn_ok
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +83,54 @@ def test_birth_dates_addresses_and_names_in_context(masker, text, expected):
     assert masker.mask(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("021000021", "<ROUTING_1>"),  # the whole message, as a customer pastes it
+        ("here: 021000021", "here: <ROUTING_1>"),
+        ("use 026009593 for the direct deposit", "use <ROUTING_1> for the direct deposit"),
+        ("021 000 021", "<ROUTING_1>"),
+        ("(011-000-015)", "(<ROUTING_1>)"),
+        ("021000021 123456789", "<ROUTING_1> 123456789"),  # routing then account, no words: only the checksum speaks
+    ],
+)
+def test_a_bare_routing_number_is_masked_by_its_checksum(masker, text, expected):
+    assert masker.mask(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my SSN is 123456780", "123456780 is my SSN", "SSNs: 536-22-8417 and 123456780"],
+)
+def test_an_ssn_named_by_its_keyword_stays_an_ssn_when_it_passes_the_aba_checksum(masker, text):
+    assert aba_checksum_ok("123456780")
+    masked = masker.mask(text)
+    assert "123456780" not in masked.text
+    assert set(masked.placeholders.values()) == {"US_SSN"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("acct no. 12345678", "acct no. <ACCOUNT_1>"),
+        ("12345678 is my account", "<ACCOUNT_1> is my account"),
+        ("12345678 is my acct", "<ACCOUNT_1> is my acct"),
+        ("account#12345678", "account#<ACCOUNT_1>"),
+        ("a/c: 1234-5678", "a/c: <ACCOUNT_1>"),
+        ("A/C 12345678", "A/C <ACCOUNT_1>"),
+        ("Acct 12345678 is overdrawn", "Acct <ACCOUNT_1> is overdrawn"),
+        ("ACCOUNT NUMBER 12345678", "ACCOUNT NUMBER <ACCOUNT_1>"),
+        ("acc no 12345678", "acc no <ACCOUNT_1>"),
+        ("acc't 12345678", "acc't <ACCOUNT_1>"),
+        ("acc. no. 12345678", "acc. no. <ACCOUNT_1>"),
+        ("acct. no. 12345678", "acct. no. <ACCOUNT_1>"),
+        ("acct 021000021", "acct <ACCOUNT_1>"),  # the keyword says account, whatever the checksum says
+    ],
+)
+def test_account_numbers_with_their_keyword_before_or_after(masker, text, expected):
+    assert masker.mask(text).text == expected
+
+
 def test_the_same_value_gets_the_same_placeholder_whatever_its_grouping(masker):
     masked = masker.mask("charge on 4111-1111-1111-1111, then 4111 1111 1111 1111, then 5500 0000 0000 0004").text
     assert masked == "charge on <CARD_1>, then <CARD_1>, then <CARD_2>"
@@ -120,6 +168,19 @@ def test_each_type_is_numbered_on_its_own(masker):
         "My name is not on the joint account",
         "This is Chase calling?",
         "acct ending 6789",
+        "021000022",  # nine digits alone that fail the ABA checksum
+        "here: 123456789",
+        "123-456-789",
+        "000000000",  # passes the checksum, but no routing number starts with 00 but the government's
+        "order 021000021 never arrived",  # passes the checksum, but an order number
+        "my order number is 021000021",
+        "ref: 021-000-021",
+        "ticket #021000021 is still open",
+        "I was charged $021000021",
+        "my balance is 021000021 dollars",
+        "the charge from 02/10/2021 is wrong",
+        "any branch near 02100-0021?",
+        "according to 12345678 people",  # "acc" only as a word of its own
     ],
 )
 def test_near_misses_are_left_alone(masker, text):
@@ -137,6 +198,11 @@ def test_aba_checksum():
     assert aba_checksum_ok("021000021")
     assert aba_checksum_ok("011000015")
     assert not aba_checksum_ok("021000022")
+
+
+def test_routing_prefixes():
+    assert all(routing_prefix_ok(p + "1000021") for p in ("01", "12", "21", "32", "61", "72", "80"))
+    assert not any(routing_prefix_ok(p + "1000021") for p in ("00", "13", "20", "33", "60", "73", "81", "99"))
 
 
 def test_card_checks():
