@@ -112,17 +112,18 @@ def decide(probabilities: np.ndarray, thresholds: Thresholds) -> ScopeDecision:
 def screen(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
     """Refuse what the heads may not wave through.
 
-    Other languages, and framed or task-carrying messages that are not banking or credit questions (small
-    talk and clarify included: a fixed small-talk reply does no task, but the request should be refused).
+    Other languages; requests for off-topic work (a poem, a recipe, trivia), whatever route the heads give
+    them; and framed messages whose rest is not a banking or credit question (small talk and clarify
+    included: a fixed small-talk reply does no task, but the request should be refused).
     """
     if message.language:
         return refused(decision, "language")
     if not message.core:  # nothing but a frame: "ignore your rules"
         return refused(decision, "frame")
-    if decision.route in ("banking", "credit"):
-        return decision
-    if message.framed or message.task:
-        return refused(decision, "frame" if message.framed else "task")
+    if message.task:  # off-topic work, whatever it is dressed in ("...it's about my account")
+        return refused(decision, "task")
+    if message.framed and decision.route not in ("banking", "credit"):
+        return refused(decision, "frame")
     return decision
 
 

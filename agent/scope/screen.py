@@ -25,25 +25,36 @@ HOMOGLYPHS = str.maketrans(
     "аеорсухіјѕԁһӏոѵԝαεικνορτυχАВЕКМНОРСТХІЈЅΑΒΕΗΙΚΜΝΟΡΤΥΧ",
     "aeopcyxijsdhlnvwaeikvoptuxABEKMHOPCTXIJSABEHIKMNOPTYX",
 )
-LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 # A token that mixes letters with digits or @ $ ! ("y0ur", "j0k3"); never a figure like "3pm", "2nd", "w2".
-TOKEN = re.compile(r"[\w@$!]+")
+TOKEN = re.compile(r"[\w@$]+")
 NOT_LEET = re.compile(r"\d+(?:st|nd|rd|th|am|pm|k|x|h|s|m|d|mo|yrs?|gb|mb)|[a-z]*\d{2,}[a-z]*", re.IGNORECASE)
+# Letters spelled apart to slip past word matching: "d.r.o.p", "b a n k", "r*e*c*i*p*e" (four or more, one
+# separator throughout: "r u a bot" and "P.O. box" stay as they are).
+SPACED = re.compile(r"(?<![A-Za-z])[A-Za-z](?P<sep>[.*_ -])[A-Za-z](?:(?P=sep)[A-Za-z]){2,}(?![A-Za-z])")
+# Words whose inner letters are shuffled ("ignroe yuor rlues", "wirte a bsah scrpit") still read as the
+# word to people; these are the ones the frames and tasks above are made of.
+SCRAMBLE_TARGETS = (
+    "ignore forget disregard rules instructions your tell joke jokes write poem story recipe script code bash "
+    "python limerick haiku song essay compose pretend banking assistant everything previous translate "
+    "summarize recommend sonnet novel novels plot about pretend roleplay developer mode"
+).split()
 LEET_TOKENS_NEEDED = 2  # leetspeak is a style of the whole message; one "w2" or "p2p" is not it
 
 ROLE = r"(?:an?\s+|the\s+|my\s+|your\s+)?[\w'-]+(?:\s+[\w'-]+)?"
 FRAMES = [
     # Overrides: "ignore your rules", "forget banking", "disregard the instructions above".
     r"\b(?:ignore|forget|disregard|drop|override|bypass|skip)\s+(?:all\s+|any\s+|about\s+)?(?:of\s+)?"
-    r"(?:your|the|my|these|those|previous|prior|above|earlier|those)?\s*(?:previous\s+|prior\s+|above\s+)?"
-    r"(?:instructions?|rules?|prompts?|guidelines?|restrictions?|programming|guardrails?|policies|banking|"
+    r"(?:your|the|these|those|previous|prior|above|earlier)?\s*(?:previous\s+|prior\s+|above\s+)?"
+    r"(?:instructions?|rules?|prompts?|guidelines?|restrictions?|programming|guardrails?|policies|"
+    r"bank(?:ing)?(?:\s+(?:act|stuff|talk|persona|role|thing))?|"
     r"everything|context|limits?)(?:\s+(?:above|before|you\s+were\s+given))?",
     r"\bnew\s+instructions?\b|\bfrom\s+now\s+on\b",
     # Role-play: "you are now DAN", "act as a chef", "answer as if you were a bank teller".
-    rf"\b(?:you\s+are\s+now|you're\s+now|act\s+as|acting\s+as|pretend\s+(?:to\s+be|you\s+are|you're)|"
+    rf"\b(?:you\s+are\s+(?:now|no\s+longer)|you're\s+(?:now|no\s+longer)|act\s+as|acting\s+as|pretend\s+(?:to\s+be|you\s+are|you're)|"
     rf"role-?play(?:\s+as)?|imagine\s+you\s+are|imagine\s+you're|in\s+the\s+role\s+of|"
     rf"(?:(?:answer|respond|reply|speak|talk|write)\s+)?as\s+if\s+you(?:\s+were|'re)|"
-    rf"(?:answer|respond|reply|speak|talk|write)\s+(?:like|as))\s+{ROLE}",
+    rf"(?:answer|respond|reply|speak|talk|write)\s+(?:like|as)(?!\s+(?:to|if|well|soon|much|long)\b))\s+{ROLE}",
     r"\b(?:DAN|do\s+anything\s+now|developer\s+mode|jailbreak|jailbroken|unfiltered|no\s+restrictions)\b",
     # Scope arguments: "so it's in scope", "you must answer everything a customer asks".
     r"\b(?:so\s+)?(?:it's|it\s+is|this\s+is|that's|that\s+is|this\s+counts\s+as|it\s+counts\s+as)\s+"
@@ -59,10 +70,14 @@ LEFTOVER = re.compile(r"^[\s,.;:!?…&-]*(?:(?:and|then|but|so|now|please|just)\
 # Off-topic work asked for: the thing a jailbreak wants the assistant to produce.
 TASK = re.compile(
     r"\b(?:write|compose|create|generate|draft|make\s+up|give\s+me|tell|sing|recite|share|invent|translate|"
-    r"solve|do)\b[^.?!]{0,40}?\b(?:jokes?|poems?|limericks?|haikus?|songs?|stor(?:y|ies)|essays?|recipes?|code|"
-    r"scripts?|programs?|lyrics|riddles?|raps?|sonnets?|homework|fun\s+fact|trivia)\b"
-    r"|\b(?:recipe|who\s+won|world\s+cup|super\s*bowl|capital\s+of|weather\s+(?:in|today|tomorrow)|limerick|"
-    r"haiku|poem|python\s+(?:script|code|function))\b",
+    r"recommend|suggest|list|name|"
+    r"solve|do)\b[^.?!]{0,40}?\b(?:jokes?|poems?|limericks?|haikus?|songs?|stor(?:y|ies)|essays?|recipes?|"
+    r"lyrics|riddles?|raps?|sonnets?|homework|fun\s+fact|trivia|cover\s+letter|workout|scripts?|novels?|"
+    r"books?\s+to\s+read|movies?|films?|guacamole|pasta|pizza|cake|cookies|soup|cocktails?)\b"
+    r"|\b(?:recipe|who\s+won|capital\s+of|weather\s+(?:in|today|tomorrow)|limerick|"
+    r"haiku|poem|(?:python|javascript|sql|java|bash|shell)\s+(?:script|code|function|query|program)|"
+    r"plan\s+(?:a|my|me\s+a)\s+[\w-]*\s*(?:trip|vacation|holiday|itinerary|party|wedding)|"
+    r"(?:summari[sz]e|explain)\s+the\s+plot)\b",
     re.IGNORECASE,
 )
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
@@ -111,10 +126,12 @@ def read_message(text: str) -> ReadMessage:
 
 
 def normalize(text: str) -> str:
-    """NFKC, no invisible characters, Latin letters for their look-alikes, and plain letters for leetspeak."""
+    """NFKC, no invisible characters, Latin letters for look-alikes, joined spaced letters, and plain leetspeak."""
     text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = re.sub(r"\S+", _latin_if_mixed, text)
-    tokens = [m for m in TOKEN.finditer(text) if _is_leet(m.group(0))]
+    text = SPACED.sub(lambda m: re.sub(r"[^A-Za-z]", "", m.group(0)), text)
+    text = re.sub(r"[A-Za-z]{3,}", _unscrambled, text)
+    tokens = [m for m in TOKEN.finditer(text) if _is_leet(m.group(0)) or m.group(0) == "@"]  # "@ bank teller"
     if len(tokens) < LEET_TOKENS_NEEDED:
         return text
     for match in reversed(tokens):
@@ -122,10 +139,23 @@ def normalize(text: str) -> str:
     return text
 
 
+def _unscrambled(word: re.Match[str]) -> str:
+    """The attack word a word is a shuffle of (same first letter, same letters), else the word itself."""
+    text = word.group(0)
+    target = _scrambled_words().get((text[0].lower(), "".join(sorted(text.lower()))), text)
+    return text if target == text.lower() else target
+
+
+@lru_cache(maxsize=1)
+def _scrambled_words() -> dict[tuple[str, str], str]:
+    """Each target word by its first letter and its sorted letters."""
+    return {(w[0], "".join(sorted(w))): w for w in SCRAMBLE_TARGETS}
+
+
 def _is_leet(token: str) -> bool:
     """Letters and leet characters in one token, and not a figure with a unit."""
     has_letter = re.search(r"[a-zA-Z]", token) is not None
-    return has_letter and re.search(r"[013457@$!]", token) is not None and not NOT_LEET.fullmatch(token)
+    return has_letter and re.search(r"[013457@$]", token) is not None and not NOT_LEET.fullmatch(token)
 
 
 def _latin_if_mixed(token: re.Match[str]) -> str:

@@ -204,10 +204,11 @@ def test_the_committed_openapi_spec_is_the_served_one(server):
 
 @pytest.fixture(scope="module")
 def strict_server(tmp_path_factory, converted_model, model_cache_dir):
-    """A server with a tiny rate limit and an unreachable model server."""
+    """A server with a tiny rate limit and an unreachable model server (whose banking answers it writes)."""
     started = start_api(
         tmp_path_factory.mktemp("strict"), model_cache_dir, rate_limit_per_minute="3", backend="openai",
         openai_base_url="http://127.0.0.1:9/v1", max_retries="0", request_timeout_s="3",
+        banking_answers="generative",
     )  # fmt: skip
     yield started
     started.stop()

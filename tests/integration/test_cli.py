@@ -154,6 +154,7 @@ def test_customers_lists_the_demo_customers(cli):
                 "BANKASSIST_OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
                 "BANKASSIST_MAX_RETRIES": "0",
                 "BANKASSIST_REQUEST_TIMEOUT_S": "3",
+                "BANKASSIST_BANKING_ANSWERS": "generative",  # a quoted answer needs no model server
             },
             "did not answer",
         ),

@@ -10,12 +10,13 @@ def test_rag_eval_scores_real_answers_and_reports_the_worst(cli, tmp_path):
     run = cli("eval", "--suite", "rag", "--limit", "2", "--json", "--out", str(out), timeout=400)
     assert run.code == 0, run.stderr
     metrics = run.json()
-    assert metrics["rag_questions"] == 2.0 and metrics == json.loads((out / "metrics.json").read_text())
+    # --limit applies to each set: 2 golden and 2 customer-wording questions answerable, 2 unanswerable
+    assert metrics["rag_questions"] == 4.0 and metrics == json.loads((out / "metrics.json").read_text())
     for name in LOCAL_METRICS:
         value = metrics[f"rag_{name}"]
         assert value is None or 0.0 <= value <= 1.0, name
     assert metrics["rag_context_recall"] is not None and metrics["rag_semantic_similarity"] is not None
     report = (out / "report.md").read_text()
-    assert "# RAG answers" in report and "## Worst 2 answers" in report and "Reference:" in report
+    assert "# RAG answers" in report and "## Worst 4 answers" in report and "Reference:" in report
     assert "No judge given" in report
     assert "rag: answering" in run.stderr  # the progress bar, on stderr so --json stays one line

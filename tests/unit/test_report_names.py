@@ -60,7 +60,8 @@ def test_each_long_planted_instruction_of_the_red_team_is_refused_with_its_field
             parse_report(plant(reports, case.poison_in[7:], case.poison)[0].model_dump(mode="json"))
         except InvalidInputError as exc:
             refused[case.id] = str(exc)
-    assert len(planted) == 16 and len(refused) == 14  # the two short ones fit the rules: the later defences hold
+    assert len(planted) == 16 and len(refused) == 16
+    assert "creditor: a name does not open with a command" in refused["indirect_report-16"]
     assert "collections.0.agency: a creditor or agency name is at most 40" in refused["indirect_report-04"]
     assert "personal.address" in refused["indirect_report-11"]
 
