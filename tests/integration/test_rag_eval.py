@@ -17,6 +17,7 @@ def test_rag_eval_scores_real_answers_and_reports_the_worst(cli, tmp_path):
         assert value is None or 0.0 <= value <= 1.0, name
     assert metrics["rag_context_recall"] is not None and metrics["rag_semantic_similarity"] is not None
     report = (out / "report.md").read_text()
-    assert "# RAG answers" in report and "## Worst 4 answers" in report and "Reference:" in report
+    # The report lists all six questions, the two unanswerable ones too (they have no reference answer)
+    assert "# RAG answers" in report and "## Worst 6 answers" in report and "Reference:" in report
     assert "No judge given" in report
     assert "rag: answering" in run.stderr  # the progress bar, on stderr so --json stays one line
