@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from evals.retrieval import COVERAGE_PATH, DATA_DIR, GOLDEN_PATH, banking77_questions
+from finetune.schedules import warmup_then_linear_decay
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.documents import load_corpus
 from retrieval.embeddings import (
@@ -189,10 +190,7 @@ def train_adapter(model: Any, pairs: list[Pair], config: RetrieverTraining, base
     batches = training_batches(pairs, config)
     parameters = [p for p in encoder.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=config.learning_rate, weight_decay=0.01)
-    warm_up = max(1, int(0.1 * len(batches)))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / warm_up) * max(0.0, 1 - step / len(batches))
-    )
+    schedule = warmup_then_linear_decay(optimizer, len(batches), warm_up_share=0.1)
     encoder.train()
     progress = tqdm(batches, desc="train-retriever: fine-tuning the encoder", unit="batch")
     for batch in progress:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from agent.scope.weights import LinearHead
+from finetune.schedules import warmup_then_linear_decay
 from finetune.typos import with_typos
 from retrieval.embeddings import Embedder, SentenceTransformerEmbedder
 from tools.datasets import LabeledQuery
@@ -125,10 +126,7 @@ def _train(model: Any, encoder: Any, head: Any, rows: list[tuple[str, int, float
         ],
         weight_decay=0.01,
     )
-    warm_up = max(1, int(0.06 * len(batches)))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / warm_up) * max(0.0, 1 - step / len(batches))
-    )
+    schedule = warmup_then_linear_decay(optimizer, len(batches), warm_up_share=0.06)
     encoder.train()
     progress = tqdm(batches, desc="train-guard: fine-tuning the encoder", unit="batch")
     for batch in progress:
