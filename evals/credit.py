@@ -1,9 +1,9 @@
 """Extraction quality on held-out synthetic report pairs: the fine-tuned extractor against the prompted base.
 
 For each pair: fact-level precision/recall/F1 against the deterministic diff, format validity, and
-ROUGE-L of the written answer (checked facts phrased by the synthesizer) against the reference narrative,
-and that answer's grounding: the share of the numbers it states that the pair's reports (as the comparison
-sheet) contain.
+ROUGE-L and BERTScore F1 of the written answer (checked facts phrased by the synthesizer) against the reference
+narrative, and that answer's grounding: the share of the numbers it states that the pair's reports (as the
+comparison sheet) contain.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from agent.credit import check_extraction, checked_answers, extractor_messages
 from agent.runtime.backends import generate_many
+from evals.bertscore import bertscore_f1
 from evals.text_metrics import rouge_l
 from finetune.credit_data import CreditPair, split_pairs
 from tools.credit_diff import Fact
@@ -40,6 +41,7 @@ class ModelResult:
     score: FactScore
     format_valid: float
     rouge_l: float
+    bertscore_f1: float
     answer_grounding: float | None  # None when no answer states a number
     seconds: float
     pair_f1: tuple[float, ...] = ()  # per pair, in order: picks the worst examples
@@ -51,6 +53,7 @@ class ModelResult:
             f"{prefix}recall": self.score.recall,
             f"{prefix}f1": self.score.f1,
             f"{prefix}format_valid": self.format_valid,
+            f"{prefix}bertscore_f1": self.bertscore_f1,
             f"{prefix}answer_grounding": self.answer_grounding,
             f"{prefix}seconds": self.seconds,
         }
@@ -94,7 +97,9 @@ def evaluate_model(
     rouge = sum(rouge_l(a, p.narrative) for a, p in zip(answers, pairs, strict=True)) / len(pairs)
     grounding = answer_grounding(answers, pairs)
     seconds = time.perf_counter() - started
-    result = ModelResult(total, valid / len(pairs), rouge, grounding, seconds, tuple(pair_f1))
+    # After the clock: the seconds stay the model's own, comparable with runs before BERTScore.
+    bert = sum(bertscore_f1(answers, [p.narrative for p in pairs])) / len(pairs)
+    result = ModelResult(total, valid / len(pairs), rouge, bert, grounding, seconds, tuple(pair_f1))
     return result, outputs, answers
 
 

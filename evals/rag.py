@@ -1,7 +1,7 @@
 """The RAG suite: golden questions through the real graph, scored with RAGAS 0.4 collections metrics.
 
-Without a judge: context recall (reference document ids), ROUGE-L and semantic similarity against the
-reference answer, quoted-span alignment, and numeric grounding (evals/rag_metrics.py). With a judge:
+Without a judge: context recall (reference document ids), ROUGE-L, BERTScore F1 and semantic similarity against
+the reference answer, quoted-span alignment, and numeric grounding (evals/rag_metrics.py). With a judge:
 Faithfulness, ResponseRelevancy and context precision (evals/rag_judge.py).
 """
 
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from tqdm import tqdm
 
 from evals.answer_checks import answer_metrics, share
+from evals.bertscore import bertscore_f1
 from evals.rag_judge import JudgeConfig, JudgeRun, judge_samples, verify_judge
 from evals.rag_samples import JUDGE_METRICS, LOCAL_METRICS, RagSample
 from evals.retrieval import CUSTOMER_PATH, UNANSWERABLE_PATH, GoldenQuestion, load_golden
@@ -116,6 +117,15 @@ async def score_locally(samples: list[RagSample], embeddings: BaseRagasEmbedding
             sample.scores[name] = None if result.value is None else round(float(result.value), 4)
             if result.reason:
                 sample.reasons[name] = result.reason
+    score_bertscore(samples)
+
+
+def score_bertscore(samples: list[RagSample]) -> None:
+    """BERTScore F1 of each answer against its reference answer, all in one batched pass."""
+    scored = [s for s in samples if s.question.answerable and s.question.reference_answer.strip()]
+    values = bertscore_f1([s.answer for s in scored], [s.question.reference_answer for s in scored])
+    for sample, value in zip(scored, values, strict=True):
+        sample.scores["bertscore_f1"] = round(value, 4)
 
 
 def run_rag_suite(settings: Settings, limit: int | None = None, judge: JudgeConfig | None = None) -> RagSuite:

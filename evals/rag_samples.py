@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # an annotation only: the judge's module stays free of the retriever's imports
     from evals.retrieval import GoldenQuestion
 
-LOCAL_METRICS = ("context_recall", "rouge_l", "semantic_similarity", "quoted_spans", "numeric_grounding")
+LOCAL_METRICS = (
+    "context_recall",
+    "rouge_l",
+    "semantic_similarity",
+    "bertscore_f1",
+    "quoted_spans",
+    "numeric_grounding",
+)
 JUDGE_METRICS = ("faithfulness", "answer_relevancy", "context_precision")
 
 

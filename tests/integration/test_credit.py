@@ -87,3 +87,4 @@ def test_credit_eval_scores_the_fine_tuned_extractor_above_the_base(cli):
     assert grounding is None or 0 <= grounding <= 1
     assert metrics["extractor_f1"] >= 0.4 and metrics["extractor_format_valid"] == 1.0
     assert metrics["base_f1"] < metrics["extractor_f1"] and 0 < metrics["rouge_l"] <= 1
+    assert all(0 < metrics[f"{model}_bertscore_f1"] <= 1 for model in ("extractor", "base"))
