@@ -44,6 +44,7 @@ def turn_entry(
         "route": result.route,
         "scope_confidence": round(result.scope_confidence, 4),
         "scope_reason": result.scope_reason,
+        "intent": result.intent,
         "source_ids": [source["id"] for source in result.sources],
         "facts_source": result.facts_source or None,
         "output_check": list(result.output_check),

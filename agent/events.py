@@ -24,6 +24,8 @@ class TurnResult:
     output_check: list[str] = field(default_factory=list)  # checks that changed the answer (agent/output_checks.py)
     timings_ms: dict[str, float] = field(default_factory=dict)
     scope_reason: str | None = None  # why the guard's screen refused: "language", "frame" or "task"
+    intent: str | None = None  # the guard's most probable class: a BANKING77/CLINC150 intent or one of ours
+    intent_probability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Sources as {id, title, score}: snippets are for the UI, not the JSON contract."""
@@ -69,4 +71,6 @@ def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
         output_check=list(values.get("output_check", [])),
         timings_ms=dict(values.get("timings_ms", {})),
         scope_reason=values.get("scope_reason"),
+        intent=values.get("intent"),
+        intent_probability=values.get("intent_probability"),
     )

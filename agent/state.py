@@ -37,6 +37,8 @@ class State(TypedDict, total=False):
     route: Decision
     scope_confidence: float
     scope_reason: str | None  # why the guard's screen refused the turn ("language", "frame", ...); None otherwise
+    intent: str | None  # the guard's most probable class ("banking77:card_arrival", "ours:credit", ...)
+    intent_probability: float | None
     sources: list[Source]
     facts: list[str]
     facts_dropped: int  # extracted lines the reports did not support

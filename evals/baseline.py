@@ -24,7 +24,7 @@ NOT_GATED = re.compile(
     r"seconds|per_second|ms_per|throughput|_count$|^cases$|^attacks$|^pairs$|questions$|escalated|requests$"
 )
 LOWER_IS_BETTER = re.compile(
-    r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate|failures"
+    r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate|failures|_share$"
 )
 
 

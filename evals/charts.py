@@ -17,6 +17,7 @@ CATEGORY_BARS = (
     ("Retrieval recall@5 by question kind", "recall_at_5_", ()),
     ("Attack success rate by category (lower is better)", "attack_success_rate_", ("before_output_checks",)),
     ("PII recall by entity", "pii_recall_", ("all",)),
+    ("Simulated customers: pass rate by expectation kind", "conversation_pass_rate_", ()),
 )
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from evals.answer_checks import answer_metrics, answered_right
+from evals.bertscore import DESCRIPTION as BERTSCORE_LINE
+from evals.intent import IntentResult
 from evals.rag_samples import JUDGE_METRICS, LOCAL_METRICS
 from evals.report_html import render_html
 from evals.retrieval import RetrievalSuite
@@ -15,6 +17,7 @@ from evals.targets import (
     ANSWER_LIMITS,
     ANSWER_TARGETS,
     CREDIT_TARGETS,
+    INTENT_TARGET,
     RAG_TARGETS,
     RETRIEVAL_TARGETS,
     TARGETS,
@@ -49,7 +52,25 @@ def scope_markdown(suite: ScopeSuite) -> str:
             lines.append(f"| {gold} | " + " | ".join(str(row[p]) for p in PREDICTED) + " |")
         lines += ["", f"Most confident misroutes ({len(result.worst)}):", ""]
         lines += [f"- {m.text!r}: gold {m.gold}, decided {m.decided} ({m.confidence:.2f})" for m in result.worst]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + intent_lines(suite.intent)) + "\n"
+
+
+def intent_lines(intent: IntentResult | None) -> list[str]:
+    """77-way intent on the held-out BANKING77 slice, with the most confused pairs; a note when there is none."""
+    if intent is None:
+        return ["", "## Intent", "", "This guard was trained on all of BANKING77: no held-out slice to score."]
+    lines = [
+        "",
+        f"## Intent: 77-way on {intent.queries} held-out BANKING77 queries",
+        "",
+        f"Accuracy {_mark(intent.accuracy, INTENT_TARGET)}, macro-F1 {intent.macro_f1:.3f}; the most probable of "
+        f"all classes is the right intent for {intent.top_intent_accuracy:.3f}; the transformer head alone "
+        f"reaches {intent.full_head_accuracy:.3f}.",
+        "",
+        "| gold intent | taken for | times |",
+        "| --- | --- | --: |",
+    ]
+    return lines + [f"| {gold} | {taken} | {times} |" for gold, taken, times in intent.confused]
 
 
 def write_report(out_dir: Path, markdown: str, metrics: dict[str, float | None], charts: list[Chart]) -> None:
@@ -91,16 +112,17 @@ def retrieval_markdown(suite: RetrievalSuite) -> str:
 def credit_markdown(suite: CreditSuite) -> str:
     """The fine-tuned extractor against the prompted base, then a few examples."""
     lines = ["# Credit-fact extraction", "", f"{suite.pairs} held-out synthetic report pairs.", ""]
-    header = "precision | recall | F1 | format valid | ROUGE-L (answer vs reference) | answer grounding | seconds"
-    lines += [f"| model | {header} |"]
-    lines += ["| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    header = "precision | recall | F1 | format valid | ROUGE-L (answer vs reference) | BERTScore F1 (same)"
+    lines += [f"| model | {header} | answer grounding | seconds |"]
+    lines += ["| --- " * 9 + "|"]
     for name, result in (("fine-tuned extractor", suite.extractor), ("base model, prompted", suite.base)):
         score = result.score
         cells = [f"{score.precision:.3f}", f"{score.recall:.3f}", _mark(score.f1, CREDIT_TARGETS["f1"])]
         cells += [_mark(result.format_valid, CREDIT_TARGETS["format_valid"]), f"{result.rouge_l:.3f}"]
+        cells.append(f"{result.bertscore_f1:.3f}")
         cells.append(_mark(result.answer_grounding, CREDIT_TARGETS["answer_grounding"]))
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {result.seconds:.0f} |")
-    lines += ["", f"## Worst {len(suite.examples)} pairs (lowest fine-tuned F1 first)"]
+    lines += ["", BERTSCORE_LINE, "", f"## Worst {len(suite.examples)} pairs (lowest fine-tuned F1 first)"]
     for example in suite.examples:
         lines += ["", f"### Pair F1 {example['f1']}", "", "```", example["sheet"], "```"]
         lines += ["", "Truth:", "```", example["truth"], "```"]
@@ -113,6 +135,7 @@ def rag_markdown(suite: RagSuite) -> str:
     count = len(suite.samples)
     lines = ["# RAG answers", "", f"{count} golden questions, each a new conversation through the whole graph."]
     lines += ["Quoted spans and numeric grounding score only the answers given from retrieved passages."]
+    lines += [BERTSCORE_LINE]
     lines += ["", "| metric | mean | answers scored |", "| --- | --- | --- |"]
     for name in LOCAL_METRICS + (JUDGE_METRICS if suite.judge else ()):
         scored = sum(s.scores.get(name) is not None for s in suite.samples)

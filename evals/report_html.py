@@ -29,6 +29,8 @@ HEADLINES = {
     "extractor_answer_grounding": ("Credit answer numeric grounding", CREDIT_TARGETS["answer_grounding"], True),
     "pii_recall": ("PII recall", None, True),
     "attack_success_rate": ("Red-team attack success rate", None, False),
+    "conversation_pass_rate": ("Simulated customers: turns passed", None, True),
+    "conversation_persona_pass_rate": ("Simulated customers: personas with every turn passed", None, True),
 }
 
 

@@ -33,6 +33,7 @@ class Suite(StrEnum):
     rag = "rag"
     credit = "credit"
     safety = "safety"
+    conversations = "conversations"
     all = "all"
 
 
@@ -51,6 +52,7 @@ class EvalRequest:
     resume: bool = False
     baseline: Path | None = None
     update_baseline: bool = False
+    personas: Path | None = None  # the conversations suite's persona file (None: evals/data/personas.jsonl)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class SuiteOptions:
     out: Path | None
     resume: bool
     judge: JudgeConfig | None
+    personas: Path | None = None
 
 
 def run_eval(request: EvalRequest) -> int:
@@ -79,7 +82,7 @@ def run_eval(request: EvalRequest) -> int:
     wanted = request.baseline or request.update_baseline
     entries = {} if creating or not wanted else load_baseline(baseline_path)
     chosen = [one for one in Suite if one is not Suite.all] if request.suite is Suite.all else [request.suite]
-    options = SuiteOptions(request.pairs, request.limit, request.out, request.resume, judge)
+    options = SuiteOptions(request.pairs, request.limit, request.out, request.resume, judge, request.personas)
     markdown, metrics, charts, stopped = run_suites(chosen, options)
     markdown = headline_markdown(metrics, provenance(get_settings())) + "\n" + markdown
     if request.out is not None:
@@ -96,15 +99,18 @@ def run_eval(request: EvalRequest) -> int:
 
 
 def judge_config(suite: Suite, url: str | None, model: str | None, max_tokens: int) -> JudgeConfig | None:
-    """The judge, when both --judge-url and --judge-model are given (and the run has a RAG suite)."""
+    """The judge, when both --judge-url and --judge-model are given (and the run has a RAG or conversations suite)."""
     from evals.rag_judge import JudgeConfig
 
     if url is None and model is None:
         return None
     if url is None or model is None:
         raise BankassistError("Give both --judge-url and --judge-model, or neither.")
-    if suite not in (Suite.rag, Suite.all):
-        raise BankassistError("The judge scores the RAG suite: use --suite rag or --suite all.")
+    if suite not in (Suite.rag, Suite.conversations, Suite.all):
+        raise BankassistError(
+            "The judge scores the RAG suite and plays the customer in the conversations suite: "
+            "use --suite rag or --suite all, or --suite conversations."
+        )
     if not url.startswith(("http://", "https://")):
         raise BankassistError(f"--judge-url must be an http(s) URL, not {url!r}.")
     return JudgeConfig(url=url, model=model, max_tokens=max_tokens)
@@ -135,6 +141,8 @@ def run_one_suite(suite: Suite, options: SuiteOptions) -> SuiteOutput:
         return suites.run_safety(options.limit, options.out, options.resume)
     if suite is Suite.rag:
         return suites.run_rag(options.limit, options.judge)
+    if suite is Suite.conversations:
+        return suites.run_conversations(options.limit, options.judge, options.out, options.personas)
     if suite is Suite.retrieval:
         return suites.run_retrieval()
     return suites.run_scope()

@@ -2,7 +2,9 @@
 
 # Sets: CLINC150 val + oos_val (the thresholds are tuned on it, the heads never see it), the project's
 # held-out split, the held-out framed attacks and look-alikes (finetune/attack_templates.py: frames and
-# tasks the guard never trained on), and BANKING77 train (all banking; trained on, so it only shows fit).
+# tasks the guard never trained on), and the slice of BANKING77 train the guard was trained without (all
+# banking; an older guard trained on all of it gets the whole train set, which only shows fit). The same
+# slice scores the guard's 77-way intent (evals/intent.py).
 # A `clarify` decision counts as neither answered nor refused, so it lowers both recalls.
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from tqdm import tqdm
 
 from agent.scope.guard import BATCH, ScopeGuard
 from agent.state import ROUTES
+from evals.intent import IntentResult, evaluate_intent, held_out_banking77
 from finetune.attack_templates import attack_set
 from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries
 
@@ -45,13 +48,14 @@ class Misroute:
     confidence: float
 
 
-def scope_sets(root: Path) -> dict[str, list[LabeledQuery]]:
-    """The labelled sets the suite reports on, by name."""
+def scope_sets(root: Path, held_out: list[LabeledQuery]) -> dict[str, list[LabeledQuery]]:
+    """The labelled sets the suite reports on, by name (`held_out`: the guard's unseen BANKING77 slice)."""
+    banking77 = {"banking77_held_out": held_out} if held_out else {"banking77_train": banking77_train(root)}
     return {
         "clinc150_val": clinc150(root, ["val", "oos_val"]),
         "project_test": project_queries("test"),
         "attacks_held_out": attack_set().held_out,
-        "banking77_train": banking77_train(root),
+        **banking77,
     }
 
 
@@ -116,6 +120,7 @@ class ScopeSuite:
     sets: list[SetResult]
     throughput: dict[str, float]
     thresholds: dict[str, float]
+    intent: IntentResult | None = None  # None for a guard trained on all of BANKING77
 
     def metrics(self) -> dict[str, float | None]:
         """Flat metric -> value; the headline keys are on CLINC150 val + oos_val (external data)."""
@@ -126,13 +131,17 @@ class ScopeSuite:
         for key in ("in_scope_recall", "oos_recall", "route_accuracy", "banking_credit_accuracy"):
             flat[f"scope_{key}"] = headline[key]
         flat.update({f"scope_{key}": value for key, value in self.throughput.items()})
+        if self.intent:
+            flat.update(self.intent.metrics())
         return flat
 
 
 def run_scope_suite(guard: ScopeGuard, data_dir: Path) -> ScopeSuite:
     """Evaluate every set, then time the guard on CLINC150 val."""
-    sets = scope_sets(data_dir)
+    held_out = held_out_banking77(guard, data_dir)
+    sets = scope_sets(data_dir, held_out)
     results = [evaluate_set(name, guard, queries) for name, queries in sets.items()]
     throughput = measure_throughput(guard, [q.text for q in sets["clinc150_val"]])
     t = guard.weights.thresholds
-    return ScopeSuite(results, throughput, {"answer": t.answer, "clarify": t.clarify, "escalate": t.escalate})
+    thresholds = {"answer": t.answer, "clarify": t.clarify, "escalate": t.escalate}
+    return ScopeSuite(results, throughput, thresholds, evaluate_intent(guard, held_out) if held_out else None)

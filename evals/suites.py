@@ -87,6 +87,19 @@ def run_safety(limit: int | None, out: Path | None, resume: bool) -> SuiteOutput
     return markdown, metrics, []
 
 
+def run_conversations(
+    limit: int | None, judge: JudgeConfig | None, out: Path | None, personas: Path | None
+) -> SuiteOutput:
+    """Simulated customers, each a whole conversation through the real graph (and an LLM customer, given a judge)."""
+    from agent.settings import get_settings
+    from evals.conversation_personas import PERSONAS_PATH
+    from evals.conversations import run_conversation_suite
+
+    with _stdout_to_stderr():  # the conversations' progress lines
+        suite = run_conversation_suite(get_settings(), personas or PERSONAS_PATH, limit, judge, out)
+    return suite.markdown(), suite.metrics(), []
+
+
 @contextlib.contextmanager
 def _stdout_to_stderr() -> Iterator[None]:
     """Keep library chatter off stdout, which carries only the result."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,14 @@ from agent.state import ROUTES
 from finetune.attack_templates import attack_set
 from finetune.scope_encoder import EncoderTraining, TunedEncoder, tune_encoder
 from retrieval.embeddings import Embedder, load_sentence_transformer
-from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries, require_data_dir
+from tools.datasets import (
+    LabeledQuery,
+    banking77_train,
+    clinc150,
+    project_queries,
+    require_data_dir,
+    split_banking77,
+)
 
 PROJECT_WEIGHT = 5.0  # each project query counts as five external ones
 # The fast head hands over to the transformer head when less sure than a threshold from this grid.
@@ -36,6 +43,9 @@ CLARIFY_SHARE = 0.02  # the clarify band may hold at most this share of the tuni
 # and is at most this wide: at 0.2 the sharp fine-tuned head put "What's the capital of France?" (0.36) in it
 CLARIFY_WIDTH = 0.1
 REGULARIZATION_C = 10.0
+# A stratified slice of BANKING77 train the guard never sees, so the scope suite can score its 77-way intent.
+BANKING77_HELD_OUT = 0.1
+HELD_OUT_SEED = 0
 
 
 @dataclass(frozen=True)
@@ -45,15 +55,23 @@ class TrainingData:
     train: list[LabeledQuery]
     weights: np.ndarray
     tune: list[LabeledQuery]
+    held_out: dict[str, Any] = field(default_factory=dict)  # how BANKING77 was split: share, seed, queries
 
 
-def load_training_data(data_dir: Path, max_per_class: int | None = None) -> TrainingData:
-    """Read every source; `max_per_class` keeps the first N of each class (quick runs and tests)."""
-    external = _cap(clinc150(data_dir, ["train", "oos_train"]) + banking77_train(data_dir), max_per_class)
+def load_training_data(
+    data_dir: Path, max_per_class: int | None = None, held_out_share: float = BANKING77_HELD_OUT
+) -> TrainingData:
+    """Read every source; `max_per_class` keeps the first N of each class (quick runs and tests).
+
+    `held_out_share` of each BANKING77 intent is left out (0: none), drawn with HELD_OUT_SEED.
+    """
+    banking77, held = split_banking77(banking77_train(data_dir), held_out_share, HELD_OUT_SEED)
+    external = _cap(clinc150(data_dir, ["train", "oos_train"]) + banking77, max_per_class)
     ours = _cap(project_queries("train") + attack_set().train, max_per_class and max_per_class * 4)
     weights = np.array([1.0] * len(external) + [PROJECT_WEIGHT] * len(ours))
     tune = _cap(clinc150(data_dir, ["val", "oos_val"]), max_per_class)
-    return TrainingData(external + ours, weights, tune)
+    held_out = {"share": held_out_share, "seed": HELD_OUT_SEED, "queries": len(held)}
+    return TrainingData(external + ours, weights, tune, held_out)
 
 
 def class_names_of(data: TrainingData) -> list[str]:
@@ -79,6 +97,7 @@ def train_guard(data: TrainingData, fast_encoder: Embedder, full: TunedEncoder, 
         "lora": full.lora,
         "train_queries": _count_by_source(data.train),
         "tune_queries": len(data.tune),
+        "banking77_held_out": data.held_out,
     }
     return ScopeWeights(
         class_names=np.array(class_names),
@@ -154,11 +173,12 @@ def train_and_save(
     encoder: str | None = None,
     max_per_class: int | None = None,
     training: EncoderTraining | None = None,
+    held_out_share: float = BANKING77_HELD_OUT,
 ) -> ScopeWeights:
     """What `bankassist train-guard` runs: read the data by path, fine-tune, fit, write the weights file."""
     assert settings.model_cache_dir is not None  # filled by the settings validator
     started = time.perf_counter()
-    data = load_training_data(require_data_dir(settings.external_data_dir), max_per_class)
+    data = load_training_data(require_data_dir(settings.external_data_dir), max_per_class, held_out_share)
     name = encoder or settings.embedding_model
     training = training or EncoderTraining()
     tuned = tune_encoder(load_sentence_transformer(name), data.train, data.weights, class_names_of(data), training)

@@ -94,16 +94,19 @@ def fake_tuned_encoder(data: TrainingData) -> TunedEncoder:
 
 
 def fake_services(
-    settings: Settings, synthesizer_replies: Iterable[str] = (), extractor_replies: Iterable[str] = ()
+    settings: Settings,
+    synthesizer_replies: Iterable[str] = (),
+    extractor_replies: Iterable[str] = (),
+    guard: Any = None,
 ) -> Services:
-    """Real stores, guard and retrieval logic on the fake embedder; scripted models."""
+    """Real stores, guard and retrieval logic on the fake embedder; scripted models; a guard given skips training."""
     embedder = FakeEmbedder()
     store = LocalVectorStore(Path(settings.data_dir) / "index.db")
     sync_corpus(settings.corpus_dir, store, embedder)
     return Services(
         settings=settings,
         masker=shared_masker(),
-        guard=fake_guard(),
+        guard=guard or fake_guard(),
         retriever=Retriever(store, embedder),
         reports=open_report_store(settings),
         synthesizer=scripted_model(synthesizer_replies),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import random
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,22 @@ def banking77_train(data_dir: Path) -> list[LabeledQuery]:
     with (data_dir / "banking77" / "train.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return [_labeled(r["text"], routes.get(r["category"], routes["*"]), f"banking77:{r['category']}") for r in rows]
+
+
+def split_banking77(
+    queries: list[LabeledQuery], share: float, seed: int
+) -> tuple[list[LabeledQuery], list[LabeledQuery]]:
+    """(kept, held out): `share` of each intent held out, drawn with `seed`, so the eval can rebuild the slice."""
+    by_intent: dict[str, list[int]] = defaultdict(list)
+    for index, query in enumerate(queries):
+        by_intent[query.label].append(index)
+    rng = random.Random(seed)
+    held: set[int] = set()
+    for label in sorted(by_intent):
+        indices = by_intent[label]
+        held.update(rng.sample(indices, round(len(indices) * share)))
+    kept = [q for i, q in enumerate(queries) if i not in held]
+    return kept, [q for i, q in enumerate(queries) if i in held]
 
 
 def clinc150(data_dir: Path, splits: Iterable[str]) -> list[LabeledQuery]:

@@ -57,7 +57,7 @@ from ui.async_run import DaemonThreadExecutor
 from ui.auth import own_customer, require_analyst, user_from_api_key
 from ui.rate_limit import RateLimited, RateLimiter
 
-STEP_FIELDS = ("route", "scope_confidence", "sources", "facts")
+STEP_FIELDS = ("route", "scope_confidence", "intent", "intent_probability", "sources", "facts")
 bearer = HTTPBearer(auto_error=False, description="An API key from `bankassist apikey create --user NAME`.")
 
 

@@ -43,6 +43,8 @@ class ChatResponse(BaseModel):
 
     thread_id: str
     route: str
+    intent: str | None = Field(None, description="The scope guard's most probable intent, e.g. banking77:card_arrival.")
+    intent_probability: float | None = None
     answer: str
     sources: list[SourceOut]
     facts: list[str]

@@ -187,7 +187,13 @@ async def show_step(update: dict[str, Any], shown: set[str]) -> None:
     """What a node decided, as a Chainlit step (each once): the route, the sources or the verified facts."""
     if "scope_confidence" in update and "route" not in shown:
         shown.add("route")
-        scope = scope_markdown(update["route"], update["scope_confidence"], update.get("scope_reason"))
+        scope = scope_markdown(
+            update["route"],
+            update["scope_confidence"],
+            update.get("scope_reason"),
+            update.get("intent"),
+            update.get("intent_probability") or 0.0,
+        )
         await send_step("Scope check", scope)
     if update.get("sources") and "sources" not in shown:
         shown.add("sources")

@@ -152,12 +152,19 @@ def _prompt_lines(prompt: str) -> Iterator[str]:
 def route(
     file: Annotated[Path | None, typer.Option("--file", "-f", help="One query per line; default: stdin.")] = None,
 ) -> None:
-    """Run only the scope guard (no LLM): one JSON line {text, route, confidence, in_scope} per input line."""
+    """Run only the scope guard (no LLM): a JSON line {text, route, confidence, in_scope, intent} per input line."""
     from agent.service import classify_scope
 
     queries = [line for line in _read_lines(file) if line.strip()]
     for text, decision in zip(queries, classify_scope(queries), strict=True):
-        row = {"text": text, "route": decision.route, "confidence": decision.confidence, "in_scope": decision.in_scope}
+        row = {
+            "text": text,
+            "route": decision.route,
+            "confidence": decision.confidence,
+            "in_scope": decision.in_scope,
+            "intent": decision.intent,
+            "intent_probability": decision.intent_probability,
+        }
         print(json.dumps(row, ensure_ascii=False), flush=True)
 
 
@@ -216,6 +223,9 @@ def train_guard(
     encoder: Annotated[str | None, typer.Option("--encoder", help="Sentence-transformers model.")] = None,
     max_per_class: Annotated[int | None, typer.Option("--max-per-class", min=1, help="Quick run: cap classes.")] = None,
     epochs: Annotated[float, typer.Option("--epochs", min=0.1, max=20, help="Passes of encoder fine-tuning.")] = 2.0,
+    held_out: Annotated[
+        float, typer.Option("--banking77-held-out", min=0.0, max=0.5, help="Share of each BANKING77 intent left out.")
+    ] = 0.1,
 ) -> None:
     """Fine-tune the guard's encoder (LoRA) and its heads on our queries and BANKING77/CLINC150, then save."""
     from agent.service import get_settings
@@ -224,7 +234,7 @@ def train_guard(
 
     settings = get_settings()
     path = out or settings.scope_guard_path
-    weights = train_and_save(settings, path, encoder, max_per_class, EncoderTraining(epochs=epochs))
+    weights = train_and_save(settings, path, encoder, max_per_class, EncoderTraining(epochs=epochs), held_out)
     print(f"Saved {path}: {len(weights.class_names)} classes, thresholds {weights.thresholds}, {weights.info}")
 
 

@@ -18,12 +18,20 @@ def evaluate(
     pairs: Annotated[int, typer.Option("--pairs", min=1, max=5000, help="Credit suite: held-out pairs.")] = 100,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", min=1, help="RAG: questions per set (golden, customer, unanswerable); safety: cases."),
+        typer.Option(
+            "--limit",
+            min=1,
+            help="RAG: questions per set (golden, customer, unanswerable); safety: cases; conversations: personas.",
+        ),
     ] = None,
     judge_url: Annotated[
-        str | None, typer.Option("--judge-url", help="RAG suite: OpenAI-compatible judge, e.g. http://host:8000/v1.")
+        str | None,
+        typer.Option(
+            "--judge-url",
+            help="RAG: OpenAI-compatible judge, e.g. http://host:8000/v1; conversations: the LLM customer.",
+        ),
     ] = None,
-    judge_model: Annotated[str | None, typer.Option("--judge-model", help="RAG suite: the judge's model name.")] = None,
+    judge_model: Annotated[str | None, typer.Option("--judge-model", help="The judge's model name.")] = None,
     judge_max_tokens: Annotated[
         int, typer.Option("--judge-max-tokens", min=16, max=8192, help="RAG suite: judge reply budget.")
     ] = 1024,
@@ -36,8 +44,12 @@ def evaluate(
     update_baseline: Annotated[
         bool, typer.Option("--update-baseline", help="Write this run's metrics into --baseline (evals/baseline.json).")
     ] = False,
+    personas: Annotated[
+        Path | None,
+        typer.Option("--personas", help="Conversations suite: persona file (default evals/data/personas.jsonl)."),
+    ] = None,
 ) -> None:
-    """Measure the assistant: the scope guard, retrieval, RAG answers, the credit extractor, safety, or all."""
+    """Measure the assistant: scope guard, retrieval, RAG answers, credit extractor, safety, conversations, or all."""
     request = EvalRequest(
         suite=suite,
         out=out,
@@ -50,6 +62,7 @@ def evaluate(
         resume=resume,
         baseline=baseline,
         update_baseline=update_baseline,
+        personas=personas,
     )
     status = run_eval(request)
     if status:

@@ -27,10 +27,13 @@ MAX_BATCH_CUSTOMERS = 50
 CUSTOMER_SEPARATORS = re.compile(r"[\s,;]+")
 
 
-def scope_markdown(route: str, confidence: float, reason: str | None = None) -> str:
-    """The guard's decision in words, with its confidence and, for a screened refusal, why."""
+def scope_markdown(
+    route: str, confidence: float, reason: str | None = None, intent: str | None = None, intent_probability: float = 0.0
+) -> str:
+    """The guard's decision in words: its confidence, its most probable intent and, for a screened refusal, why."""
     why = f", screened: {reason}" if reason else ""
-    return f"**{ROUTE_NAMES.get(route, route)}** (route `{route}`, confidence {confidence:.2f}{why})"
+    named = f"; intent `{intent}` ({intent_probability:.2f})" if intent else ""
+    return f"**{ROUTE_NAMES.get(route, route)}** (route `{route}`, confidence {confidence:.2f}{why}){named}"
 
 
 def source_name(number: int) -> str:

@@ -15,7 +15,13 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the masked message; an unclear follow-up keeps the thread's banking or credit route."""
     guard = runtime.context.services.guard
     decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous_question(state))
-    return {"route": decision.route, "scope_confidence": decision.confidence, "scope_reason": decision.reason}
+    return {
+        "route": decision.route,
+        "scope_confidence": decision.confidence,
+        "scope_reason": decision.reason,
+        "intent": decision.intent,
+        "intent_probability": decision.intent_probability,
+    }
 
 
 def previous_question(state: State) -> str | None:

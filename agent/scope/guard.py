@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from agent.scope.screen import ReadMessage, read_message
-from agent.scope.weights import ScopeWeights, Thresholds
+from agent.scope.weights import ScopeWeights, Thresholds, routes_of
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 
@@ -44,6 +44,8 @@ class ScopeDecision:
     confidence: float
     in_scope: float = 1.0
     reason: str | None = None  # why the screen refused it: "language", "frame" or "task"
+    intent: str | None = None  # the most probable class: "banking77:card_arrival", "clinc150:...", "ours:credit"
+    intent_probability: float = 0.0
 
 
 class ScopeGuard:
@@ -58,8 +60,12 @@ class ScopeGuard:
     def classify(self, texts: list[str]) -> list[ScopeDecision]:
         """Route each text on its own: the heads read it without its frames, then the screen has its say."""
         read = [read_message(text) for text in texts]
-        rows = self.route_probabilities([message.core for message in read])
-        return [screen(decide(row, self.weights.thresholds), message) for row, message in zip(rows, read, strict=True)]
+        classes = self.class_probabilities([message.core for message in read])
+        routes = routes_of(classes, self.weights.class_routes)
+        return [
+            screen(with_intent(decide(row, self.weights.thresholds), classes_row, self.weights.class_names), message)
+            for row, classes_row, message in zip(routes, classes, read, strict=True)
+        ]
 
     def classify_in_batches(self, texts: list[str], batch: int = BATCH) -> Iterator[ScopeDecision]:
         """Route many texts, a batch at a time, so callers can print as results come."""
@@ -68,17 +74,23 @@ class ScopeGuard:
 
     def route_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 4) probabilities over ROUTES; only the fast head's unsure rows pay for the transformer."""
-        if not texts:
-            return np.zeros((0, len(ROUTES)), dtype=np.float32)
+        return routes_of(self.class_probabilities(texts), self.weights.class_routes)
+
+    def class_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, classes) probabilities; rows whose route the fast head is unsure of come from the full head."""
         weights = self.weights
-        probabilities = self.fast_probabilities(texts)
-        unsure = np.flatnonzero(probabilities.max(axis=1) < weights.thresholds.escalate)
+        if not texts:
+            return np.zeros((0, len(weights.class_names)), dtype=np.float32)
+        probabilities = weights.fast.class_probabilities(self._fast_encoder.embed(texts))
+        routes = routes_of(probabilities, weights.class_routes)
+        unsure = np.flatnonzero(routes.max(axis=1) < weights.thresholds.escalate)
         if unsure.size:
-            hard = [texts[i] for i in unsure]
-            probabilities[unsure] = weights.full.route_probabilities(
-                self._full_encoder.embed(hard), weights.class_routes
-            )
+            probabilities[unsure] = self.full_class_probabilities([texts[i] for i in unsure])
         return probabilities
+
+    def full_class_probabilities(self, texts: list[str]) -> np.ndarray:
+        """(n, classes) probabilities from the transformer head alone."""
+        return self.weights.full.class_probabilities(self._full_encoder.embed(texts))
 
     def fast_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, 4) route probabilities from the fast head alone."""
@@ -109,6 +121,12 @@ def decide(probabilities: np.ndarray, thresholds: Thresholds) -> ScopeDecision:
     return ScopeDecision("out_of_scope", round(1 - in_scope, 3), round(in_scope, 3))
 
 
+def with_intent(decision: ScopeDecision, class_row: np.ndarray, class_names: np.ndarray) -> ScopeDecision:
+    """The decision with the most probable fine-grained class and its probability."""
+    best = int(np.argmax(class_row))
+    return replace(decision, intent=str(class_names[best]), intent_probability=round(float(class_row[best]), 3))
+
+
 def screen(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
     """Refuse what the heads may not wave through.
 
@@ -128,8 +146,8 @@ def screen(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
 
 
 def refused(decision: ScopeDecision, reason: str) -> ScopeDecision:
-    """The decision turned into a refusal, with why."""
-    return ScopeDecision("out_of_scope", 1.0, decision.in_scope, reason)
+    """The decision turned into a refusal, with why (the heads' intent kept: it shows what was asked)."""
+    return replace(decision, route="out_of_scope", confidence=1.0, reason=reason)
 
 
 def looks_like_follow_up(text: str) -> bool:

@@ -24,13 +24,21 @@ class LinearHead:
     weights: np.ndarray  # (classes, features)
     bias: np.ndarray  # (classes,)
 
-    def route_probabilities(self, features: Any, class_routes: np.ndarray) -> np.ndarray:
-        """(n, 4) route probabilities: the class softmax summed per route."""
+    def class_probabilities(self, features: Any) -> np.ndarray:
+        """(n, classes) softmax over the fine-grained classes."""
         logits = np.asarray(features @ self.weights.T) + self.bias
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
-        return probabilities @ np.eye(len(ROUTES), dtype=np.float32)[class_routes]
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+    def route_probabilities(self, features: Any, class_routes: np.ndarray) -> np.ndarray:
+        """(n, 4) route probabilities: the class softmax summed per route."""
+        return routes_of(self.class_probabilities(features), class_routes)
+
+
+def routes_of(class_probabilities: np.ndarray, class_routes: np.ndarray) -> np.ndarray:
+    """(n, 4) route probabilities: each class's probability added to its route's."""
+    return class_probabilities @ np.eye(len(ROUTES), dtype=np.float32)[class_routes]
 
 
 @dataclass(frozen=True)

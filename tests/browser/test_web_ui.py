@@ -84,6 +84,8 @@ def test_customer_gets_a_streamed_banking_answer_with_sources_and_rates_it(chat:
     sources = chat.open_step("Policy sources")
     assert re.search(r"\[1\] .+\(relevance \d\.\d\d\)", sources), sources
     chat.screenshot("customer-banking-answer")
+    scope = chat.open_step("Scope check")
+    assert re.search(r"route `?banking`?.*intent `?(banking77|clinc150|ours):\w+`? \(\d\.\d\d\)", scope), scope
 
     chat.page.locator("[data-step-type=assistant_message]").last.locator(".positive-feedback-off").click()
     dialog = chat.page.get_by_role("dialog")

@@ -52,6 +52,7 @@ def test_health_and_readiness(server):
 def test_chat_answers_a_banking_question_with_sources(server, keys):
     body = call(server, "POST", "/v1/chat", keys["alice"], json={"message": WIRE}).json()
     assert body["route"] == "banking" and body["answer"]
+    assert body["intent"].split(":")[0] in ("banking77", "clinc150", "ours") and 0 < body["intent_probability"] <= 1
     assert {"id", "title", "score"} == set(body["sources"][0]) and "answer_banking" in body["timings_ms"]
 
 

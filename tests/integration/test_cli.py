@@ -35,7 +35,7 @@ def test_wire_fee_question_is_banking_with_sources(cli, asked):
     assert run.code == 0, run.stderr
     out = run.json()
     assert CONTRACT_KEYS <= set(out)
-    assert out["route"] == "banking"
+    assert out["route"] == "banking" and out["intent"].startswith(("banking77:", "clinc150:", "ours:banking"))
     assert out["answer"].strip()
     assert out["sources"] and {"id", "title", "score"} == set(out["sources"][0])
     assert {"fee-schedule", "wire-transfers"} & {s["id"] for s in out["sources"]}
@@ -91,7 +91,9 @@ def test_route_runs_the_guard_alone_without_any_llm(cli, tmp_path):
     assert run.code == 0, run.stderr
     rows = [json.loads(line) for line in run.stdout.splitlines()]
     assert [r["route"] for r in rows] == ["banking", "credit", "out_of_scope"]
-    assert all(set(r) == {"text", "route", "confidence", "in_scope"} for r in rows)
+    assert all(set(r) == {"text", "route", "confidence", "in_scope", "intent", "intent_probability"} for r in rows)
+    # The guard names the intent it read: a dataset intent or one of our route classes, with its probability.
+    assert rows[1]["intent"].startswith(("clinc150:", "ours:credit")) and 0 < rows[1]["intent_probability"] <= 1
     assert cli("route", stdin="hello there\n").stdout.count("\n") == 1
 
 

@@ -83,3 +83,11 @@ def test_judge_failures_are_lower_is_better_and_request_counts_not_gated():
     entries = updated_baseline({}, {"rag_faithfulness_parse_failures": 2.0, "rag_judge_requests": 40.0})
     assert entries["rag_faithfulness_parse_failures"]["higher_is_better"] is False
     assert not gated("rag_judge_requests", 40.0) and "rag_judge_requests" not in entries
+
+
+def test_shares_of_cut_or_fallback_answers_are_lower_is_better():
+    from evals.baseline import updated_baseline
+
+    entries = updated_baseline({}, {"rag_grounding_cut_share": 0.0, "rag_fact_accuracy": 0.4})
+    assert entries["rag_grounding_cut_share"]["higher_is_better"] is False
+    assert entries["rag_fact_accuracy"]["higher_is_better"] is True

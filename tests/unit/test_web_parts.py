@@ -22,6 +22,9 @@ def test_scope_and_sources_read_as_sentences():
     assert scope_markdown("credit", 0.934) == (
         "**Credit report question: answered from your own credit reports** (route `credit`, confidence 0.93)"
     )
+    assert scope_markdown("banking", 0.99, None, "banking77:card_arrival", 0.871).endswith(
+        "(route `banking`, confidence 0.99); intent `banking77:card_arrival` (0.87)"
+    )
     source = {"id": "fee-schedule", "title": "Fee Schedule", "score": 0.7012, "snippet": "Wires:\n  $25 online."}
     assert source_markdown(2, source) == "**[2] Fee Schedule** (`fee-schedule`, relevance 0.70)\n\n> Wires: $25 online."
 
