@@ -39,6 +39,7 @@ class State(TypedDict, total=False):
     scope_reason: str | None  # why the guard's screen refused the turn ("language", "frame", ...); None otherwise
     intent: str | None  # the guard's most probable class ("banking77:card_arrival", "ours:credit", ...)
     intent_probability: float | None
+    follows_up: str | None  # the earlier question (masked) a short follow-up on the same route points back to
     sources: list[Source]
     facts: list[str]
     facts_dropped: int  # extracted lines the reports did not support

@@ -34,7 +34,8 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     services = runtime.context.services
     settings = services.settings
     question = state["masked_input"]
-    documents = services.retriever.retrieve(question, settings.retrieval_top_k)
+    # A follow-up is looked up with the question it points back to: "that" in "how long does that take?".
+    documents = services.retriever.retrieve(in_context(question, state.get("follows_up")), settings.retrieval_top_k)
     relevant = [d for d in documents if d.score >= settings.retrieval_min_score]
     if not relevant:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
@@ -54,6 +55,11 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if dropped:  # check_output adds its own checks to this one
         update["output_check"] = [UNGROUNDED_NUMBER]
     return update
+
+
+def in_context(question: str, earlier: str | None) -> str:
+    """The question, after the earlier one it follows up on, if any."""
+    return f"{earlier} {question}" if earlier else question
 
 
 def extractive_answer(

@@ -8,20 +8,32 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.scope.guard import looks_like_follow_up
 from agent.state import State
 
 
 def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the masked message; an unclear follow-up keeps the thread's banking or credit route."""
     guard = runtime.context.services.guard
-    decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous_question(state))
+    previous = previous_question(state)
+    decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
     return {
         "route": decision.route,
         "scope_confidence": decision.confidence,
         "scope_reason": decision.reason,
         "intent": decision.intent,
         "intent_probability": decision.intent_probability,
+        "follows_up": previous if points_back(state, decision.route) else None,
     }
+
+
+def points_back(state: State, route: str) -> bool:
+    """A short message that points back ("and how long does that take?") on the previous turn's route.
+
+    Retrieval needs the earlier question to know what "that" is; the route alone does not say.
+    """
+    same_route = route in ("banking", "credit") and route == state.get("route")
+    return same_route and looks_like_follow_up(state["masked_input"])
 
 
 def previous_question(state: State) -> str | None:

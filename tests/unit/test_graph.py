@@ -201,6 +201,34 @@ def test_the_guard_sees_the_thread_and_an_unclear_message_gets_a_question(isolat
     assert first.route == "banking"
 
 
+class RecordingRetriever:
+    """The real retriever, recording each query it was asked."""
+
+    def __init__(self, retriever):
+        self.retriever, self.queries = retriever, []
+
+    def retrieve(self, query, top_k):
+        self.queries.append(query)
+        return self.retriever.retrieve(query, top_k)
+
+
+def test_a_follow_up_is_looked_up_with_the_question_it_points_back_to(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, synthesizer_replies=["$25 [1].", "Same day [1].", "Hi!", "Yes [1]."])
+    banking = ScopeDecision("banking", 0.99)
+    services.guard = ScriptedGuard([banking, banking, ScopeDecision("smalltalk", 0.9), banking])
+    services.retriever = RecordingRetriever(services.retriever)
+    assistant = Assistant(services, checkpointer)
+    assistant.ask(WIRE, thread_id="f1")
+    assistant.ask("and how long does that take?", thread_id="f1")
+    assistant.ask("thanks", thread_id="f1")
+    assistant.ask("Is there a monthly fee on checking?", thread_id="f1")  # on the route again, but no follow-up
+    assert services.retriever.queries == [
+        WIRE,
+        f"{WIRE} and how long does that take?",
+        "Is there a monthly fee on checking?",
+    ]
+
+
 def test_source_numbers_do_not_vouch_for_a_figure():
     from agent.nodes.answer_banking import grounded
     from retrieval.retriever import RetrievedDocument
