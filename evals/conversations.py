@@ -31,6 +31,7 @@ from evals.conversation_generate import SEED, Conversation, ScriptedTurn, genera
 from evals.conversation_personas import PERSONAS_PATH, load_personas
 from evals.conversation_result import ConversationResult, ConversationSuite, TurnRecord
 from evals.rag_judge import JudgeConfig, JudgeRun, judge_client, verify_judge
+from evals.redteam_judge import corpus_text
 
 if TYPE_CHECKING:
     from agent.service import Assistant
@@ -83,8 +84,7 @@ async def run_all(
     from agent.service import open_async_assistant
 
     async with open_async_assistant(settings) as assistant:
-        corpus = "\n".join(p.read_text(encoding="utf-8") for p in settings.corpus_dir.glob("*.md"))
-        checker = TurnChecker(assistant.services.reports, corpus)
+        checker = TurnChecker(assistant.services.reports, corpus_text(settings.corpus_dir))
         results = []
         for number, conversation in enumerate(conversations, start=1):
             results.append(await run_conversation(assistant, checker, conversation))

@@ -58,7 +58,7 @@ from evals.redteam_cases import (
     read_journal,
     to_row,
 )
-from evals.redteam_judge import Judge
+from evals.redteam_judge import Judge, corpus_text
 from evals.redteam_result import RedteamResult
 from tools.errors import BankassistError, InvalidInputError
 from tools.report_import import parse_report
@@ -132,8 +132,7 @@ def run_cases(
     With a `journal`, each result is appended to it as it comes, and cases already there are read back,
     not run again: a run killed half way (the machine is shared) resumes where it stopped.
     """
-    corpus = "\n".join(p.read_text(encoding="utf-8") for p in assistant.services.settings.corpus_dir.glob("*.md"))
-    judge = Judge(assistant.services.reports, corpus)
+    judge = Judge(assistant.services.reports, corpus_text(assistant.services.settings.corpus_dir))
     done = read_journal(journal, cases) if journal else {}
     suite = RedteamResult()
     for number, case in enumerate(cases, start=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from agent import prompts
 from agent.output_checks import system_prompts, word_windows
@@ -83,3 +84,8 @@ def _digit_runs(text: str) -> str:
 def _mentions(text: str, label: str) -> bool:
     """`label` as a whole token, in any case."""
     return re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+def corpus_text(corpus_dir: Path) -> str:
+    """The policy documents' text together: the bank's own words, which an answer may quote."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in corpus_dir.glob("*.md"))
