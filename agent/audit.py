@@ -81,4 +81,8 @@ def model_ids(settings: Settings) -> dict[str, str | None]:
     if settings.backend == "openai":
         return {"synthesizer": settings.synthesizer_model_name, "extractor": settings.extractor_model_name}
     adapter = settings.extractor_adapter
-    return {"synthesizer": settings.base_model, "extractor_adapter": str(adapter) if adapter else None}
+    engine: str = settings.local_engine
+    if engine == "ctranslate2":
+        engine += f"-{settings.local_precision}"
+    adapter_id = str(adapter) if adapter else None
+    return {"synthesizer": settings.base_model, "extractor_adapter": adapter_id, "engine": engine}

@@ -42,7 +42,8 @@ class Settings(BaseSettings):
 
     # Models
     backend: Literal["local", "openai"] = Field(
-        "local", description="Model backend: transformers in process, or an OpenAI-compatible server."
+        "local",
+        description="Model backend: an engine in process (BANKASSIST_LOCAL_ENGINE), or an OpenAI-compatible server.",
     )
     base_model: str = Field(
         DEFAULT_BASE_MODEL, description="Base model: HF id, local directory or .gguf file (local backend)."
@@ -52,6 +53,16 @@ class Settings(BaseSettings):
     )
     use_adapter: bool = Field(True, description="false runs the extractor role as the prompted base model.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the local backend runs.")
+    local_engine: Literal["ctranslate2", "transformers"] = Field(
+        "ctranslate2",
+        description="Engine of the local backend: CTranslate2 (int8, made for CPU) or transformers (the reference).",
+    )
+    local_precision: Literal["int8", "float32"] = Field(
+        "int8", description="Weight precision of the ctranslate2 engine (converted once per precision)."
+    )
+    local_threads: int = Field(
+        1, ge=1, le=64, description="CPU threads of one ctranslate2 generation (1 is fastest on 2 cores, measured)."
+    )
     max_new_tokens: int = Field(160, ge=1, le=4096, description="Generation cap for answers.")
     extractor_max_new_tokens: int = Field(
         320, ge=16, le=4096, description="Generation cap for the extractor's fact list (the longest are ~300 tokens)."
@@ -222,6 +233,13 @@ class Settings(BaseSettings):
         """Production has no default secrets: the demo users' shared password would let anyone in."""
         if self.mode == "production" and self.demo_password is not None:
             raise ValueError("production mode refuses BANKASSIST_DEMO_PASSWORD: unset it to start")
+        return self
+
+    @model_validator(mode="after")
+    def _ctranslate2_runs_on_cpu(self) -> Settings:
+        """The ctranslate2 wheel's engine is the CPU one; a GPU runs the transformers engine (or vLLM)."""
+        if self.backend == "local" and self.local_engine == "ctranslate2" and self.device == "cuda":
+            raise ValueError("BANKASSIST_DEVICE=cuda needs BANKASSIST_LOCAL_ENGINE=transformers (ctranslate2: CPU)")
         return self
 
     @property

@@ -50,17 +50,18 @@ def main() -> None:
     parser.add_argument("--reply-tokens", type=int, default=118, help="reply length for the bound (mean fact list)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["BANKASSIST_LOCAL_ENGINE"] = "transformers"  # it measures transformers' padded batches
     import torch
 
     from agent.credit import extractor_messages
-    from agent.runtime.local_model import TransformersChatModel, to_chat
+    from agent.runtime.local_model import LocalChatModel, to_chat
     from agent.service import open_credit_models
 
     with open_credit_models() as credit:
         ids = [c.id for c in credit.reports.list_customers() if c.reports >= 2][: max(BATCHES)]
         histories = [credit.reports.latest_reports(cid, 2) for cid in ids]
         chats = [to_chat(extractor_messages(h[1], h[0])) for h in histories]
-        if not isinstance(credit.extractor, TransformersChatModel):
+        if not isinstance(credit.extractor, LocalChatModel):
             raise SystemExit("This benchmark measures the local backend; unset BANKASSIST_BACKEND.")
         runtime = credit.extractor.runtime_loader()
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads")

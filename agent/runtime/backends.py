@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Literal
 
@@ -26,21 +26,38 @@ def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 
 
 def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
-    """Transformers in process; both roles share one runtime, the extractor with its adapter on."""
-    from agent.runtime.local_model import TransformersChatModel, load_local_runtime
+    """An in-process engine; both roles share one runtime, the extractor with its adapter on."""
+    from agent.runtime.local_model import LocalChatModel
     from agent.runtime.model_files import check_model_source
 
     check_model_source(settings.base_model)
-    assert settings.model_cache_dir is not None  # filled by the settings validator
-    loader = partial(
-        load_local_runtime, settings.base_model, settings.extractor_adapter, settings.device, settings.model_cache_dir
-    )
-    return TransformersChatModel(
-        runtime_loader=loader,
+    return LocalChatModel(
+        runtime_loader=local_runtime_loader(settings),
         model_name=settings.base_model,
         use_adapter=role == "extractor" and settings.extractor_adapter is not None,
         max_new_tokens=role_token_cap(role, settings),
         batch_size=settings.generation_batch_size,
+    )
+
+
+def local_runtime_loader(settings: Settings) -> Callable[[], Any]:
+    """Loads (once per process) the runtime of the configured engine: CTranslate2 by default, transformers."""
+    assert settings.model_cache_dir is not None  # filled by the settings validator
+    if settings.local_engine == "transformers":
+        from agent.runtime.local_model import load_local_runtime
+
+        adapter, cache = settings.extractor_adapter, settings.model_cache_dir
+        return partial(load_local_runtime, settings.base_model, adapter, settings.device, cache)
+    from agent.runtime.ct2_model import load_ct2_runtime, require_ctranslate2
+
+    require_ctranslate2()
+    return partial(
+        load_ct2_runtime,
+        settings.base_model,
+        settings.extractor_adapter,
+        settings.local_precision,
+        settings.local_threads,
+        settings.model_cache_dir,
     )
 
 
@@ -105,11 +122,11 @@ def generate_many(
     concurrency: int = 8,
 ) -> list[str]:
     """Hidden replies to many prompts: padded batches in process, or bounded concurrent requests to a server."""
-    from agent.runtime.local_model import TransformersChatModel
+    from agent.runtime.local_model import LocalChatModel
 
     if not conversations:
         return []
-    if isinstance(model, TransformersChatModel):
+    if isinstance(model, LocalChatModel):
         return model.generate_batch(conversations, max_tokens)
     # A server batches concurrent requests itself (vLLM's continuous batching); the bound protects it.
     config: RunnableConfig = {"max_concurrency": concurrency}

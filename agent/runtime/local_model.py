@@ -1,4 +1,4 @@
-"""The `local` backend: transformers in process, one copy of base weights shared by both roles."""
+"""The `local` backend's chat model, and its transformers runtime: one copy of base weights shared by both roles."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from agent.runtime.model_files import resolve_model_dir
-from tools.errors import ModelFilesError
+from tools.errors import InvalidInputError, ModelFilesError
 from tools.text import cut_at_stop
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class LocalRuntime:
 
     def generate(self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]) -> str:
         """Generate a reply to `chat` greedily and return only the new text, cut at a stop string."""
-        inputs = self._encode(chat)
+        inputs = self._encode(chat, max_new_tokens)
         with self.lock, self._adapter(use_adapter):
             output = self.model.generate(**inputs, **self._generation_kwargs(max_new_tokens, stop))
         new_tokens = output[0][inputs["input_ids"].shape[1] :]
@@ -59,7 +59,7 @@ class LocalRuntime:
         """Yield the reply's text piece by piece while a background thread generates it."""
         from transformers import TextIteratorStreamer
 
-        inputs = self._encode(chat)
+        inputs = self._encode(chat, max_new_tokens)
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
         errors: list[BaseException] = []
 
@@ -83,11 +83,12 @@ class LocalRuntime:
         if errors:
             raise errors[0]
 
-    def _encode(self, chat: list[dict[str, str]]) -> Any:
+    def _encode(self, chat: list[dict[str, str]], max_new_tokens: int) -> Any:
         """Render the chat with the model's own template into input tensors."""
         encoded = self.tokenizer.apply_chat_template(
             chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
         )
+        check_prompt_fits(encoded["input_ids"].shape[1], max_new_tokens, self.model.config.max_position_embeddings)
         return {key: value.to(self.model.device) for key, value in encoded.items()}
 
     def _encode_batch(self, chats: list[list[dict[str, str]]]) -> Any:
@@ -153,6 +154,15 @@ def _attach_adapter(model: Any, adapter_path: str) -> Any:
     return PeftModel.from_pretrained(model, adapter_path, adapter_name="extractor")
 
 
+def check_prompt_fits(prompt_tokens: int, max_new_tokens: int, context_tokens: int) -> None:
+    """Refuse, in one line, a prompt that leaves no room for the reply in the model's context."""
+    if prompt_tokens + max_new_tokens > context_tokens:
+        raise InvalidInputError(
+            f"This request is too long for the model: {prompt_tokens} prompt tokens plus {max_new_tokens} for the "
+            f"reply exceed its context of {context_tokens} tokens; shorten the message or the report."
+        )
+
+
 def _first_line(exc: BaseException) -> str:
     """Shorten a library error to its first line for a one-line user message."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -163,8 +173,8 @@ def to_chat(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": ROLE_OF_MESSAGE_TYPE.get(m.type, "user"), "content": m.text} for m in messages]
 
 
-class TransformersChatModel(BaseChatModel):
-    """A LangChain chat model over a LocalRuntime, with token streaming."""
+class LocalChatModel(BaseChatModel):
+    """A LangChain chat model over an in-process runtime (transformers or CTranslate2), with token streaming."""
 
     runtime_loader: Callable[[], LocalRuntime]
     model_name: str
@@ -175,7 +185,7 @@ class TransformersChatModel(BaseChatModel):
     @property
     def _llm_type(self) -> str:
         """Name used in LangChain tracing."""
-        return "transformers-local"
+        return "bankassist-local"
 
     def _generate(
         self,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from agent.runtime.engine_cache import converted_model as engine_model
 from agent.runtime.model_files import resolve_model_dir
 from agent.service import open_guard
 from agent.settings import DEFAULT_BASE_MODEL, Settings
@@ -38,13 +39,17 @@ class Run:
 
 @pytest.fixture(scope="session")
 def converted_model(model_cache_dir: Path) -> Path:
-    """Convert the packaged GGUF and distil the shipped guard's token table, once for the whole run.
+    """Convert the packaged GGUF (and it, and it with the shipped adapter, for CTranslate2) and distil the
+    shipped guard's token table, once for the whole run.
 
     The other xdist worker waits on the lock and then finds both cached, instead of repeating them.
     """
     with FileLock(str(model_cache_dir / ".filling.lock")):
         model_dir = Path(resolve_model_dir(DEFAULT_BASE_MODEL, model_cache_dir))
         open_guard(Settings(model_cache_dir=model_cache_dir))
+        settings = Settings(model_cache_dir=model_cache_dir)
+        for adapter in (None, settings.extractor_adapter):  # the default engine's two models
+            engine_model(model_dir, adapter, settings.local_precision, model_cache_dir)
     return model_dir
 
 

@@ -42,7 +42,8 @@ def test_stop_strings_end_the_answer(isolated_settings):
     assert word not in answer and full.startswith(answer)
 
 
-def test_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(random_adapter, monkeypatch):
+def test_transformers_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(random_adapter, monkeypatch):
+    monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", "transformers")
     monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
     settings = Settings()
     synthesizer, extractor = build_chat_model("synthesizer", settings), build_chat_model("extractor", settings)
@@ -57,6 +58,31 @@ def test_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(random_adapte
     without = synthesizer.invoke(PROMPT, max_completion_tokens=16).text
     assert without == plain.invoke(PROMPT, max_completion_tokens=16).text
     assert with_adapter != without
+
+
+def test_ctranslate2_extractor_is_the_base_with_the_adapter_merged(random_adapter, monkeypatch):
+    """In float32, the merged conversion answers exactly as transformers with the adapter on top."""
+    monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
+    monkeypatch.setenv("BANKASSIST_LOCAL_PRECISION", "float32")
+    replies = {}
+    for engine in ("ctranslate2", "transformers"):
+        monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", engine)
+        settings = Settings()
+        roles = {role: build_chat_model(role, settings) for role in ("synthesizer", "extractor")}
+        replies[engine] = {role: model.invoke(PROMPT, max_completion_tokens=12).text for role, model in roles.items()}
+    assert replies["ctranslate2"] == replies["transformers"]
+    assert replies["ctranslate2"]["extractor"] != replies["ctranslate2"]["synthesizer"]
+
+
+@pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])
+def test_a_prompt_beyond_the_context_is_a_one_line_error(engine, monkeypatch):
+    from tools.errors import InvalidInputError
+
+    monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", engine)
+    model = build_chat_model("synthesizer", Settings())
+    with pytest.raises(InvalidInputError, match=r"exceed its context of 8192 tokens") as raised:
+        model.invoke([HumanMessage("balance " * 9000)])
+    assert "\n" not in str(raised.value)
 
 
 def test_a_missing_adapter_is_a_clear_error(tmp_path, monkeypatch):

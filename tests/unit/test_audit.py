@@ -55,6 +55,7 @@ def test_each_turn_is_one_line_with_who_what_and_which_models(isolated_settings,
     assert line["outcome"] == "answered" and line["route"] == "banking"
     assert line["source_ids"] == [s["id"] for s in result.sources] and line["masked_input"] == WIRE
     assert line["models"]["synthesizer"] == isolated_settings.base_model and line["latency_ms"] > 0
+    assert line["models"]["engine"] == "ctranslate2-int8"
 
 
 def test_the_log_holds_no_raw_pii_of_generated_messages(isolated_settings, checkpointer):

@@ -32,9 +32,9 @@ def test_an_empty_streamed_reply_is_an_empty_answer_not_an_error():
     from langchain_core.messages import HumanMessage
     from langgraph.graph import END, START, MessagesState, StateGraph
 
-    from agent.runtime.local_model import TransformersChatModel
+    from agent.runtime.local_model import LocalChatModel
 
-    model = TransformersChatModel(runtime_loader=SilentRuntime, model_name="silent")
+    model = LocalChatModel(runtime_loader=SilentRuntime, model_name="silent")
     assert "".join(chunk.text for chunk in model.stream([HumanMessage("hi")])) == ""
     # LangGraph's message streaming sends invoke() through _stream, which raised "No generations found".
     graph = StateGraph(MessagesState)

@@ -1,0 +1,163 @@
+"""The `local` backend on CTranslate2: int8 weights, made for CPU; the extractor is a merged copy of base + adapter.
+
+CTranslate2 has no runtime LoRA, so the extractor role runs its own converted model (the base with the adapter
+merged in). Each model loads on first use: a banking-only process never loads the extractor.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from agent.runtime.engine_cache import converted_model
+from agent.runtime.local_model import check_prompt_fits, until_stop
+from agent.runtime.model_files import resolve_model_dir
+from tools.errors import ConfigurationError, ModelFilesError
+from tools.text import cut_at_stop
+
+log = logging.getLogger(__name__)
+GeneratorLoader = Callable[[bool], Any]
+
+
+@dataclass
+class Ct2Runtime:
+    """A tokenizer and the lazily loaded generators of both roles, with the same methods as LocalRuntime."""
+
+    tokenizer: Any
+    load_generator: GeneratorLoader
+    has_adapter: bool
+    context_tokens: int
+    # One generation at a time: the cores are shared anyway, and replies stay reproducible.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def generate(self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]) -> str:
+        """The whole reply, through the streaming path so that a stop string ends generation early."""
+        return "".join(self.stream(chat, use_adapter=use_adapter, max_new_tokens=max_new_tokens, stop=stop)).strip()
+
+    def stream(
+        self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+    ) -> Iterator[str]:
+        """Yield the reply's text piece by piece, greedily, until the end token or a stop string."""
+        prompt = self._prompt_tokens(chat, max_new_tokens)
+        generator = self.load_generator(use_adapter)
+        with self.lock:
+            steps = generator.generate_tokens(
+                prompt, max_length=max_new_tokens, sampling_topk=1, end_token=self._end_tokens()
+            )
+            try:
+                yield from until_stop(self._text_pieces(step.token_id for step in steps), stop)
+            finally:
+                steps.close()  # stops the engine when the caller stops reading (a stop string, a cancel)
+
+    def generate_batch(
+        self, chats: list[list[dict[str, str]]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+    ) -> list[str]:
+        """Replies to many chats in one call; the engine groups and pads them itself."""
+        prompts = [self._prompt_tokens(chat, max_new_tokens) for chat in chats]
+        generator = self.load_generator(use_adapter)
+        with self.lock:
+            results = generator.generate_batch(
+                prompts,
+                max_batch_size=len(prompts),
+                max_length=max_new_tokens,
+                sampling_topk=1,
+                include_prompt_in_result=False,
+                end_token=self._end_tokens(),
+            )
+        texts = [self.tokenizer.decode(r.sequences_ids[0], skip_special_tokens=True) for r in results]
+        return [cut_at_stop(text, stop).strip() for text in texts]
+
+    def _prompt_tokens(self, chat: list[dict[str, str]], max_new_tokens: int) -> list[str]:
+        """The chat rendered with the model's own template, as the token strings CTranslate2 takes."""
+        ids = self.tokenizer.apply_chat_template(chat, add_generation_prompt=True)["input_ids"]
+        check_prompt_fits(len(ids), max_new_tokens, self.context_tokens)
+        return list(self.tokenizer.convert_ids_to_tokens(ids))
+
+    def _end_tokens(self) -> list[str]:
+        return [self.tokenizer.eos_token]
+
+    def _text_pieces(self, token_ids: Iterator[int]) -> Iterator[str]:
+        """Decode the growing sequence and yield what is new; a split multi-byte character waits for its end."""
+        ids: list[int] = []
+        shown = ""
+        for token_id in token_ids:
+            ids.append(token_id)
+            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            if text.endswith("\ufffd") or not text.startswith(shown):
+                continue
+            if len(text) > len(shown):
+                yield text[len(shown) :]
+                shown = text
+
+
+def load_ct2_runtime(
+    base_model: str, adapter_path: Path | None, precision: str, threads: int, cache_dir: Path
+) -> Ct2Runtime:
+    """Load (once per process) the tokenizer; each role's converted model loads on its first use."""
+    return _load_cached(base_model, str(adapter_path) if adapter_path else None, precision, threads, str(cache_dir))
+
+
+@lru_cache(maxsize=2)
+def _load_cached(base_model: str, adapter_path: str | None, precision: str, threads: int, cache_dir: str) -> Ct2Runtime:
+    from transformers import AutoConfig, AutoTokenizer
+
+    model_dir = Path(resolve_model_dir(base_model, Path(cache_dir)))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        context = int(getattr(AutoConfig.from_pretrained(model_dir), "max_position_embeddings", 2048))
+    except OSError as exc:
+        raise ModelFilesError(f"Cannot load the model {base_model!r}: {str(exc).splitlines()[0]}") from exc
+    adapter = Path(adapter_path) if adapter_path else None
+    if adapter and not (adapter / "adapter_config.json").is_file():
+        raise ModelFilesError(f"No LoRA adapter found at {adapter} (adapter_config.json is missing).")
+    loader = _generator_loader(model_dir, adapter, precision, threads, Path(cache_dir))
+    has_adapter = adapter is not None
+    return Ct2Runtime(tokenizer=tokenizer, load_generator=loader, has_adapter=has_adapter, context_tokens=context)
+
+
+def _generator_loader(
+    model_dir: Path, adapter: Path | None, precision: str, threads: int, cache_dir: Path
+) -> GeneratorLoader:
+    """`use_adapter -> Generator`, converting and loading each role's model once, on first use."""
+    lock = threading.Lock()
+
+    @lru_cache(maxsize=2)
+    def load(use_adapter: bool) -> Any:
+        with lock:  # two threads asking at once convert once
+            folder = converted_model(model_dir, adapter if use_adapter else None, precision, cache_dir)
+            try:
+                return _open_generator(folder, precision, threads)
+            except ModelFilesError:
+                # Damaged after its manifest was written (a disk fault, a hand edit): rebuild it once.
+                log.warning("Cannot load %s: converting it again", folder)
+                shutil.rmtree(folder, ignore_errors=True)
+                folder = converted_model(model_dir, adapter if use_adapter else None, precision, cache_dir)
+                return _open_generator(folder, precision, threads)
+
+    return load
+
+
+def require_ctranslate2() -> None:
+    """Fail fast, with the install command, when the engine's package is missing."""
+    try:
+        import ctranslate2  # noqa: F401
+    except ImportError as exc:
+        raise ConfigurationError(
+            "The ctranslate2 engine is not installed: run `pip install -e '.[ctranslate2]'`, "
+            "or set BANKASSIST_LOCAL_ENGINE=transformers."
+        ) from exc
+
+
+def _open_generator(folder: Path, precision: str, threads: int) -> Any:
+    import ctranslate2
+
+    try:
+        return ctranslate2.Generator(str(folder), device="cpu", compute_type=precision, intra_threads=threads)
+    except (RuntimeError, ValueError) as exc:
+        raise ModelFilesError(f"Cannot load the converted model {folder.name}: {str(exc).splitlines()[0]}") from exc

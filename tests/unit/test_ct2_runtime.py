@@ -1,0 +1,87 @@
+"""The CTranslate2 runtime's own logic (decoding, stop strings, context check) on a fake engine and tokenizer."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from agent.runtime.ct2_model import Ct2Runtime, require_ctranslate2
+from agent.settings import Settings
+from tools.errors import ConfigurationError, InvalidInputError
+
+# Token ids are bytes of UTF-8 text, so a multi-byte character can be split across two tokens, as in BPE.
+PIECES = {1: b"Fee: ", 2: b"\xe2\x82", 3: b"\xac25", 4: b". Done", 5: b" here."}
+
+
+class ByteTokenizer:
+    eos_token = "</s>"
+
+    def apply_chat_template(self, chat, add_generation_prompt: bool):
+        return {"input_ids": [9] * sum(len(m["content"]) for m in chat)}
+
+    def convert_ids_to_tokens(self, ids):
+        return [f"t{i}" for i in ids]
+
+    def decode(self, ids, skip_special_tokens: bool = True) -> str:
+        return b"".join(PIECES[i] for i in ids).decode("utf-8", errors="replace")
+
+
+@dataclass
+class Step:
+    token_id: int
+
+
+class FakeGenerator:
+    def __init__(self) -> None:
+        self.steps_run = 0
+        self.closed = False
+
+    def generate_tokens(self, prompt, max_length: int, sampling_topk: int, end_token) -> Iterator[Step]:
+        assert sampling_topk == 1 and end_token == ["</s>"]
+        try:
+            for token_id in list(PIECES)[:max_length]:
+                self.steps_run += 1
+                yield Step(token_id)
+        finally:
+            self.closed = True
+
+
+def runtime(generator: FakeGenerator, context: int = 1000) -> Ct2Runtime:
+    loader = lambda use_adapter: generator  # noqa: E731
+    return Ct2Runtime(tokenizer=ByteTokenizer(), load_generator=loader, has_adapter=False, context_tokens=context)
+
+
+CHAT = [{"role": "user", "content": "fee?"}]
+
+
+def test_a_character_split_across_tokens_is_never_shown_half():
+    pieces = list(runtime(FakeGenerator()).stream(CHAT, use_adapter=False, max_new_tokens=10, stop=[]))
+    assert "\ufffd" not in "".join(pieces) and "".join(pieces) == "Fee: €25. Done here."
+
+
+def test_a_stop_string_ends_generation_early():
+    generator = FakeGenerator()
+    text = runtime(generator).generate(CHAT, use_adapter=False, max_new_tokens=10, stop=[". Done"])
+    assert text == "Fee: €25" and generator.closed and generator.steps_run == 4
+
+
+def test_a_prompt_beyond_the_context_is_a_one_line_error():
+    with pytest.raises(InvalidInputError, match="4 prompt tokens plus 8 .* context of 10 tokens"):
+        runtime(FakeGenerator(), context=10).generate(CHAT, use_adapter=False, max_new_tokens=8, stop=[])
+
+
+def test_a_missing_engine_names_its_pip_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ctranslate2", None)
+    with pytest.raises(ConfigurationError, match=r"pip install -e '\.\[ctranslate2\]'"):
+        require_ctranslate2()
+
+
+def test_ctranslate2_refuses_a_gpu_device(monkeypatch):
+    monkeypatch.setenv("BANKASSIST_DEVICE", "cuda")
+    with pytest.raises(ValueError, match="BANKASSIST_LOCAL_ENGINE=transformers"):
+        Settings()
+    monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", "transformers")
+    assert Settings().device == "cuda"
