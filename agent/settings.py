@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     vllm_served_model_name: str = Field("bankassist-base", description="Name clients use for the base model.")
     vllm_max_lora_rank: int = Field(64, ge=1, le=512, description="vLLM --max-lora-rank; larger adapters are refused.")
     vllm_max_model_len: int = Field(8192, ge=256, description="vLLM --max-model-len (context length).")
+    vllm_quantization: Literal["none", "fp8", "awq", "gptq", "bitsandbytes"] = Field(
+        "none",
+        description="vLLM --quantization: fp8/bitsandbytes quantize the base at load; awq/gptq need such a checkpoint.",
+    )
     vllm_gpu_memory_utilization: float = Field(0.90, gt=0, le=1, description="vLLM --gpu-memory-utilization.")
     vllm_host: str = Field("0.0.0.0", description="Interface vLLM listens on.")
     vllm_port: int = Field(8000, ge=1, le=65535, description="Port vLLM listens on.")

@@ -34,6 +34,10 @@ def read_adapter(path: Path) -> AdapterInfo:
         raise ConfigurationError(f"{config_file} is not a valid peft adapter config ({exc}).") from exc
 
 
+# Pre-quantized checkpoints: the served model is a quantized copy of the base the adapter was trained on.
+CHECKPOINT_QUANTIZATIONS = ("awq", "gptq")
+
+
 def check_adapter(adapter: AdapterInfo, settings: Settings) -> None:
     """Refuse an adapter vLLM would reject: rank above --max-lora-rank, or trained on another base model."""
     if adapter.rank > settings.vllm_max_lora_rank:
@@ -41,10 +45,28 @@ def check_adapter(adapter: AdapterInfo, settings: Settings) -> None:
             f"The adapter's LoRA rank is {adapter.rank}, above --max-lora-rank {settings.vllm_max_lora_rank}; "
             "raise BANKASSIST_VLLM_MAX_LORA_RANK."
         )
-    if adapter.base_model != settings.vllm_base_model:
+    if settings.vllm_quantization in CHECKPOINT_QUANTIZATIONS:
+        check_quantized_checkpoint(adapter, settings)
+    elif adapter.base_model != settings.vllm_base_model:
         raise ConfigurationError(
             f"The adapter was trained on {adapter.base_model!r} but the server would serve "
             f"{settings.vllm_base_model!r}; set BANKASSIST_VLLM_BASE_MODEL to the adapter's base."
+        )
+
+
+def check_quantized_checkpoint(adapter: AdapterInfo, settings: Settings) -> None:
+    """An AWQ/GPTQ checkpoint must be a quantized copy of the adapter's base, named after it and the method.
+
+    LoRA weights are added to the layers' outputs in 16 bits, so an adapter trained on the full-precision
+    base works on its AWQ/GPTQ copy; on another model's copy it would load and answer wrongly.
+    """
+    served = settings.vllm_base_model.lower()
+    base_name = adapter.base_model.rstrip("/").rsplit("/", 1)[-1].lower()
+    if base_name not in served or settings.vllm_quantization not in served:
+        raise ConfigurationError(
+            f"--quantization {settings.vllm_quantization} serves a pre-quantized checkpoint, and "
+            f"{settings.vllm_base_model!r} does not look like an {settings.vllm_quantization.upper()} copy of the "
+            f"adapter's base {adapter.base_model!r}; set BANKASSIST_VLLM_BASE_MODEL to one (its name holds both)."
         )
 
 
@@ -56,6 +78,8 @@ def vllm_command(settings: Settings) -> list[str]:
         check_adapter(adapter, settings)
         command += ["--enable-lora", "--lora-modules", f"{EXTRACTOR_MODULE}={adapter.path}"]
         command += ["--max-lora-rank", str(settings.vllm_max_lora_rank)]
+    if settings.vllm_quantization != "none":
+        command += ["--quantization", settings.vllm_quantization]
     command += ["--max-model-len", str(settings.vllm_max_model_len)]
     command += ["--gpu-memory-utilization", f"{settings.vllm_gpu_memory_utilization:g}"]
     return [*command, "--host", settings.vllm_host, "--port", str(settings.vllm_port)]

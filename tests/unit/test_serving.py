@@ -50,3 +50,29 @@ def test_a_directory_without_an_adapter_config_is_a_clear_error(tmp_path):
     (tmp_path / "adapter_config.json").write_text("{not json")
     with pytest.raises(ConfigurationError, match="not a valid peft adapter config"):
         read_adapter(tmp_path)
+
+
+def test_fp8_quantizes_the_base_at_load_and_keeps_the_adapter_check(tmp_path):
+    settings = Settings(adapter_path=adapter_dir(tmp_path), vllm_quantization="fp8")
+    command = vllm_command(settings)
+    assert command[command.index("--quantization") + 1] == "fp8" and "--enable-lora" in command
+    (tmp_path / "x").mkdir()
+    mistral = adapter_dir(tmp_path / "x", base="mistralai/Mistral-7B-v0.1")
+    other = Settings(adapter_path=mistral, vllm_quantization="fp8")
+    with pytest.raises(ConfigurationError, match="trained on 'mistralai/Mistral-7B-v0.1'"):
+        vllm_command(other)
+
+
+def test_awq_needs_a_quantized_copy_of_the_adapters_base(tmp_path):
+    adapter = adapter_dir(tmp_path)
+    awq_copy = "TechxGenus/Meta-Llama-3-8B-Instruct-AWQ"
+    command = vllm_command(Settings(adapter_path=adapter, vllm_quantization="awq", vllm_base_model=awq_copy))
+    assert command[2] == awq_copy and command[command.index("--quantization") + 1] == "awq"
+    for served in (LLAMA, "TheBloke/Mistral-7B-Instruct-v0.2-AWQ"):
+        settings = Settings(adapter_path=adapter, vllm_quantization="awq", vllm_base_model=served)
+        with pytest.raises(ConfigurationError, match="does not look like an AWQ copy"):
+            vllm_command(settings)
+
+
+def test_without_quantization_there_is_no_flag():
+    assert "--quantization" not in vllm_command(Settings())
