@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.runtime.engine_cache import converted_model
-from agent.runtime.local_model import check_prompt_fits, until_stop
+from agent.runtime.local_model import check_prompt_fits, first_line, until_stop
 from agent.runtime.model_files import resolve_model_dir
 from tools.errors import ConfigurationError, ModelFilesError
 from tools.text import cut_at_stop
@@ -112,10 +112,8 @@ def _load_cached(base_model: str, adapter_path: str | None, precision: str, thre
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         context = int(getattr(AutoConfig.from_pretrained(model_dir), "max_position_embeddings", 2048))
     except OSError as exc:
-        raise ModelFilesError(f"Cannot load the model {base_model!r}: {str(exc).splitlines()[0]}") from exc
-    adapter = Path(adapter_path) if adapter_path else None
-    if adapter and not (adapter / "adapter_config.json").is_file():
-        raise ModelFilesError(f"No LoRA adapter found at {adapter} (adapter_config.json is missing).")
+        raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
+    adapter = Path(adapter_path) if adapter_path else None  # checked by its hash, on the extractor's first use
     loader = _generator_loader(model_dir, adapter, precision, threads, Path(cache_dir))
     has_adapter = adapter is not None
     return Ct2Runtime(tokenizer=tokenizer, load_generator=loader, has_adapter=has_adapter, context_tokens=context)
@@ -160,4 +158,4 @@ def _open_generator(folder: Path, precision: str, threads: int) -> Any:
     try:
         return ctranslate2.Generator(str(folder), device="cpu", compute_type=precision, intra_threads=threads)
     except (RuntimeError, ValueError) as exc:
-        raise ModelFilesError(f"Cannot load the converted model {folder.name}: {str(exc).splitlines()[0]}") from exc
+        raise ModelFilesError(f"Cannot load the converted model {folder.name}: {first_line(exc)}") from exc

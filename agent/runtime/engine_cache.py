@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from agent.runtime.local_model import first_line
 from tools.errors import ModelFilesError
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def _run_converter(source: Path, output: Path, precision: str) -> None:
             str(output), quantization=precision, force=True
         )
     except (OSError, ValueError, NotImplementedError) as exc:
-        raise ModelFilesError(f"Cannot convert {source.name} for CTranslate2: {str(exc).splitlines()[0]}") from exc
+        raise ModelFilesError(f"Cannot convert {source.name} for CTranslate2: {first_line(exc)}") from exc
 
 
 def _write_manifest(output: Path) -> None:

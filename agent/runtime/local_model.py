@@ -138,7 +138,7 @@ def _load_cached(base_model: str, adapter_path: str | None, device: str, cache_d
         tokenizer = AutoTokenizer.from_pretrained(source)
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, device_map=target)
     except OSError as exc:
-        raise ModelFilesError(f"Cannot load the model {base_model!r}: {_first_line(exc)}") from exc
+        raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
     if adapter_path:
         model = _attach_adapter(model, adapter_path)
     model.eval()
@@ -163,7 +163,7 @@ def check_prompt_fits(prompt_tokens: int, max_new_tokens: int, context_tokens: i
         )
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """Shorten a library error to its first line for a one-line user message."""
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
