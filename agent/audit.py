@@ -1,4 +1,4 @@
-"""The audit log: one JSON line per turn, for reviewers, holding only what is safe to keep.
+"""The audit log: one JSON line per turn (and per sign-in), for reviewers, holding only what is safe to keep.
 
 A line says who asked (the front end's user and the customer), which thread, the route, the source ids,
 the models, the latency, the checks that changed the answer, and the *masked* input. The raw message and
@@ -60,6 +60,17 @@ def failed_entry(
         **_common(settings, thread_id, user, customer_id, started),
         "outcome": "error",
         "error": type(error).__name__,
+    }
+
+
+def sign_in_entry(user: str, outcome: str, front_end: str) -> dict[str, Any]:
+    """The line of a sign-in attempt: the name as typed (bounded), never the password."""
+    return {
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "event": "sign_in",
+        "user": user[:100],
+        "outcome": outcome,
+        "front_end": front_end,
     }
 
 

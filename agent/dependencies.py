@@ -46,11 +46,15 @@ class Services:
 
 
 def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:
-    """The users/API-key tables in the app DB; the demo users are created (or refreshed) on open."""
+    """The users/API-key tables in the app DB; in demo mode the demo users are created (or refreshed) on open.
+
+    Production has only the users the operator adds (`bankassist users add`).
+    """
     assert settings.db_url is not None  # filled by the settings validator
     store = UserStore(sqlite_path(settings.db_url), fast_commits)
-    password = settings.demo_password.get_secret_value() if settings.demo_password else None
-    seed_demo_users(store, password)
+    if settings.mode == "demo":
+        password = settings.demo_password.get_secret_value() if settings.demo_password else None
+        seed_demo_users(store, password)
     return store
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -19,12 +20,17 @@ from tools.errors import InvalidInputError, StoreError
 
 Role = Literal["customer", "analyst"]
 KEY_PREFIX = "bk_"
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1000  # a bound on what argon2 is asked to hash; the web login cuts there too
+ENABLED = "disabled_at IS NULL"
+USER_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     role TEXT NOT NULL CHECK (role IN ('customer', 'analyst')),
     customer_id TEXT,
-    password_hash TEXT
+    password_hash TEXT,
+    disabled_at TEXT
 );
 CREATE TABLE IF NOT EXISTS api_keys (
     key_id TEXT PRIMARY KEY,
@@ -50,6 +56,7 @@ class User:
     name: str
     role: Role
     customer_id: str | None
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,7 @@ class UserStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'NORMAL' if fast_commits else 'FULL'}")
             self._db.executescript(SCHEMA)
+            _add_disabled_column(self._db)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"Cannot open the user DB at {path}: {exc}") from exc
 
@@ -87,25 +95,67 @@ class UserStore:
         password_hash = hash_password(password) if password else None
         with self._db:
             self._db.execute(
-                "INSERT INTO users VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
+                "INSERT INTO users (name, role, customer_id, password_hash) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
                 "customer_id = excluded.customer_id, password_hash = COALESCE(excluded.password_hash, password_hash)",
                 (name, role, customer_id, password_hash),
             )
 
+    def create_user(self, name: str, role: Role, customer_id: str | None, password: str) -> None:
+        """Add a new user with a password that meets the policy; an existing name is refused."""
+        check_user_name(name)
+        check_password_policy(name, password)
+        try:
+            with self._db:
+                self._db.execute(
+                    "INSERT INTO users (name, role, customer_id, password_hash) VALUES (?, ?, ?, ?)",
+                    (name, role, customer_id, hash_password(password)),
+                )
+        except sqlite3.IntegrityError as exc:
+            raise InvalidInputError(
+                f"There is already a user {name[:40]!r}; `bankassist users passwd` changes a password."
+            ) from exc
+
+    def set_password(self, name: str, password: str) -> None:
+        """Replace a user's password (the policy applies); an unknown name is an error."""
+        check_password_policy(name, password)
+        self._update_user(name, "password_hash = ?", (hash_password(password),))
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Disable a user (their web sessions and API keys stop at the next request) or enable them again."""
+        self._update_user(name, "disabled_at = ?", (_now() if disabled else None,))
+
+    def _update_user(self, name: str, assignment: str, values: tuple[str | None, ...]) -> None:
+        with self._db:
+            changed = self._db.execute(f"UPDATE users SET {assignment} WHERE name = ?", (*values, name)).rowcount
+        if not changed:
+            raise InvalidInputError(f"There is no user {name[:40]!r}; `bankassist users list` lists them.")
+
     def get_user(self, name: str) -> User | None:
-        """One user, or None."""
-        row = self._db.execute("SELECT name, role, customer_id FROM users WHERE name = ?", (name,)).fetchone()
+        """One enabled user, or None (unknown or disabled)."""
+        row = self._db.execute(
+            f"SELECT name, role, customer_id FROM users WHERE name = ? AND {ENABLED}", (name,)
+        ).fetchone()
         return User(*row) if row else None
 
     def list_users(self) -> list[User]:
-        """Every user, by name."""
-        return [User(*row) for row in self._db.execute("SELECT name, role, customer_id FROM users ORDER BY name")]
+        """Every user, disabled ones too, by name."""
+        rows = self._db.execute("SELECT name, role, customer_id, disabled_at IS NOT NULL FROM users ORDER BY name")
+        return [User(name, role, customer_id, bool(disabled)) for name, role, customer_id, disabled in rows]
+
+    def can_anyone_sign_in(self) -> bool:
+        """Some enabled user has a password or an active API key."""
+        row = self._db.execute(
+            f"SELECT 1 FROM users u WHERE {ENABLED} AND (password_hash IS NOT NULL OR EXISTS "
+            "(SELECT 1 FROM api_keys k WHERE k.user_name = u.name AND k.revoked_at IS NULL)) LIMIT 1"
+        ).fetchone()
+        return row is not None
 
     def check_password(self, name: str, password: str) -> User | None:
-        """The user when the password matches their stored hash, else None (always one argon2 check)."""
-        row = self._db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
+        """The enabled user when the password matches their stored hash, else None (always one argon2 check)."""
+        row = self._db.execute(f"SELECT password_hash FROM users WHERE name = ? AND {ENABLED}", (name,)).fetchone()
         stored = row[0] if row and row[0] else None
-        # Unknown users are checked against a dummy hash so the answer takes as long either way.
+        # Unknown and disabled users are checked against a dummy hash so the answer takes as long either way.
         matches = verify_password(stored or _dummy_hash(), password)
         return self.get_user(name) if stored and matches else None
 
@@ -138,7 +188,7 @@ class UserStore:
         """The owner of an active key, or None for an unknown or revoked one."""
         row = self._db.execute(
             "SELECT u.name, u.role, u.customer_id FROM api_keys k JOIN users u ON u.name = k.user_name "
-            "WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+            f"WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.{ENABLED}",
             (_digest(secret),),
         ).fetchone()
         return User(*row) if row else None
@@ -168,6 +218,31 @@ def seed_demo_users(store: UserStore, password: str | None) -> None:
     """Create alice, bob and ana; their password is set only when a demo password is given."""
     for name, role, customer_id in DEMO_USERS:
         store.add_user(name, role, customer_id, password)
+
+
+def check_user_name(name: str) -> None:
+    """1 to 64 letters, digits and . _ @ -: a name that prints safely in logs and lists."""
+    if not USER_NAME.fullmatch(name):
+        raise InvalidInputError(
+            f"{name[:40]!r} is not a valid user name: use 1 to 64 letters, digits, '.', '_', '@' or '-'."
+        )
+
+
+def check_password_policy(name: str, password: str) -> None:
+    """At least MIN_PASSWORD_LENGTH characters and not built on the user name; else a one-line error."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInputError(f"The password is too short: use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInputError(f"The password is too long: use at most {MAX_PASSWORD_LENGTH} characters.")
+    if name.strip().lower() in password.lower():
+        raise InvalidInputError("The password must not contain the user name.")
+
+
+def _add_disabled_column(db: sqlite3.Connection) -> None:
+    """Users tables made before accounts could be disabled gain the column (every row stays enabled)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
+    if "disabled_at" not in columns:
+        db.execute("ALTER TABLE users ADD COLUMN disabled_at TEXT")
 
 
 def hash_password(password: str) -> str:

@@ -54,7 +54,7 @@ from ui.api_models import (
     ThreadList,
 )
 from ui.async_run import DaemonThreadExecutor
-from ui.auth import own_customer, require_analyst, user_from_api_key
+from ui.auth import own_customer, require_analyst, require_users, user_from_api_key
 from ui.rate_limit import RateLimited, RateLimiter
 
 STEP_FIELDS = ("route", "scope_confidence", "intent", "intent_probability", "sources", "facts")
@@ -108,6 +108,7 @@ async def open_state(settings: Settings, stack: AsyncExitStack, services: Servic
     assistant = await stack.enter_async_context(open_async_assistant(settings, services))
     users = open_user_store(settings, fast_commits=True)
     stack.callback(users.close)
+    require_users(settings, users)
     jobs = open_batch_jobs(settings)
     stack.callback(jobs.close)
     lock = asyncio.Lock() if settings.backend == "local" else None

@@ -19,8 +19,19 @@ from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, Select
 from chainlit.types import CommandDict, ThreadDict
 
-from agent.service import Done, Step, Token, TurnResult, User, import_report_file, list_customers, precheck_session
+from agent.service import (
+    Done,
+    Step,
+    Token,
+    TurnResult,
+    User,
+    audit_sign_in,
+    import_report_file,
+    list_customers,
+    precheck_session,
+)
 from tools.errors import BankassistError, InvalidInputError, PermissionDeniedError
+from ui.auth import require_users
 from ui.chat_store import async_url, ensure_schema
 from ui.rate_limit import LoginThrottle
 from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_thread
@@ -61,8 +72,10 @@ def chat_history() -> SQLAlchemyDataLayer:
 
 @cl.on_app_startup
 def refuse_unsafe_launch() -> None:
-    """Production mode without its secrets does not start."""
-    check_launch(get_runtime().settings, dict(os.environ))
+    """Production mode without its secrets, or without a user who can sign in, does not start."""
+    runtime = get_runtime()
+    check_launch(runtime.settings, dict(os.environ))
+    require_users(runtime.settings, runtime.users)
 
 
 @cl.on_app_shutdown
@@ -84,14 +97,17 @@ async def log_in(username: str, password: str) -> cl.User | None:
 
     A name with too many recent failures gets that answer too, without a check (see LoginThrottle).
     """
-    name, throttle = username.strip()[:100], login_throttle()
+    name, throttle, settings = username.strip()[:100], login_throttle(), get_runtime().settings
     if not throttle.allow(name):
+        await asyncio.to_thread(audit_sign_in, settings, name, "locked")
         return None
     user = await asyncio.to_thread(get_runtime().users.check_password, name, password[:1000])
     if user is None:
         throttle.failed(name)
+        await asyncio.to_thread(audit_sign_in, settings, name, "failed")
         return None
     throttle.succeeded(name)
+    await asyncio.to_thread(audit_sign_in, settings, name, "signed_in")
     return cl.User(identifier=user.name, display_name=user.name, metadata={"role": user.role})
 
 
@@ -147,8 +163,8 @@ async def select_customer(values: dict[str, Any]) -> None:
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     """One user message: a rate check, then an upload, a command or a turn; errors become one chat line."""
-    user = session_user()
     try:
+        user = session_user()  # re-read each message: a user disabled since signing in stops here
         wait = get_runtime().limiter.take(user.name)
         if wait:
             raise InvalidInputError(f"You are sending messages too quickly; please wait {wait:.0f} s and try again.")
@@ -267,7 +283,7 @@ async def offer_customers(selected: str | None) -> None:
 
 
 def session_user() -> User:
-    """The signed-in user, re-read from the users table (a deleted user is signed out of every action)."""
+    """The signed-in user, re-read from the users table (a deleted or disabled user is stopped at every action)."""
     session_identity = cl.context.session.user
     user = get_runtime().users.get_user(session_identity.identifier) if session_identity else None
     if user is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.service import User, UserStore
-from tools.errors import AuthenticationError, PermissionDeniedError
+from agent.service import Settings, User, UserStore
+from tools.errors import AuthenticationError, ConfigurationError, PermissionDeniedError
 
 
 def user_from_api_key(users: UserStore, secret: str | None) -> User:
@@ -28,3 +28,12 @@ def own_customer(user: User) -> str:
     if user.role != "customer" or user.customer_id is None:
         raise PermissionDeniedError("Only customers have their own credit review; analysts use /v1/customers/{id}.")
     return user.customer_id
+
+
+def require_users(settings: Settings, users: UserStore) -> None:
+    """Production does not start when nobody could sign in: the operator adds users first."""
+    if settings.mode == "production" and not users.can_anyone_sign_in():
+        raise ConfigurationError(
+            "Production mode has no user who can sign in: add one with "
+            "`bankassist users add NAME --role analyst`; refusing to start."
+        )

@@ -19,12 +19,13 @@ from pydantic import ValidationError
 
 from tools.errors import BankassistError
 from ui.async_run import run_detached
-from ui.cli_admin import apikey_app, list_users, serve_api, serve_vllm
+from ui.cli_admin import apikey_app, serve_api, serve_vllm
 from ui.cli_answers import train_selector
 from ui.cli_common import fail, setting_error, stdout_to_stderr
 from ui.cli_credit import finetune, import_report, seed, summarize
 from ui.cli_eval import evaluate
 from ui.cli_retrieval import train_retriever_command
+from ui.cli_users import users_app
 from ui.cli_web import feedback_app, serve_ui
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ app = typer.Typer(
 log = logging.getLogger("bankassist")
 app.add_typer(apikey_app, name="apikey")
 app.command("api")(serve_api)
-app.command("users")(list_users)
+app.add_typer(users_app, name="users")
 app.command("serve")(serve_vllm)
 app.command("seed")(seed)
 app.command("import-report")(import_report)

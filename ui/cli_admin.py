@@ -1,17 +1,17 @@
-"""CLI commands around the REST API: `api` (serve it), `users`, `apikey create|revoke|list`."""
+"""CLI commands around the REST API: `api` (serve it), `apikey create|revoke|list`, `serve` (vLLM)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ui.cli_users import user_store
+
 if TYPE_CHECKING:
-    from agent.service import Settings, UserStore
+    from agent.service import Settings
 
 apikey_app = typer.Typer(help="Create, revoke and list API keys.", no_args_is_help=True)
 
@@ -32,20 +32,17 @@ def serve_api(
         return
     import uvicorn
 
+    from agent.service import get_settings
+    from ui.cli_web import check_users
+
+    check_users(get_settings())
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
-
-
-def list_users() -> None:
-    """The users (the demo users alice, bob and ana are created on first use)."""
-    with _users() as users:
-        for user in users.list_users():
-            print(f"{user.name:<12} {user.role:<9} {user.customer_id or '-'}")
 
 
 @apikey_app.command("create")
 def create_key(user: Annotated[str, typer.Option("--user", help="The key's owner, e.g. alice.")]) -> None:
     """Create a key for a user; it is printed once and stored only as a hash."""
-    with _users() as users:
+    with user_store() as users:
         key_id, secret = users.create_api_key(user)
     print(secret)
     typer.echo(f"key id {key_id} for {user}; keep the key secret, it is not shown again.", err=True)
@@ -54,7 +51,7 @@ def create_key(user: Annotated[str, typer.Option("--user", help="The key's owner
 @apikey_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(help="The key id printed at creation (`apikey list`).")]) -> None:
     """Revoke a key: calls with it get 401 from now on."""
-    with _users() as users:
+    with user_store() as users:
         users.revoke_api_key(key_id)
     print(f"revoked {key_id}")
 
@@ -62,21 +59,9 @@ def revoke_key(key_id: Annotated[str, typer.Argument(help="The key id printed at
 @apikey_app.command("list")
 def list_keys() -> None:
     """Every key's id, owner and dates (never the key itself)."""
-    with _users() as users:
+    with user_store() as users:
         for key in users.list_api_keys():
             print(f"{key.key_id}  {key.user_name:<12} created {key.created_at}  revoked {key.revoked_at or '-'}")
-
-
-@contextmanager
-def _users() -> Iterator[UserStore]:
-    """The user store of the configured app DB."""
-    from agent.service import get_settings, open_user_store
-
-    store = open_user_store(get_settings())
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def serve_vllm(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from agent.service import Settings
 
 APP_ROOT = Path(__file__).resolve().parents[1]  # where .chainlit/config.toml and public/ (logo, theme) live
 APP_FILE = APP_ROOT / "ui" / "app.py"
@@ -24,6 +27,7 @@ def serve_ui(
 
     settings, env = get_settings(), dict(os.environ)
     check_launch(settings, env)
+    check_users(settings)
     if not env.get(AUTH_SECRET_ENV):
         env[AUTH_SECRET_ENV] = demo_auth_secret(settings.data_dir)
         typer.echo(f"demo mode: signing sessions with the secret in {settings.data_dir}/chainlit_auth_secret", err=True)
@@ -32,6 +36,15 @@ def serve_ui(
     args = [str(chainlit), "run", str(APP_FILE), "--headless", "--host", host, "--port", str(port)]
     typer.echo(f"bankassist web UI on http://{host}:{port}", err=True)
     os.execve(chainlit, args, env)  # the server replaces this process, so Ctrl-C and signals reach it directly
+
+
+def check_users(settings: Settings) -> None:
+    """Production needs a user who can sign in before it serves anyone (`bankassist users add`)."""
+    from ui.auth import require_users
+    from ui.cli_users import user_store
+
+    with user_store(settings) as users:
+        require_users(settings, users)
 
 
 @feedback_app.command("export")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Literal
@@ -10,9 +11,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
 
+from agent.runtime.probe import served_models
 from agent.settings import Settings
 from tools.text import cut_at_stop
 
+log = logging.getLogger("bankassist.models")
 Role = Literal["synthesizer", "extractor"]
 # Tokens of model calls with this tag are the user-visible answer; every other call's tokens stay hidden.
 ANSWER_TAG = "final_answer"
@@ -61,11 +64,30 @@ def local_runtime_loader(settings: Settings) -> Callable[[], Any]:
     )
 
 
+def served_extractor_name(settings: Settings) -> str:
+    """The extractor's served name; the base model's when the server says it does not serve the adapter.
+
+    A vLLM started without the adapter (none trained for its base yet) still answers credit questions: the
+    base model extracts, and its facts are checked against the report like the adapter's.
+    """
+    wanted, base = settings.extractor_model_name, settings.synthesizer_model_name
+    served = served_models(settings) if wanted != base else None
+    if served is None or wanted in served:
+        return wanted
+    log.warning(
+        "The model server does not serve %r: the base model %r extracts credit facts instead "
+        "(still checked against the report). Serve the adapter to turn it back on.",
+        wanted,
+        base,
+    )
+    return base
+
+
 def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
     """An OpenAI-compatible server (vLLM in production); the role picks the served model name."""
     from langchain_openai import ChatOpenAI
 
-    name = settings.extractor_model_name if role == "extractor" else settings.synthesizer_model_name
+    name = served_extractor_name(settings) if role == "extractor" else settings.synthesizer_model_name
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
     return ChatOpenAI(
         model=name,

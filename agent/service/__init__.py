@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         precheck_session,
         precheck_turn,
     )
-    from agent.service.operator import open_batch_jobs, open_user_store, readiness
+    from agent.service.operator import audit_sign_in, open_batch_jobs, open_user_store, readiness
     from agent.settings import Settings, get_settings
     from tools.batch_jobs import MAX_BATCH, BatchJob, BatchJobs
     from tools.credit import CreditReport
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 # Each public name -> the module that defines it.
 EXPORTS = {
     "Assistant": "agent.service.assistant",
+    "audit_sign_in": "agent.service.operator",
     "BatchJob": "tools.batch_jobs",
     "BatchJobs": "tools.batch_jobs",
     "classify_scope": "agent.service.operations",

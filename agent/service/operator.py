@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
+from agent.audit import AuditLog, sign_in_entry
 from agent.dependencies import open_user_store
 from agent.runtime.probe import backend_reachable
 from agent.service.assistant import Assistant
@@ -13,13 +17,25 @@ from tools.batch_jobs import BatchJobs
 from tools.reports import sqlite_path
 from tools.users import UserStore
 
-__all__ = ["open_batch_jobs", "open_user_store", "readiness"]
+__all__ = ["audit_sign_in", "open_batch_jobs", "open_user_store", "readiness"]
+SignInOutcome = Literal["signed_in", "failed", "locked"]
 
 
 def open_batch_jobs(settings: Settings) -> BatchJobs:
     """The batch-job table in the app DB, with its worker thread."""
     assert settings.db_url is not None  # filled by the settings validator
     return BatchJobs(sqlite_path(settings.db_url))
+
+
+def audit_sign_in(settings: Settings, user: str, outcome: SignInOutcome, front_end: str = "web") -> None:
+    """One audit line per sign-in attempt: who (as typed), the outcome, where; never the password."""
+    _audit_log(settings.audit_log_path).write(sign_in_entry(user, outcome, front_end))
+
+
+@lru_cache(maxsize=4)
+def _audit_log(path: Path) -> AuditLog:
+    """One log object per path in a process, so its lock keeps concurrent sign-ins' lines whole."""
+    return AuditLog(path)
 
 
 async def readiness(assistant: Assistant, users: UserStore) -> dict[str, str]:

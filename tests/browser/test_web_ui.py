@@ -211,3 +211,26 @@ def test_a_conversation_resumes_after_a_server_restart(chat: Chat, web: WebServe
     assert saved is not None
     said = [m.text for m in saved.checkpoint["channel_values"]["messages"] if m.type == "human"]
     assert said == ["hello there", "thanks, bye"]
+
+
+def test_a_user_disabled_mid_session_is_stopped_at_the_next_message_and_sign_ins_are_audited(
+    chat: Chat, web: WebServer, browser
+):
+    with open_chat(browser, web) as guesser:
+        guesser.page.goto(web.url)
+        guesser.page.locator("input:not([type=password])").first.fill("bob")
+        guesser.page.locator("input[type=password]").fill("not-the-password")
+        guesser.page.keyboard.press("Enter")
+        guesser.page.wait_for_timeout(3000)
+    chat.log_in("bob")
+    chat.send("hello")
+    assert web.cli("users", "disable", "bob").stdout.strip() == "disabled bob"
+    try:
+        chat.send("hello again")
+        assert "please sign in again" in chat.last_answer()
+    finally:
+        web.cli("users", "enable", "bob")
+    entries = [json.loads(line) for line in (web.data_dir / "audit.jsonl").read_text().splitlines()]
+    sign_ins = [(e["user"], e["outcome"]) for e in entries if e.get("event") == "sign_in"]
+    assert ("bob", "failed") in sign_ins and ("bob", "signed_in") in sign_ins
+    assert "not-the-password" not in (web.data_dir / "audit.jsonl").read_text()

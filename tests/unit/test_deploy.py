@@ -43,3 +43,27 @@ def test_the_compose_file_has_the_four_services_with_healthchecks():
     services = re.findall(r"^  ([a-z]+):$", text.split("\nvolumes:")[0], flags=re.MULTILINE)
     assert services == ["vllm", "weaviate", "postgres", "app"]
     assert text.count("healthcheck:") == 4 and "capabilities: [gpu]" in text
+
+
+@pytest.mark.parametrize("with_adapter", [True, False])
+def test_the_vllm_service_serves_the_adapter_only_when_one_is_mounted(tmp_path, with_adapter):
+    """The service's start script, run by sh as compose runs it (`$$` is compose's escape for `$`)."""
+    import yaml
+
+    service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["vllm"]
+    assert service["entrypoint"] == ["/bin/sh", "-c"]
+    script = service["command"][0].replace("$$", "$").replace("/adapters", str(tmp_path / "adapters"))
+    if with_adapter:
+        (tmp_path / "adapters" / "credit-extractor").mkdir(parents=True)
+        (tmp_path / "adapters" / "credit-extractor" / "adapter_config.json").write_text("{}")
+    fake = tmp_path / "bin" / "vllm"
+    fake.parent.mkdir()
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    env = {"PATH": f"{fake.parent}:/usr/bin:/bin", "VLLM_BASE_MODEL": "meta-llama/Meta-Llama-3-8B-Instruct"}
+    done = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, text=True, timeout=10)
+    args = done.stdout.splitlines()
+    assert done.returncode == 0 and args[:2] == ["serve", "--model=meta-llama/Meta-Llama-3-8B-Instruct"]
+    assert ("--enable-lora" in args) is with_adapter
+    assert any(a.startswith("--lora-modules=credit-extractor=") for a in args) is with_adapter
+    assert ("serving the base model only" in done.stderr) is not with_adapter

@@ -60,3 +60,45 @@ def test_the_eval_baseline_needs_an_extractor_to_compare(monkeypatch):
     monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
     with pytest.raises(ConfigurationError, match="EXTRACTOR_MODEL"):
         build_base_extractor(Settings())
+
+
+def serve_model_list(names):
+    """A loopback server whose GET /v1/models lists `names`, as vLLM's does; returns it (shut down by the caller)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Models(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            body = json.dumps({"object": "list", "data": [{"id": name} for name in names]}).encode()
+            self.send_response(200 if self.path == "/v1/models" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Models)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_an_extractor_the_server_does_not_serve_falls_back_to_the_base_with_one_warning(caplog):
+    without, with_adapter = (
+        serve_model_list(["bankassist-base"]),
+        serve_model_list(["bankassist-base", "credit-extractor"]),
+    )
+    try:
+        for server, expected in ((without, "bankassist-base"), (with_adapter, "credit-extractor")):
+            settings = Settings(
+                backend="openai", openai_base_url=f"http://127.0.0.1:{server.server_port}/v1",
+                openai_synthesizer_model="bankassist-base", openai_extractor_model="credit-extractor",
+            )  # fmt: skip
+            caplog.clear()
+            assert build_chat_model("extractor", settings).model_name == expected
+            warned = [r.getMessage() for r in caplog.records if "does not serve" in r.getMessage()]
+            assert len(warned) == (expected == "bankassist-base")
+    finally:
+        without.shutdown()
+        with_adapter.shutdown()

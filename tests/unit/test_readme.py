@@ -26,3 +26,10 @@ def test_every_file_the_readme_names_exists():
     named = set(re.findall(rf"`((?:{folders})/[\w./-]+\.(?:py|jsonl|json|yaml))`", text))
     missing = sorted(path for path in named if not (ROOT / path).exists())
     assert not missing, f"the README names files that do not exist: {missing}"
+
+
+def test_every_pin_resolves_from_pypi_alone():
+    """A local version label (`torch==2.13.0+cpu`) exists only on its maker's index, not on PyPI."""
+    pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line]
+    local = [pin for pin in pins if "+" in pin.split("==", 1)[1]]
+    assert len(pins) > 100 and not local, f"pins PyPI cannot serve: {local}"
