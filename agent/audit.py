@@ -63,13 +63,14 @@ def failed_entry(
     }
 
 
-def sign_in_entry(user: str, outcome: str, front_end: str) -> dict[str, Any]:
-    """The line of a sign-in attempt: the name as typed (bounded), never the password."""
+def sign_in_entry(user: str, outcome: str, client: str, front_end: str) -> dict[str, Any]:
+    """The line of a sign-in attempt: the name as typed and the client's address (bounded), never the password."""
     return {
         "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "event": "sign_in",
         "user": user[:100],
         "outcome": outcome,
+        "client": client[:100],
         "front_end": front_end,
     }
 

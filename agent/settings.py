@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(
         5, ge=1, le=1000, description="Web UI password attempts per user name per login_lockout_s; then refused."
     )
+    login_max_failures_per_address: int = Field(
+        20, ge=1, le=100000, description="Web UI wrong passwords per client address per login_lockout_s, any names."
+    )
     login_lockout_s: float = Field(
         900.0, gt=0, description="Window of login_max_failures; a full one refuses the name's logins until it ends."
     )

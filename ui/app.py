@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import chainlit as cl
+import chainlit.server as chainlit_server
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.input_widget import InputWidget, Select
 from chainlit.types import CommandDict, ThreadDict
@@ -33,6 +34,7 @@ from agent.service import (
 from tools.errors import BankassistError, InvalidInputError, PermissionDeniedError
 from ui.auth import require_users
 from ui.chat_store import async_url, ensure_schema
+from ui.client_address import RememberClientAddress, client_address
 from ui.rate_limit import LoginThrottle
 from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_thread
 from ui.web_views import (
@@ -47,6 +49,8 @@ from ui.web_views import (
 )
 
 log = logging.getLogger("bankassist.ui")
+# The login throttle counts per client address too; Chainlit's password callback is not given the request.
+chainlit_server.app.add_middleware(RememberClientAddress)
 SUMMARIES_COMMAND = "Summaries"
 ANALYST_COMMANDS: list[CommandDict] = [
     {
@@ -86,28 +90,39 @@ async def close_services() -> None:
 
 @lru_cache(maxsize=1)
 def login_throttle() -> LoginThrottle:
-    """The process's login throttle, built on first login (in memory: each replica counts on its own)."""
+    """The process's login throttle per user name, built on first login (in memory: each replica counts alone)."""
     settings = get_runtime().settings
     return LoginThrottle(settings.login_max_failures, settings.login_lockout_s)
+
+
+@lru_cache(maxsize=1)
+def address_throttle() -> LoginThrottle:
+    """The process's login throttle per client address: one address guessing across many names."""
+    settings = get_runtime().settings
+    return LoginThrottle(settings.login_max_failures_per_address, settings.login_lockout_s)
 
 
 @cl.password_auth_callback
 async def log_in(username: str, password: str) -> cl.User | None:
     """Check the password against the users table; a wrong name or password gets the same answer.
 
-    A name with too many recent failures gets that answer too, without a check (see LoginThrottle).
+    A name, or a client address, with too many recent failures gets that answer too, without a check
+    (see LoginThrottle). A right password clears the name's count but only refunds the address's.
     """
-    name, throttle, settings = username.strip()[:100], login_throttle(), get_runtime().settings
-    if not throttle.allow(name):
-        await asyncio.to_thread(audit_sign_in, settings, name, "locked")
+    name, address, settings = username.strip()[:100], client_address(), get_runtime().settings
+    names, addresses = login_throttle(), address_throttle()
+    if not addresses.allow(address) or not names.allow(name):
+        await asyncio.to_thread(audit_sign_in, settings, name, "locked", address)
         return None
     user = await asyncio.to_thread(get_runtime().users.check_password, name, password[:1000])
     if user is None:
-        throttle.failed(name)
-        await asyncio.to_thread(audit_sign_in, settings, name, "failed")
+        names.failed(name)
+        addresses.failed(address)
+        await asyncio.to_thread(audit_sign_in, settings, name, "failed", address)
         return None
-    throttle.succeeded(name)
-    await asyncio.to_thread(audit_sign_in, settings, name, "signed_in")
+    names.succeeded(name)
+    addresses.refund(address)
+    await asyncio.to_thread(audit_sign_in, settings, name, "signed_in", address)
     return cl.User(identifier=user.name, display_name=user.name, metadata={"role": user.role})
 
 

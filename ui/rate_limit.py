@@ -175,6 +175,18 @@ class LoginThrottle:
         with self._lock:
             self._store.delete(login_key(name))
 
+    def refund(self, name: str) -> None:
+        """Give back the attempt a right password spent, without clearing the earlier failures.
+
+        For counts that a success must not wipe: a guesser with one account of their own could otherwise
+        sign in to it between guesses and clear their address's count.
+        """
+        key = login_key(name)
+        with self._lock:
+            record = self._store.get(key)
+            if record is not None and record.count > 0:
+                self._store.put(key, replace(record, count=record.count - 1))
+
 
 def login_key(name: str) -> str:
     """One count per name however it is typed: "Alice" and "alice " are the same user to a guesser."""

@@ -27,9 +27,9 @@ def open_batch_jobs(settings: Settings) -> BatchJobs:
     return BatchJobs(sqlite_path(settings.db_url))
 
 
-def audit_sign_in(settings: Settings, user: str, outcome: SignInOutcome, front_end: str = "web") -> None:
-    """One audit line per sign-in attempt: who (as typed), the outcome, where; never the password."""
-    _audit_log(settings.audit_log_path).write(sign_in_entry(user, outcome, front_end))
+def audit_sign_in(settings: Settings, user: str, outcome: SignInOutcome, client: str, front_end: str = "web") -> None:
+    """One audit line per sign-in attempt: who (as typed), the outcome, from where; never the password."""
+    _audit_log(settings.audit_log_path).write(sign_in_entry(user, outcome, client, front_end))
 
 
 @lru_cache(maxsize=4)

@@ -231,6 +231,6 @@ def test_a_user_disabled_mid_session_is_stopped_at_the_next_message_and_sign_ins
     finally:
         web.cli("users", "enable", "bob")
     entries = [json.loads(line) for line in (web.data_dir / "audit.jsonl").read_text().splitlines()]
-    sign_ins = [(e["user"], e["outcome"]) for e in entries if e.get("event") == "sign_in"]
-    assert ("bob", "failed") in sign_ins and ("bob", "signed_in") in sign_ins
+    sign_ins = [(e["user"], e["outcome"], e["client"]) for e in entries if e.get("event") == "sign_in"]
+    assert ("bob", "failed", "127.0.0.1") in sign_ins and ("bob", "signed_in", "127.0.0.1") in sign_ins
     assert "not-the-password" not in (web.data_dir / "audit.jsonl").read_text()

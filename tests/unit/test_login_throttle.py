@@ -104,18 +104,32 @@ class FakeUsers:
 
 
 @pytest.fixture
-def web_login(monkeypatch):
-    """ui.app's log_in over fake users, with the settings' throttle limits at 2 failures per 60 s."""
+def web_login(isolated_settings, monkeypatch):
+    """ui.app's log_in over fake users: 2 failures per name, 3 per client address, per 60 s."""
     import ui.app as app  # chainlit is slow to import: only the tests that need it pay for it
 
     monkeypatch.setenv("BANKASSIST_LOGIN_MAX_FAILURES", "2")
+    monkeypatch.setenv("BANKASSIST_LOGIN_MAX_FAILURES_PER_ADDRESS", "3")
     monkeypatch.setenv("BANKASSIST_LOGIN_LOCKOUT_S", "60")
     get_settings.cache_clear()
     users = FakeUsers()
     monkeypatch.setattr(app, "get_runtime", lambda: SimpleNamespace(settings=get_settings(), users=users))
     app.login_throttle.cache_clear()
+    app.address_throttle.cache_clear()
     yield app, users
     app.login_throttle.cache_clear()
+    app.address_throttle.cache_clear()
+
+
+def log_in_from(app, address, name, password):
+    """One web login as if its HTTP request came from `address`."""
+    from ui.client_address import CLIENT_ADDRESS
+
+    async def run():
+        CLIENT_ADDRESS.set(address)
+        return await app.log_in(name, password)
+
+    return asyncio.run(run())
 
 
 def test_the_web_login_takes_its_limits_from_the_settings(web_login):
@@ -140,3 +154,56 @@ def test_a_web_login_resets_the_count(web_login):
     assert user is not None and user.identifier == "alice" and user.metadata == {"role": "customer"}
     assert asyncio.run(app.log_in("alice", "wrong")) is None
     assert asyncio.run(app.log_in("alice", "right")) is not None
+
+
+def test_a_right_password_refunds_its_attempt_but_keeps_earlier_failures():
+    throttle = LoginThrottle(3, 900, clock=Clock())
+    attempt(throttle, "10.0.0.9", right=False)
+    attempt(throttle, "10.0.0.9", right=False)
+    assert throttle.allow("10.0.0.9")
+    throttle.refund("10.0.0.9")  # a success from this address
+    assert throttle.allow("10.0.0.9") and not throttle.allow("10.0.0.9")
+
+
+def test_one_address_guessing_across_names_is_locked_and_other_addresses_are_not(web_login):
+    app, users = web_login
+    guesses = [log_in_from(app, "203.0.113.7", name, "guess") for name in ("ana", "bob", "carol", "dave")]
+    assert guesses == [None] * 4 and users.checked == ["ana", "bob", "carol"]  # the fourth was not checked
+    assert log_in_from(app, "203.0.113.7", "alice", "right") is None  # the address is locked for everyone
+    assert log_in_from(app, "198.51.100.2", "alice", "right").identifier == "alice"
+
+
+def test_every_sign_in_is_audited_with_its_address_and_never_the_password(web_login):
+    import json
+
+    app, _ = web_login
+    log_in_from(app, "203.0.113.7", "alice", "wrong-guess-1")
+    log_in_from(app, "203.0.113.7", "alice", "right")
+    log_in_from(app, "203.0.113.7", "mallory", "wrong-guess-2")
+    log_in_from(app, "203.0.113.7", "mallory", "wrong-guess-3")
+    log_in_from(app, "203.0.113.7", "mallory", "wrong-guess-4")
+    text = get_settings().audit_log_path.read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert [(e["user"], e["outcome"], e["client"]) for e in lines] == [
+        ("alice", "failed", "203.0.113.7"), ("alice", "signed_in", "203.0.113.7"),
+        ("mallory", "failed", "203.0.113.7"), ("mallory", "failed", "203.0.113.7"),
+        ("mallory", "locked", "203.0.113.7"),
+    ]  # fmt: skip
+    assert "wrong-guess" not in text and "right" not in text
+
+
+def test_the_middleware_gives_code_in_the_request_the_clients_address():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from ui.client_address import RememberClientAddress, client_address
+
+    async def whoami(request):
+        return PlainTextResponse(client_address())
+
+    app = Starlette(routes=[Route("/login", whoami)])
+    app.add_middleware(RememberClientAddress)
+    assert TestClient(app).get("/login").text == "testclient"  # Starlette's test client's host
+    assert client_address() == "unknown"  # outside a request
