@@ -21,6 +21,8 @@ ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "d
 AdapterDType = Literal["bfloat16", "float16", "float32"]
 Positive = Annotated[int, Field(gt=0)]
 Ratio = Annotated[float, Field(ge=0, lt=1)]  # transformers reads a warmup of 1 or more as a step count
+Share = Annotated[float, Field(gt=0, le=1)]
+LAYER_SELECTION_FILE = "layer_selection.json"  # beside the adapter: the SNR ranking and the modules chosen
 
 
 @dataclass
@@ -35,6 +37,10 @@ class TrainConfig:
     lora_alpha: Positive = field(default=32, metadata={"help": "LoRA alpha (the update is scaled by alpha / r)."})
     lora_dropout: Ratio = field(default=0.0, metadata={"help": "Dropout on the LoRA input."})
     target_modules: list[str] = field(default_factory=lambda: list(ALL_LINEAR), metadata={"help": "LoRA targets."})
+    layer_selection: Literal["all", "snr"] = field(
+        default="all", metadata={"help": "all: every target module; snr: the highest-SNR share of each kind."}
+    )
+    snr_top_fraction: Share = field(default=0.5, metadata={"help": "With snr: the share of each kind adapted."})
     learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (linear decay)."})
     epochs: float = field(default=1.0, metadata={"help": "Passes over the training set when max_steps is -1."})
     max_steps: int = field(default=-1, metadata={"help": "Optimizer steps; -1 uses epochs."})

@@ -8,6 +8,7 @@ Example commands:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -20,7 +21,7 @@ import yaml
 from agent.runtime.model_files import resolve_model_dir
 from agent.runtime.serving import read_adapter
 from agent.settings import get_settings
-from finetune.config import TrainConfig
+from finetune.config import LAYER_SELECTION_FILE, TrainConfig
 from tools.errors import BankassistError
 
 TASK = (
@@ -114,6 +115,7 @@ def write_model_card(adapter_dir: Path, config: TrainConfig, metrics: dict[str, 
         f"# Credit-fact extractor: LoRA adapter for {config.base_model}",
         TASK + " It is the `extractor` role of bankassist; the assistant turns the facts into the customer's answer.",
         "## LoRA\n\n" + _table(_lora_rows(config)),
+        *_layer_selection(adapter_dir),
         "## Data\n\n" + _table(_data_rows(config)),
         "## Metrics\n\n" + _table([(key, _number(value)) for key, value in metrics.items()], "metric"),
         f"## Reproduce\n\n```bash\n{command}\n```",
@@ -124,12 +126,31 @@ def write_model_card(adapter_dir: Path, config: TrainConfig, metrics: dict[str, 
     return card
 
 
+def _layer_selection(adapter_dir: Path) -> list[str]:
+    """With SNR selection: the modules adapted and each kind's ranking (from layer_selection.json)."""
+    path = adapter_dir / LAYER_SELECTION_FILE
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    chosen = set(data["chosen"])
+    rows = [
+        f"| {score['kind']} | `{score['name']}` | {score['snr']:.4g} | {'yes' if score['name'] in chosen else ''} |"
+        for score in data["ranking"]
+    ]
+    return [
+        f"## Layer selection\n\nLoRA on {len(chosen)} of {len(rows)} modules: the highest signal-to-noise ratio "
+        "of each kind's weight matrices (Spectrum; `finetune/layer_selection.py`), best first.\n\n"
+        "| kind | module | SNR | adapted |\n|---|---|---|---|\n" + "\n".join(rows)
+    ]
+
+
 def _lora_rows(config: TrainConfig) -> list[tuple[str, str]]:
     """The adapter's and the optimizer's hyper-parameters."""
     steps = f"{config.max_steps} steps" if config.max_steps > 0 else f"{config.epochs:g} epochs"
     return [
         ("rank r / alpha / dropout", f"{config.lora_r} / {config.lora_alpha} / {config.lora_dropout:g}"),
         ("target modules", ", ".join(f"`{name}`" for name in config.target_modules)),
+        ("layer selection", _selection_text(config)),
         ("learning rate / warmup ratio", f"{config.learning_rate:g} / {config.warmup_ratio:g}"),
         ("batch size x gradient accumulation", f"{config.batch_size} x {config.grad_accum}"),
         ("training length", steps),
@@ -137,6 +158,13 @@ def _lora_rows(config: TrainConfig) -> list[tuple[str, str]]:
         ("saved adapter dtype", config.adapter_dtype),
         ("seed", str(config.seed)),
     ]
+
+
+def _selection_text(config: TrainConfig) -> str:
+    """`all`, or the SNR share adapted."""
+    if config.layer_selection == "all":
+        return "all layers"
+    return f"snr: the top {config.snr_top_fraction:g} of each kind by signal-to-noise ratio"
 
 
 def _data_rows(config: TrainConfig) -> list[tuple[str, str]]:

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finetune.config import TrainConfig, load_config
+from finetune.config import LAYER_SELECTION_FILE, TrainConfig, load_config
 from finetune.export import load_base_model, merge_adapter, merged_path, save_adapter, write_model_card
+from finetune.layer_selection import ModuleScore, rank_modules, select_modules
 from tools.errors import BankassistError, ConfigurationError, InvalidInputError
 
 log = logging.getLogger(__name__)
@@ -100,18 +101,20 @@ def load_base(config: TrainConfig) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def apply_lora(model: Any, config: TrainConfig) -> Any:
-    """Wrap the base in fresh LoRA adapters; only they are trainable."""
+def apply_lora(model: Any, config: TrainConfig) -> tuple[Any, list[ModuleScore]]:
+    """Wrap the base in fresh LoRA adapters (only they are trainable); with snr selection, also the ranking."""
     from peft import LoraConfig, get_peft_model
 
+    ranking = rank_modules(model, list(config.target_modules)) if config.layer_selection == "snr" else []
+    targets = select_modules(ranking, config.snr_top_fraction) if ranking else list(config.target_modules)
     lora = LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
-        target_modules=list(config.target_modules),
+        target_modules=targets,
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, lora)
+    return get_peft_model(model, lora), ranking
 
 
 def training_arguments(config: TrainConfig, has_eval: bool) -> Any:
@@ -148,8 +151,10 @@ def training_arguments(config: TrainConfig, has_eval: bool) -> Any:
     )
 
 
-def build_trainer(config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]) -> Any:
-    """Load the base, add LoRA and make a Trainer over the encoded chats."""
+def build_trainer(
+    config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]
+) -> tuple[Any, list[ModuleScore]]:
+    """Load the base, add LoRA and make a Trainer over the encoded chats; the SNR ranking when selecting by it."""
     from transformers import Trainer
 
     model, tokenizer = load_base(config)
@@ -159,13 +164,15 @@ def build_trainer(config: TrainConfig, train_messages: list[Chat], val_messages:
         raise InvalidInputError(f"No training chat fits in max_seq_len={config.max_seq_len} tokens.")
     # Llama-3 has no pad token; padding is masked out of attention and loss, so eos serves.
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    return Trainer(
-        model=apply_lora(model, config),
+    adapted, ranking = apply_lora(model, config)
+    trainer = Trainer(
+        model=adapted,
         args=training_arguments(config, has_eval=bool(val_set)),
         train_dataset=train_set,  # a list of dicts is a map-style dataset
         eval_dataset=val_set or None,
         data_collator=PadCollator(pad_id),
     )
+    return trainer, ranking
 
 
 def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]) -> TrainResult:
@@ -178,7 +185,7 @@ def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Ch
         # A fresh run's checkpoints must not rotate against (or be resumed from) an earlier run's.
         log.warning("Starting fresh: removing the earlier run's checkpoints in %s", checkpoints)
         shutil.rmtree(checkpoints)
-    trainer = build_trainer(config, train_messages, val_messages)
+    trainer, ranking = build_trainer(config, train_messages, val_messages)
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics: dict[str, float] = {
@@ -189,8 +196,18 @@ def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Ch
         "steps": trainer.state.global_step,
     }
     adapter_dir = save_adapter(trainer.model, config)
+    if ranking:
+        write_layer_selection(adapter_dir, ranking, select_modules(ranking, config.snr_top_fraction))
     merged_dir = merge_adapter(config.base_model, adapter_dir, merged_path(config)) if config.merge else None
     return TrainResult(adapter_dir, merged_dir, metrics)
+
+
+def write_layer_selection(adapter_dir: Path, ranking: list[ModuleScore], chosen: list[str]) -> Path:
+    """The SNR ranking and the modules adapted, beside the adapter (the model card reads it)."""
+    path = adapter_dir / LAYER_SELECTION_FILE
+    data = {"method": "snr (Spectrum)", "chosen": chosen, "ranking": [score.as_dict() for score in ranking]}
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def final_eval_loss(trainer: Any) -> float:

@@ -68,10 +68,10 @@ def trainers(monkeypatch: pytest.MonkeyPatch) -> list:
     real = ft.build_trainer
 
     def capture(*args, **kwargs):
-        trainer = real(*args, **kwargs)
+        trainer, ranking = real(*args, **kwargs)
         start = {name: p.detach().clone() for name, p in trainer.model.named_parameters()}
         built.append((trainer, start))
-        return trainer
+        return trainer, ranking
 
     monkeypatch.setattr(ft, "build_trainer", capture)
     return built
@@ -188,9 +188,9 @@ def test_resume_continues_from_the_last_checkpoint(tiny_base, trainers, tmp_path
     real = ft.build_trainer  # the capturing wrapper: add a step recorder to the second run
 
     def with_recorder(*args, **kwargs):
-        trainer = real(*args, **kwargs)
+        trainer, ranking = real(*args, **kwargs)
         trainer.add_callback(RecordSteps())
-        return trainer
+        return trainer, ranking
 
     monkeypatch.setattr(ft, "build_trainer", with_recorder)
     result = ft.train(tiny_config(tmp_path, max_steps=4, resume=True), CHATS, [])
@@ -298,3 +298,21 @@ def test_command_line_reports_a_bad_config_in_one_line(tmp_path):
     with pytest.raises(SystemExit, match="^error: .*'lora_rank'") as exit_:
         ft.main(["--config", str(tmp_path / "bad.yaml")])
     assert "\n" not in str(exit_.value)
+
+
+def test_snr_selection_trains_half_the_modules_and_the_card_shows_the_ranking(tiny_base, tmp_path, capsys):
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        f"base_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
+        "val_examples: 0\nlogging_steps: 1\nlayer_selection: snr\nsnr_top_fraction: 0.5\n"
+    )
+    ft.main(["--config", str(path), "--max-steps", "1", "--train-examples", "4", "--output-dir", str(tmp_path / "o")])
+
+    selection = json.loads((tmp_path / "o" / "layer_selection.json").read_text())
+    assert len(selection["ranking"]) == 2 * len(ALL_LINEAR) and len(selection["chosen"]) == len(ALL_LINEAR)
+    with safe_open(str(tmp_path / "o" / "adapter_model.safetensors"), "pt") as weights:
+        adapted = {key.split(".lora_")[0].removeprefix("base_model.model.") for key in weights.keys()}
+    assert adapted == set(selection["chosen"])  # one layer of two per kind: the higher SNR
+    card = (tmp_path / "o" / "README.md").read_text()
+    assert "## Layer selection" in card and f"LoRA on {len(ALL_LINEAR)} of {2 * len(ALL_LINEAR)} modules" in card
+    assert "| layer selection | snr: the top 0.5 of each kind by signal-to-noise ratio |" in card
