@@ -48,6 +48,8 @@ def turn_entry(
         "source_ids": [source["id"] for source in result.sources],
         "facts_source": result.facts_source or None,
         "output_check": list(result.output_check),
+        "pending_action": result.pending_action["id"] if result.pending_action else None,
+        "action": result.action_outcome,
         "masked_input": result.masked_input,
     }
 

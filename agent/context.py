@@ -18,6 +18,8 @@ class Context:
     user_text: str
     customer_id: str | None = None
     user: str | None = None  # who asked (the front end's login), for the audit log only
+    # The asker's role from the session: "customer" may act on their own accounts, "analyst" may only read.
+    role: str = "customer"
     # Filled by mask_pii from its one presidio pass: this message's placeholders -> the values as typed, for
     # the asker's own view (tools/own_values.py). Only the front end reads it; it is never checkpointed.
     own_values: dict[str, str] = field(default_factory=dict)

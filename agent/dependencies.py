@@ -16,6 +16,8 @@ from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_ret
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
+from tools.account_demo import is_demo_id, seed_ledgers
+from tools.accounts import AccountStore
 from tools.demo_data import seed_store
 from tools.pii import PiiMasker
 from tools.pii_memory import load_pii_key
@@ -34,6 +36,7 @@ class Services:
     guard: ScopeGuard
     retriever: Retriever
     reports: ReportStore
+    accounts: AccountStore  # the core-banking ledger, in the same app DB
     synthesizer: BaseChatModel
     extractor: BaseChatModel
     pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
@@ -43,6 +46,7 @@ class Services:
         """Close the stores' connections."""
         self.retriever.store.close()
         self.reports.close()
+        self.accounts.close()
 
 
 def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:
@@ -65,6 +69,18 @@ def open_report_store(settings: Settings) -> ReportStore:
     if not store.list_customers():
         count = seed_store(store)
         log.info("Seeded %d demo customers", count)
+    return store
+
+
+def open_account_store(settings: Settings, reports: ReportStore) -> AccountStore:
+    """The ledger tables in the app DB; demo customers without a ledger get their demo one on first use."""
+    assert settings.db_url is not None  # filled by the settings validator
+    store = AccountStore(sqlite_path(settings.db_url))
+    missing = [c.id for c in reports.list_customers() if not store.has_ledger(c.id)]
+    demo = [cid for cid in missing if is_demo_id(cid)]
+    if demo:
+        seed_ledgers(store, demo)
+        log.info("Seeded %d demo ledgers", len(demo))
     return store
 
 
@@ -114,12 +130,14 @@ def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector |
 def build_services(settings: Settings) -> Services:
     """Build every dependency from settings; model weights load lazily on first generation."""
     retriever = build_retriever(settings)
+    reports = open_report_store(settings)
     return Services(
         settings=settings,
         masker=PiiMasker(),
         guard=build_guard(settings),
         retriever=retriever,
-        reports=open_report_store(settings),
+        reports=reports,
+        accounts=open_account_store(settings, reports),
         synthesizer=build_chat_model("synthesizer", settings),
         extractor=build_chat_model("extractor", settings),
         pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),

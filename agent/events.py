@@ -26,6 +26,9 @@ class TurnResult:
     scope_reason: str | None = None  # why the guard's screen refused: "language", "frame" or "task"
     intent: str | None = None  # the guard's most probable class: a BANKING77/CLINC150 intent or one of ours
     intent_probability: float | None = None
+    # An account action proposed this turn and waiting for confirm or cancel: {id, kind, summary}.
+    pending_action: dict[str, str] | None = None
+    action_outcome: dict[str, str] | None = None  # what a decision did: {id, kind, status}
 
     def to_dict(self) -> dict[str, Any]:
         """Sources as {id, title, score}: snippets are for the UI, not the JSON contract."""
@@ -73,4 +76,6 @@ def to_result(config: RunnableConfig, values: dict[str, Any]) -> TurnResult:
         scope_reason=values.get("scope_reason"),
         intent=values.get("intent"),
         intent_probability=values.get("intent_probability"),
+        pending_action=dict(values["pending_action"]) if values.get("pending_action") else None,
+        action_outcome=values.get("action_outcome"),
     )

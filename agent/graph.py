@@ -1,4 +1,8 @@
-"""Wiring only: mask_pii -> guard_scope -> route_turn -> one answering node -> check_output -> END."""
+"""Wiring only: mask_pii -> guard_scope -> route_turn -> one answering node -> check_output -> END.
+
+A proposed account action goes on from check_output to confirm_action, which waits (an interrupt) for the
+customer's decision; its outcome passes check_output again.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,23 @@ from agent.nodes.analyze_credit import analyze_credit
 from agent.nodes.answer_banking import answer_banking
 from agent.nodes.ask_to_clarify import ask_to_clarify
 from agent.nodes.check_output import check_output
+from agent.nodes.confirm_action import confirm_action
 from agent.nodes.guard_scope import guard_scope
 from agent.nodes.mask_pii import mask_pii
 from agent.nodes.refuse_out_of_scope import refuse_out_of_scope
 from agent.nodes.reply_smalltalk import reply_smalltalk
-from agent.nodes.route_turn import route_turn
+from agent.nodes.route_turn import after_check, route_turn
+from agent.nodes.use_account import use_account
 from agent.state import State
 from agent.timing import timed
 
-ANSWER_NODES = (answer_banking, analyze_credit, reply_smalltalk, refuse_out_of_scope, ask_to_clarify)
+ANSWER_NODES = (answer_banking, analyze_credit, use_account, reply_smalltalk, refuse_out_of_scope, ask_to_clarify)
 
 
 def build_graph() -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with a checkpointer."""
     builder = StateGraph(State, context_schema=Context)
-    for node in (mask_pii, guard_scope, *ANSWER_NODES, check_output):
+    for node in (mask_pii, guard_scope, *ANSWER_NODES, check_output, confirm_action):
         builder.add_node(node.__name__, timed(node))
     builder.add_edge(START, "mask_pii")
     builder.add_edge("mask_pii", "guard_scope")
@@ -31,5 +37,6 @@ def build_graph() -> StateGraph[State, Context, State, State]:
     # Every answer, canned ones too, passes the output checks: one exit, nothing reaches the user unchecked.
     for node in ANSWER_NODES:
         builder.add_edge(node.__name__, "check_output")
-    builder.add_edge("check_output", END)
+    builder.add_edge("confirm_action", "check_output")
+    builder.add_conditional_edges("check_output", after_check, {"confirm_action": "confirm_action", "__end__": END})
     return builder

@@ -36,6 +36,16 @@ CREDIT_TEMPLATE_PLAN = " To improve your score: {steps}"
 NO_CUSTOMER = (
     "I can only discuss a credit report once I know whose it is. Please sign in (or, as an operator, pass --customer)."
 )
+NO_ACCOUNT_CUSTOMER = (
+    "I can only look at accounts once I know whose they are. Please sign in (or, as an operator, pass --customer)."
+)
+NO_ACCOUNTS = "I can't find any accounts for you here. For help, call 1-800-555-0199."
+ANALYST_CANNOT_ACT = (
+    "Analysts can read a customer's accounts but cannot act on them; the customer can do this in the app or by "
+    "calling 1-800-555-0199."
+)
+CONFIRM_QUESTION = "Shall I go ahead? Please confirm or cancel."
+ACTION_SUPERSEDED = "You asked something else, so I cancelled the earlier request; nothing was changed."
 NO_REPORTS = "There is no credit report on file for you yet, so I can't say what changed."
 SINGLE_REPORT_NOTE = "No earlier report exists, so this describes your only report, dated {date}."
 

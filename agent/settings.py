@@ -199,6 +199,9 @@ class Settings(BaseSettings):
         900.0, gt=0, description="Window of login_max_failures; a full one refuses the name's logins until it ends."
     )
 
+    action_ttl_s: float = Field(
+        900.0, gt=0, description="How long a proposed account action waits for the customer's confirmation."
+    )
     max_upload_bytes: int = Field(
         2_000_000, ge=1024, le=20_000_000, description="Largest credit-report upload in the web UI."
     )

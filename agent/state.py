@@ -24,6 +24,14 @@ class Source(TypedDict):
     snippet: str
 
 
+class PendingAction(TypedDict):
+    """An account action waiting for the customer's decision; the action itself lives in the app DB."""
+
+    id: str
+    kind: str
+    summary: str
+
+
 def merge_timings(current: dict[str, float], update: dict[str, float]) -> dict[str, float]:
     """Each node adds its own duration; the service resets the dict at the start of a turn."""
     return {**current, **update}
@@ -46,5 +54,7 @@ class State(TypedDict, total=False):
     facts_source: str  # "extractor", or "diff" when the deterministic diff's facts were used
     customer_id: str | None
     pii_placeholders: dict[str, str]  # the thread's keyed hash of each PII value -> its placeholder (tools/pii_memory)
+    pending_action: PendingAction | None  # an account action proposed this turn, waiting for confirm or cancel
+    action_outcome: dict[str, str] | None  # what the customer's decision did: {id, kind, status}
     output_check: list[str]  # the output checks that changed this turn's answer; empty when it passed
     timings_ms: Annotated[dict[str, float], merge_timings]

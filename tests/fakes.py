@@ -14,7 +14,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from agent.dependencies import Services, open_report_store
+from agent.dependencies import Services, open_account_store, open_report_store
 from agent.scope.guard import ScopeDecision, ScopeGuard
 from agent.settings import Settings
 from finetune.scope_encoder import TunedEncoder
@@ -103,12 +103,14 @@ def fake_services(
     embedder = FakeEmbedder()
     store = LocalVectorStore(Path(settings.data_dir) / "index.db")
     sync_corpus(settings.corpus_dir, store, embedder)
+    reports = open_report_store(settings)
     return Services(
         settings=settings,
         masker=shared_masker(),
         guard=guard or fake_guard(),
         retriever=Retriever(store, embedder),
-        reports=open_report_store(settings),
+        reports=reports,
+        accounts=open_account_store(settings, reports),
         synthesizer=scripted_model(synthesizer_replies),
         extractor=scripted_model(extractor_replies),
     )

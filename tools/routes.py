@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-Route = Literal["banking", "credit", "smalltalk", "out_of_scope"]
-# The order is the scope heads' class order: the first three are in scope (agent/scope/guard.py).
+Route = Literal["banking", "credit", "smalltalk", "out_of_scope", "account"]
+# The order is the scope heads' class order: the first three are in scope (agent/scope/guard.py). The
+# "account" route is not a head class: the guard's banking reading plus the account parser decides it.
 ROUTES: tuple[Route, ...] = ("banking", "credit", "smalltalk", "out_of_scope")

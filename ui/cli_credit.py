@@ -16,11 +16,11 @@ def seed(
     customers: Annotated[int, typer.Option("--customers", min=1, max=10_000, help="How many.")] = 50,
     seed_value: Annotated[int, typer.Option("--seed", help="The same seed gives the same customers.")] = 7,
 ) -> None:
-    """Create the demo customers with their credit-report history in the app DB (safe to re-run)."""
+    """Create the demo customers with their credit-report history and bank accounts in the app DB (safe to re-run)."""
     from agent.service import seed_demo_customers
 
     written = seed_demo_customers(customers, seed_value)
-    print(f"{written} demo customers with 2-3 report snapshots each are in the app DB")
+    print(f"{written} demo customers with 2-3 report snapshots and 90 days of accounts each are in the app DB")
 
 
 def import_report(

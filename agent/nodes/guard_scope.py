@@ -8,6 +8,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from agent.context import Context
+from agent.scope.account_route import with_account_route
 from agent.scope.guard import looks_like_follow_up
 from agent.state import State
 
@@ -17,6 +18,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     guard = runtime.context.services.guard
     previous = previous_question(state)
     decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
+    decision = with_account_route(decision, state["masked_input"])
     return {
         "route": decision.route,
         "scope_confidence": decision.confidence,

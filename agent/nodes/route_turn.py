@@ -12,8 +12,11 @@ NODE_OF_ROUTE = {
     "smalltalk": "reply_smalltalk",
     "out_of_scope": "refuse_out_of_scope",
     "clarify": "ask_to_clarify",
+    "account": "use_account",
 }
-AnswerNode = Literal["answer_banking", "analyze_credit", "reply_smalltalk", "refuse_out_of_scope", "ask_to_clarify"]
+AnswerNode = Literal[
+    "answer_banking", "analyze_credit", "reply_smalltalk", "refuse_out_of_scope", "ask_to_clarify", "use_account"
+]
 
 
 def route_turn(state: State) -> AnswerNode:
@@ -22,3 +25,8 @@ def route_turn(state: State) -> AnswerNode:
     if route not in NODE_OF_ROUTE:
         raise ValueError(f"Unknown route {route!r}")
     return NODE_OF_ROUTE[route]  # type: ignore[return-value]
+
+
+def after_check(state: State) -> Literal["confirm_action", "__end__"]:
+    """A checked proposal waits for the customer's decision; everything else ends the turn."""
+    return "confirm_action" if state.get("pending_action") else "__end__"

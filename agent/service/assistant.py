@@ -23,6 +23,14 @@ from agent.dependencies import Services, build_services
 from agent.events import Done, Step, Token, TurnResult, to_result
 from agent.graph import build_graph
 from agent.runtime.errors import translate_errors
+from agent.service.actions import (
+    check_decision,
+    not_pending,
+    pending_of,
+    resume_command,
+    supersede_command,
+    typed_decision,
+)
 from agent.service.streaming import (
     STREAM_MODES,
     closing_events,
@@ -64,46 +72,82 @@ class Assistant:
         self.audit_log = AuditLog(services.settings.audit_log_path)
 
     def ask(
-        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
+        self,
+        text: str,
+        customer_id: str | None = None,
+        thread_id: str | None = None,
+        user: str | None = None,
+        role: str = "customer",
     ) -> TurnResult:
         """Run one turn to completion; `user` is who asked, for the audit log (the front end's login)."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user, role)
+        if decision := self._typed_decision(config, text):  # "yes" while an action waits
+            return self.decide(config["configurable"]["thread_id"], decision, customer_id, user, role)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = self.graph.invoke(turn_input, self._resume_from(config), context=context)
+            values = self.graph.invoke(turn_input, self._resume_from(config, context), context=context)
             audit.result = result = to_result(config, values)
         return shown_to_customer(result, context.own_values)
 
     def stream(
-        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
+        self,
+        text: str,
+        customer_id: str | None = None,
+        thread_id: str | None = None,
+        user: str | None = None,
+        role: str = "customer",
     ) -> Iterator[Token | Step | Done]:
         """Run one turn, yielding node steps and the answer's tokens, then the result."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user, role)
+        if decision := self._typed_decision(config, text):
+            result = self.decide(config["configurable"]["thread_id"], decision, customer_id, user, role)
+            yield Token(result.answer)
+            yield Done(result)
+            return
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             own = OwnValueStream(context.own_values)  # filled by mask_pii before any token streams
-            parts = self.graph.stream(turn_input, self._resume_from(config), context=context, stream_mode=STREAM_MODES)
+            start = self._resume_from(config, context)
+            parts = self.graph.stream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 yield from shown_events(turn_events(mode, payload), own)
             audit.result = result = to_result(config, self.graph.get_state(config).values)
         yield from closing_events(own, result)
 
     async def aask(
-        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
+        self,
+        text: str,
+        customer_id: str | None = None,
+        thread_id: str | None = None,
+        user: str | None = None,
+        role: str = "customer",
     ) -> TurnResult:
         """`ask` on the event loop: many conversations run at once (needs an async checkpointer)."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user, role)
+        if decision := await self._atyped_decision(config, text):
+            return await self.adecide(config["configurable"]["thread_id"], decision, customer_id, user, role)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = await self.async_graph.ainvoke(turn_input, await self._aresume_from(config), context=context)
+            start = await self._aresume_from(config, context)
+            values = await self.async_graph.ainvoke(turn_input, start, context=context)
             audit.result = result = to_result(config, values)
         return shown_to_customer(result, context.own_values)
 
     async def astream(
-        self, text: str, customer_id: str | None = None, thread_id: str | None = None, user: str | None = None
+        self,
+        text: str,
+        customer_id: str | None = None,
+        thread_id: str | None = None,
+        user: str | None = None,
+        role: str = "customer",
     ) -> AsyncIterator[Token | Step | Done]:
         """`stream` on the event loop (needs an async checkpointer)."""
-        context, config, turn_input = self._prepare(text, customer_id, thread_id, user)
+        context, config, turn_input = self._prepare(text, customer_id, thread_id, user, role)
+        if decision := await self._atyped_decision(config, text):
+            result = await self.adecide(config["configurable"]["thread_id"], decision, customer_id, user, role)
+            yield Token(result.answer)
+            yield Done(result)
+            return
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             own = OwnValueStream(context.own_values)
-            start = await self._aresume_from(config)
+            start = await self._aresume_from(config, context)
             parts = self.async_graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
                 for event in shown_events(turn_events(mode, payload), own):
@@ -111,6 +155,63 @@ class Assistant:
             audit.result = result = to_result(config, (await self.graph.aget_state(config)).values)
         for closing in closing_events(own, result):
             yield closing
+
+    def decide(
+        self,
+        thread_id: str,
+        decision: str,
+        customer_id: str | None = None,
+        user: str | None = None,
+        role: str = "customer",
+        action_id: str | None = None,
+    ) -> TurnResult:
+        """Confirm or cancel the action the thread waits on; one that is settled already is only answered."""
+        context, config = self._prepare_decision(thread_id, decision, customer_id, user, role)
+        pending = pending_of(self.graph.get_state(config))
+        if pending is None or (action_id and pending["id"] != action_id):
+            raise not_pending(self.services.accounts, customer_id, action_id)
+        with self._audited(context, config) as audit, translate_errors(self.services.settings):
+            values = self.graph.invoke(resume_command(check_decision(decision, role)), config, context=context)
+            audit.result = result = to_result(config, values)
+        return result
+
+    async def adecide(
+        self,
+        thread_id: str,
+        decision: str,
+        customer_id: str | None = None,
+        user: str | None = None,
+        role: str = "customer",
+        action_id: str | None = None,
+    ) -> TurnResult:
+        """`decide` on the event loop (needs an async checkpointer)."""
+        context, config = self._prepare_decision(thread_id, decision, customer_id, user, role)
+        pending = pending_of(await self.graph.aget_state(config))
+        if pending is None or (action_id and pending["id"] != action_id):
+            raise not_pending(self.services.accounts, customer_id, action_id)
+        command = resume_command(check_decision(decision, role))
+        with self._audited(context, config) as audit, translate_errors(self.services.settings):
+            values = await self.async_graph.ainvoke(command, config, context=context)
+            audit.result = result = to_result(config, values)
+        return result
+
+    def _prepare_decision(
+        self, thread_id: str, decision: str, customer_id: str | None, user: str | None, role: str
+    ) -> tuple[Context, RunnableConfig]:
+        """Check the decision and who makes it; the context carries the decision as the turn's text."""
+        check_decision(decision, role)
+        context = Context(self.services, decision, customer_id, user, role)
+        return context, {"configurable": {"thread_id": validate_thread_id(thread_id)}}
+
+    def _typed_decision(self, config: RunnableConfig, text: str) -> str | None:
+        """A typed yes or no while the thread waits on an action is that decision."""
+        decision = typed_decision(text)
+        return decision if decision and pending_of(self.graph.get_state(config)) else None
+
+    async def _atyped_decision(self, config: RunnableConfig, text: str) -> str | None:
+        """`_typed_decision` on the event loop."""
+        decision = typed_decision(text)
+        return decision if decision and pending_of(await self.graph.aget_state(config)) else None
 
     @contextmanager
     def _audited(self, context: Context, config: RunnableConfig) -> Iterator[TurnAudit]:
@@ -148,19 +249,24 @@ class Assistant:
         """Ids of the threads that have checkpoints."""
         return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})
 
-    def _resume_from(self, config: RunnableConfig) -> RunnableConfig:
+    def _resume_from(self, config: RunnableConfig, context: Context) -> RunnableConfig:
         """Where a turn starts: after the thread's last completed turn.
 
         A turn that failed half way (a model server down, a node timeout, a crash) left checkpoints with work
-        pending; forking from the last completed one leaves that half turn out of the thread's state.
+        pending; forking from the last completed one leaves that half turn out of the thread's state. An action
+        still waiting for a decision is settled first: a new message cancels it (superseded).
         """
+        if pending_of(self.graph.get_state(config)):
+            self.graph.invoke(supersede_command(), config, context=context)
         completed = self._last_completed(config)
         if completed is None:  # the thread's only turn failed half way: nothing to keep, it starts afresh
             self.checkpointer.delete_thread(config["configurable"]["thread_id"])
         return completed.config if completed else config
 
-    async def _aresume_from(self, config: RunnableConfig) -> RunnableConfig:
+    async def _aresume_from(self, config: RunnableConfig, context: Context) -> RunnableConfig:
         """`_resume_from` on the event loop."""
+        if pending_of(await self.graph.aget_state(config)):
+            await self.async_graph.ainvoke(supersede_command(), config, context=context)
         completed = await self._alast_completed(config)
         if completed is None:
             await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
@@ -169,14 +275,14 @@ class Assistant:
     def _last_completed(self, config: RunnableConfig) -> StateSnapshot | None:
         """The thread's state after its last completed turn (None when no turn completed)."""
         state = self.graph.get_state(config)
-        if not state.next:
+        if not state.next or state.interrupts:  # waiting for a decision is a completed turn
             return state
         return next((s for s in self.graph.get_state_history(config) if not s.next), None)
 
     async def _alast_completed(self, config: RunnableConfig) -> StateSnapshot | None:
         """`_last_completed` on the event loop."""
         state = await self.graph.aget_state(config)
-        if not state.next:
+        if not state.next or state.interrupts:
             return state
         async for snapshot in self.graph.aget_state_history(config):
             if not snapshot.next:
@@ -184,18 +290,19 @@ class Assistant:
         return None
 
     def _prepare(
-        self, text: str, customer_id: str | None, thread_id: str | None, user: str | None = None
+        self, text: str, customer_id: str | None, thread_id: str | None, user: str | None = None, role: str = "customer"
     ) -> tuple[Context, RunnableConfig, State]:
         """Validate the inputs and build the run's context, config and per-turn state reset."""
         text = validate_message(text, self.services.settings.max_message_chars)
         if customer_id is not None:
             check_customer(self.services.reports, customer_id)
         thread_id = validate_thread_id(thread_id) if thread_id else uuid.uuid4().hex
-        context = Context(services=self.services, user_text=text, customer_id=customer_id, user=user)
+        context = Context(services=self.services, user_text=text, customer_id=customer_id, user=user, role=role)
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
         # Per-turn keys start empty, so nothing of the previous turn leaks into this one's result;
         # Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
         reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "facts_source": "", "output_check": []}
+        reset |= {"pending_action": None, "action_outcome": None}
         reset["customer_id"] = customer_id
         reset["timings_ms"] = Overwrite({})
         return context, config, cast(State, reset)

@@ -16,6 +16,8 @@ from agent.runtime.backends import build_chat_model
 from agent.runtime.errors import translate_errors
 from agent.service.assistant import Assistant
 from agent.settings import Settings, get_settings
+from tools.account_demo import seed_ledgers
+from tools.accounts import AccountStore
 from tools.credit import CreditReport
 from tools.credit_review import credit_review, review_to_dict
 from tools.demo_data import seed_store
@@ -59,11 +61,14 @@ def seed_demo_customers(count: int, seed: int, settings: Settings | None = None)
     """Write `count` demo customers with their report history into the app DB (idempotent for one seed)."""
     settings = settings or get_settings()
     assert settings.db_url is not None  # filled by the settings validator
-    store = ReportStore(sqlite_path(settings.db_url))
+    store, ledgers = ReportStore(sqlite_path(settings.db_url)), AccountStore(sqlite_path(settings.db_url))
     try:
-        return seed_store(store, count, seed)
+        written = seed_store(store, count, seed)
+        seed_ledgers(ledgers, [f"C{index:04d}" for index in range(1, count + 1)], seed)
+        return written
     finally:
         store.close()
+        ledgers.close()
 
 
 def import_report_file(

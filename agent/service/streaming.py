@@ -24,7 +24,8 @@ def turn_events(mode: str, payload: Any) -> Iterator[Token | Step]:
     if mode == "messages" and _is_answer_token(payload):
         yield Token(payload[0].text)
     elif mode == "updates":
-        yield from (Step(node, update or {}) for node, update in payload.items())
+        # "__interrupt__" is LangGraph's note that the turn now waits; the result carries the pending action.
+        yield from (Step(node, update or {}) for node, update in payload.items() if node != "__interrupt__")
     elif mode == "custom":  # a node's early news, e.g. the sources before the answer
         yield Step(payload["node"], payload["update"])
 
