@@ -80,6 +80,9 @@ def propose_dispute(store: AccountStore, customer_id: str, request: AccountReque
     charges = [t for t in store.transactions(customer_id) if t.amount_cents < 0 and t.status != "declined"]
     charges = [t for t in charges if in_window(t, request.window, today) and within_amounts(t, request)]
     named = [t for t in charges if named_in(t, request.words)]
+    exact = parse_amount(request.amount_text) if request.amount_text else None
+    if isinstance(exact, int):  # "the $9.23 Starbucks charge"
+        named = [t for t in named or charges if -t.amount_cents == exact]
     if len(named) == 1:
         charge = named[0]
         return Proposal("dispute", {"transaction_id": charge.id}, dispute_summary(charge))

@@ -104,7 +104,8 @@ def cards_named(cards: list[Card], hint: str | None) -> tuple[list[Card], str | 
     if chosen:
         return chosen, None
     names = ", ".join(c.label for c in cards)
-    return [], f"I can't find a {hint} card among your cards ({names}). Which one do you mean?"
+    wanted = f"card ending {hint}" if hint.isdigit() else f"{hint} card"
+    return [], f"I can't find a {wanted} among your cards ({names}). Which one do you mean?"
 
 
 def card_line(card: Card) -> str:

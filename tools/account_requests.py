@@ -137,8 +137,9 @@ def read_request(text: str) -> AccountRequest | None:
     filtered = window is not None or min_cents is not None or max_cents is not None
     if kind is None and filtered:  # "anything over $500 this month?"
         kind = "transactions"
-    # Without "my" only a search with a filter is about one's own money ("the Amazon charge last week").
-    if kind is None or not (OWN.search(text) or (filtered and kind in ("transactions", "pending"))):
+    # Without "my" only an action ("freeze the card") or a filtered search ("the Amazon charge last week") is
+    # about one's own money.
+    if kind is None or not (OWN.search(text) or kind in ACTIONS or (filtered and kind == "transactions")):
         return None
     return AccountRequest(
         kind=kind,
@@ -147,7 +148,7 @@ def read_request(text: str) -> AccountRequest | None:
         window=window,
         min_cents=min_cents,
         max_cents=max_cents,
-        amount_text=amount_text(text) if kind == "move_money" else None,
+        amount_text=amount_text(text) if kind in ("move_money", "dispute") else None,
         words=re.findall(r"[a-z0-9']+", text.lower()),
     )
 

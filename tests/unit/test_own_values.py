@@ -48,9 +48,9 @@ def test_the_asker_sees_own_values_while_state_checkpoints_and_audit_keep_placeh
     services = fake_services(isolated_settings, [ECHO, ECHO])
     services.pii_key = b"k" * 32
     assistant = assistant_on(services, tmp_path)
-    asked = f"Please block my card {CARD}, my email is bob@example.com"
+    asked = f"How do I block my card {CARD}? my email is bob@example.com"
     result = assistant.ask(asked, thread_id="t")
-    assert result.route == "banking" and result.masked_input == "Please block my card <CARD_1>, my email is <EMAIL_1>"
+    assert result.route == "banking" and result.masked_input == "How do I block my card <CARD_1>? my email is <EMAIL_1>"
     assert result.answer == f"Your card {CARD} is blocked now, and bob@example.com gets the confirmation [1]."
     assert assistant.thread_messages("t")[-1]["content"] == ECHO  # the thread keeps the placeholders
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("checkpoints.db*"))
@@ -58,7 +58,7 @@ def test_the_asker_sees_own_values_while_state_checkpoints_and_audit_keep_placeh
     for kept in (stored.decode(errors="replace"), audit):
         assert CARD not in kept and "bob@example.com" not in kept
     # A later message without the values: they were never stored, so the placeholders stay.
-    later = assistant.ask("Please block my debit card, it was stolen", thread_id="t")
+    later = assistant.ask("How do I block my debit card? it was stolen", thread_id="t")
     assert later.route == "banking"
     assert later.answer == ECHO
 
@@ -66,7 +66,7 @@ def test_the_asker_sees_own_values_while_state_checkpoints_and_audit_keep_placeh
 def test_streamed_tokens_and_the_result_show_the_own_values(isolated_settings, tmp_path):
     services = fake_services(isolated_settings, [ECHO, ECHO])
     services.pii_key = b"k" * 32
-    asked = f"Please block my card {CARD}, my email is bob@example.com"
+    asked = f"How do I block my card {CARD}? my email is bob@example.com"
     events = list(assistant_on(services, tmp_path).stream(asked, thread_id="t"))
     streamed = "".join(e.text for e in events if isinstance(e, Token))
     done = next(e for e in events if isinstance(e, Done))

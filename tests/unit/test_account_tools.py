@@ -1,0 +1,166 @@
+"""The ledger's tools on their own: demo data, the request parser, read answers, proposals and decisions."""
+
+import time
+
+import pytest
+
+from tools.account_actions import action_status, decide, record_proposal
+from tools.account_demo import seed_ledgers
+from tools.account_proposals import Proposal, propose
+from tools.account_reads import ToolAnswer, answer_read
+from tools.account_requests import read_request
+from tools.accounts import AccountStore, money
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = AccountStore(tmp_path / "app.db")
+    seed_ledgers(opened, ["C0001", "C0002", "C0004"])
+    yield opened
+    opened.close()
+
+
+def rows(store, customer_id):
+    return store.accounts(customer_id), store.cards(customer_id), store.transactions(customer_id)
+
+
+def test_demo_ledgers_are_deterministic_and_have_every_kind_of_item(store, tmp_path):
+    other = AccountStore(tmp_path / "other.db")
+    seed_ledgers(other, ["C0004"])
+    assert rows(other, "C0004") == rows(store, "C0004")
+    transactions = store.transactions("C0001")
+    categories = {t.category for t in transactions}
+    assert {"card_payment", "transfer_out", "direct_deposit", "fee", "refund", "internal"} <= categories
+    assert {"posted", "pending", "declined"} <= {t.status for t in transactions}
+    assert {a.kind for a in store.accounts("C0001")} == {"checking", "savings"}
+    assert store.scheduled_transfers("C0001") and store.today("C0001").isoformat() <= "2026-11-30"
+    assert {c.status for c in store.cards("C0004")} == {"lost", "shipped", "active"}
+
+
+def test_reseeding_replaces_a_ledger_rather_than_doubling_it(store):
+    before = rows(store, "C0002")
+    seed_ledgers(store, ["C0002"])
+    assert rows(store, "C0002") == before
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("what's my balance?", "balance"),
+        ("did my rent transfer go through?", "transfer_status"),
+        ("show the Amazon charge last week", "transactions"),
+        ("anything over $500 this month?", "transactions"),
+        ("when will my new card arrive?", "card_status"),
+        ("freeze my card", "freeze_card"),
+        ("please unlock my debit card", "unfreeze_card"),
+        ("I lost my credit card", "report_lost"),
+        ("I don't recognise the Uber charge", "dispute"),
+        ("move $200 to my savings", "move_money"),
+    ],
+)
+def test_requests_about_own_money_are_read_into_their_tool(text, kind):
+    assert read_request(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do I freeze my card?", "what is the fee for a wire?", "how long does a transfer take?", "hello", ""],
+)
+def test_policy_questions_and_other_messages_are_not_requests(text):
+    assert read_request(text) is None
+
+
+def test_balances_state_each_account_and_the_pending_total(store):
+    answer = answer_read(store, "C0001", read_request("what's my balance?"))
+    accounts = store.accounts("C0001")
+    text = "\n".join(answer.lines)
+    assert all(money(a.balance_cents) in text and a.last4 in text for a in accounts)
+    pending = -sum(t.amount_cents for t in store.transactions("C0001") if t.status == "pending")
+    assert money(pending) in text
+
+
+def test_a_search_filters_by_merchant_window_and_amount(store):
+    answer = answer_read(store, "C0001", read_request("any Amazon charges last month?"))
+    listed = [line for line in answer.lines if line.startswith("- ")]
+    assert listed and all("Amazon" in line and "Oct" in line for line in listed)
+    big = answer_read(store, "C0001", read_request("anything over $500?"))
+    amounts = [line.rsplit(", ", 1)[1].split(" ")[0] for line in big.lines if line.startswith("- ")]
+    assert amounts and all(float(a.strip("-$").replace(",", "")) > 500 for a in amounts)
+
+
+def test_an_unknown_card_gets_a_question_not_a_guess(store):
+    answer = answer_read(store, "C0001", read_request("is my platinum card active?"))
+    assert answer.lines == [] and "platinum" in answer.question and "Which one" in answer.question
+    assert isinstance(propose(store, "C0001", read_request("freeze my platinum card")), ToolAnswer)
+
+
+def test_another_customers_card_is_not_found(store):
+    their_card = store.cards("C0002")[0]
+    proposal = propose(store, "C0001", read_request(f"freeze my card ending {their_card.last4}"))
+    assert isinstance(proposal, ToolAnswer) and proposal.question is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("move a hundred-ish to savings", "in figures"),
+        ("move $0 to my savings", "more than $0.00"),
+        ("move -50 to my savings", "more than $0.00"),
+        ("move $1.234 to my savings", "can't read"),
+        ("move $99999999 to my savings", "can't move"),
+    ],
+)
+def test_bad_amounts_are_refused_in_a_sentence_and_nothing_moves(store, text, says):
+    before = store.accounts("C0001")
+    refused = propose(store, "C0001", read_request(text))
+    assert isinstance(refused, ToolAnswer) and says in refused.lines[0]
+    assert store.accounts("C0001") == before
+
+
+def proposed(store, text, customer="C0001", ttl=60.0):
+    proposal = propose(store, customer, read_request(text))
+    assert isinstance(proposal, Proposal), proposal
+    return record_proposal(store, customer, "thread", proposal, ttl)
+
+
+def test_a_money_move_runs_once_however_often_it_is_confirmed(store):
+    checking, savings = store.accounts("C0001")
+    action = proposed(store, "move $250 to my savings")
+    assert store.accounts("C0001") == [checking, savings]  # a proposal changes nothing
+    first = decide(store, action, "C0001", "confirm")
+    again = decide(store, action, "C0001", "confirm")
+    after = {a.kind: a.balance_cents for a in store.accounts("C0001")}
+    assert first.status == "done" and again.status == "already_done" and "already done" in again.message
+    assert after == {"checking": checking.balance_cents - 25_000, "savings": savings.balance_cents + 25_000}
+
+
+def test_a_cancelled_or_expired_action_never_runs(store):
+    cancelled = proposed(store, "freeze my debit card")
+    assert decide(store, cancelled, "C0001", "cancel").status == "cancelled"
+    assert decide(store, cancelled, "C0001", "confirm").status == "already_cancelled"
+    expired = proposed(store, "freeze my debit card", ttl=0.001)
+    time.sleep(0.01)
+    assert decide(store, expired, "C0001", "confirm").status == "expired"
+    assert {c.status for c in store.cards("C0001") if c.kind == "debit"} == {"active"}
+
+
+def test_a_customer_cannot_decide_another_customers_action(store):
+    action = proposed(store, "freeze my debit card")
+    assert decide(store, action, "C0002", "confirm").status == "not_found"
+    assert action_status(store, action, "C0001") == "proposed"
+
+
+def test_reporting_a_card_lost_cancels_it_and_orders_a_replacement(store):
+    action = proposed(store, "I lost my debit card")
+    outcome = decide(store, action, "C0001", "confirm")
+    statuses = {c.status for c in store.cards("C0001") if c.kind == "debit"}
+    assert statuses == {"lost", "shipped"} and "5 to 7 business days" in outcome.message
+
+
+def test_a_dispute_opens_a_case_with_the_policy_timeline(store):
+    charge = next(t for t in store.transactions("C0001") if t.category == "card_payment" and t.status == "posted")
+    when = time.strftime("%b", time.strptime(charge.posted_on, "%Y-%m-%d"))
+    text = f"I don't recognise the {charge.description} charge of {money(-charge.amount_cents)} in {when}"
+    outcome = decide(store, proposed(store, text), "C0001", "confirm")
+    assert outcome.status == "done" and "10 business days" in outcome.message
+    assert [c.kind for c in store.cases()] == ["dispute"] and charge.id in store.cases()[0].subject

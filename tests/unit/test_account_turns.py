@@ -1,0 +1,135 @@
+"""Account turns through the graph: read answers, proposals that wait on an interrupt, decisions run once."""
+
+import asyncio
+import json
+import sqlite3
+
+import pytest
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+from agent import prompts
+from agent.scope.guard import ScopeDecision
+from agent.service import Assistant, Done
+from agent.service.actions import NothingToConfirmError
+from tests.fakes import ScriptedGuard, fake_services
+from tools.errors import PermissionDeniedError
+
+BANKING = ScopeDecision("banking", 0.9)
+
+
+@pytest.fixture
+def open_assistant(isolated_settings, tmp_path):
+    """Assistants on one data dir and checkpoint file: a second one is the app after a restart."""
+    connections = []
+
+    def opened(turns: int = 6) -> Assistant:
+        connections.append(sqlite3.connect(tmp_path / "checkpoints.db", check_same_thread=False))
+        services = fake_services(isolated_settings, guard=ScriptedGuard([BANKING] * turns))
+        return Assistant(services, SqliteSaver(connections[-1]))
+
+    yield opened
+    for connection in connections:
+        connection.close()
+
+
+def debit_status(assistant, customer="C0001"):
+    return next(c.status for c in assistant.services.accounts.cards(customer) if c.kind == "debit")
+
+
+def test_a_balance_question_is_answered_from_the_ledger(open_assistant):
+    assistant = open_assistant()
+    result = assistant.ask("what's my balance?", customer_id="C0001")
+    accounts = assistant.services.accounts.accounts("C0001")
+    assert result.route == "account" and result.pending_action is None
+    assert all(a.last4 in result.answer for a in accounts) and result.facts_source == "accounts"
+    assert list(result.timings_ms) == ["mask_pii", "guard_scope", "use_account", "check_output"]
+
+
+def test_an_action_waits_for_confirmation_then_runs_once(open_assistant, isolated_settings):
+    assistant = open_assistant()
+    proposal = assistant.ask("freeze my debit card", customer_id="C0001", thread_id="t")
+    assert proposal.pending_action["kind"] == "freeze_card" and prompts.CONFIRM_QUESTION in proposal.answer
+    assert debit_status(assistant) == "active"  # nothing happens before the decision
+    assert assistant.thread_messages("t")[-1]["content"] == proposal.answer
+    done = assistant.decide("t", "confirm", customer_id="C0001", action_id=proposal.pending_action["id"])
+    assert done.action_outcome["status"] == "done" and debit_status(assistant) == "frozen"
+    with pytest.raises(NothingToConfirmError, match="already done"):
+        assistant.decide("t", "confirm", customer_id="C0001", action_id=proposal.pending_action["id"])
+    audit = [json.loads(line) for line in isolated_settings.audit_log_path.read_text().splitlines()]
+    assert audit[-1]["action"] == {"id": proposal.pending_action["id"], "kind": "freeze_card", "status": "done"}
+    assert audit[-2]["pending_action"] == proposal.pending_action["id"]
+
+
+def test_a_pending_action_survives_a_restart(open_assistant):
+    first = open_assistant()
+    proposal = first.ask("freeze my debit card", customer_id="C0001", thread_id="t")
+    first.services.close()
+    restarted = open_assistant()
+    done = restarted.decide("t", "confirm", customer_id="C0001", action_id=proposal.pending_action["id"])
+    assert done.action_outcome["status"] == "done" and debit_status(restarted) == "frozen"
+
+
+def test_cancel_changes_nothing_and_a_later_confirm_is_only_answered(open_assistant):
+    assistant = open_assistant()
+    proposal = assistant.ask("move $100 to my savings", customer_id="C0001", thread_id="t")
+    before = assistant.services.accounts.accounts("C0001")
+    cancelled = assistant.decide("t", "cancel", customer_id="C0001")
+    assert cancelled.answer == "Cancelled: nothing was changed."
+    with pytest.raises(NothingToConfirmError, match="cancelled earlier"):
+        assistant.decide("t", "confirm", customer_id="C0001", action_id=proposal.pending_action["id"])
+    assert assistant.services.accounts.accounts("C0001") == before
+
+
+def test_a_typed_yes_confirms_and_a_new_question_supersedes(open_assistant):
+    assistant = open_assistant()
+    assistant.ask("freeze my debit card", customer_id="C0001", thread_id="t")
+    assert assistant.ask("yes", customer_id="C0001", thread_id="t").action_outcome["status"] == "done"
+    assistant.ask("unfreeze my debit card", customer_id="C0001", thread_id="t")
+    other = assistant.ask("what's my balance?", customer_id="C0001", thread_id="t")
+    assert other.route == "account" and other.pending_action is None and debit_status(assistant) == "frozen"
+    messages = [m["content"] for m in assistant.thread_messages("t")]
+    assert prompts.ACTION_SUPERSEDED in messages
+
+
+def test_an_analyst_may_read_but_not_act(open_assistant):
+    assistant = open_assistant()
+    read = assistant.ask("what's my balance?", customer_id="C0001", role="analyst")
+    assert "available balance" in read.answer
+    refused = assistant.ask("freeze my debit card", customer_id="C0001", thread_id="t", role="analyst")
+    assert refused.answer == prompts.ANALYST_CANNOT_ACT and refused.pending_action is None
+    with pytest.raises(PermissionDeniedError):
+        assistant.decide("t", "confirm", customer_id="C0001", role="analyst")
+
+
+def test_without_a_customer_nothing_is_read(open_assistant):
+    assert open_assistant().ask("what's my balance?").answer == prompts.NO_ACCOUNT_CUSTOMER
+
+
+def test_another_customers_card_gets_a_question_and_no_action(open_assistant):
+    assistant = open_assistant()
+    their_card = assistant.services.accounts.cards("C0002")[0]
+    result = assistant.ask(f"freeze my card ending {their_card.last4}", customer_id="C0001")
+    assert result.pending_action is None and f"can't find a card ending {their_card.last4}" in result.answer
+    assert assistant.services.accounts.cards("C0002")[0] == their_card
+
+
+def test_a_bad_decision_word_is_refused(open_assistant):
+    with pytest.raises(Exception, match='"confirm" or "cancel"'):
+        open_assistant().decide("t", "maybe", customer_id="C0001")
+
+
+def test_streamed_and_async_turns_carry_the_pending_action(open_assistant, tmp_path):
+    assistant = open_assistant()
+    events = list(assistant.stream("freeze my debit card", customer_id="C0001", thread_id="s"))
+    assert isinstance(events[-1], Done) and events[-1].result.pending_action is not None
+
+    async def on_the_loop():
+        async with AsyncSqliteSaver.from_conn_string(str(tmp_path / "async.db")) as saver:
+            loop_assistant = Assistant(assistant.services, saver)
+            streamed = [e async for e in loop_assistant.astream("freeze my debit card", "C0001", "a")]
+            return await loop_assistant.adecide("a", "confirm", "C0001", None, "customer",
+                                                streamed[-1].result.pending_action["id"])  # fmt: skip
+
+    assert asyncio.run(on_the_loop()).action_outcome["status"] == "done"
+    assert debit_status(assistant) == "frozen"
