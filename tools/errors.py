@@ -43,3 +43,7 @@ class PermissionDeniedError(BankassistError):
 
 class NotFoundError(BankassistError):
     """The thing asked for does not exist, or belongs to someone else."""
+
+
+class NothingToConfirmError(BankassistError):
+    """A decision arrived but no action waits for one (it was done, cancelled, expired or never proposed)."""

@@ -46,6 +46,7 @@ from ui.api_models import (
     ChatRequest,
     ChatResponse,
     CreditReviewOut,
+    DecisionRequest,
     ErrorResponse,
     Health,
     MessageOut,
@@ -148,6 +149,9 @@ def add_routes(app: FastAPI) -> None:
     app.get("/v1/threads/{thread_id}", response_model=ThreadDetail, responses=ERROR_RESPONSES, tags=["chat"])(
         get_thread
     )
+    app.post("/v1/threads/{thread_id}/decision", response_model=ChatResponse, responses=ERROR_RESPONSES, tags=["chat"])(
+        decide_action
+    )
     for path, endpoint in (("/v1/credit/review", my_review), ("/v1/customers/{customer_id}/credit/review", review)):
         app.get(path, response_model=CreditReviewOut, responses=ERROR_RESPONSES, tags=["credit"])(endpoint)
     app.post(
@@ -189,7 +193,18 @@ async def chat(body: ChatRequest, user: Caller, api: State) -> ChatResponse | St
         return StreamingResponse(stream_turn(api, user, message, thread_id), media_type="text/event-stream")
     started = time.perf_counter()
     async with api.turn():
-        result = await api.assistant.aask(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
+        result = await api.assistant.aask(message, user.customer_id, thread_id, user.name, user.role)
+    record_turn(api, result, time.perf_counter() - started)
+    return to_chat_response(result)
+
+
+async def decide_action(thread_id: str, body: DecisionRequest, user: Caller, api: State) -> ChatResponse:
+    """Confirm or cancel the action the caller's thread waits on; it runs at most once (a settled one: 409)."""
+    await asyncio.to_thread(claim_thread, api, user, thread_id)
+    started = time.perf_counter()
+    async with api.turn():
+        who = (user.customer_id, user.name, user.role)
+        result = await api.assistant.adecide(thread_id, body.decision, *who, body.action_id)
     record_turn(api, result, time.perf_counter() - started)
     return to_chat_response(result)
 
@@ -258,7 +273,7 @@ async def stream_turn(api: ApiState, user: User, message: str, thread_id: str) -
     started, shown = time.perf_counter(), set[str]()
     try:
         async with api.turn():
-            turn = api.assistant.astream(message, customer_id=user.customer_id, thread_id=thread_id, user=user.name)
+            turn = api.assistant.astream(message, user.customer_id, thread_id, user.name, user.role)
             async for event in turn:
                 news = public_update(event.update) if isinstance(event, Step) else {}
                 if isinstance(event, Step) and set(news) - shown:  # each of route, sources, facts once

@@ -18,6 +18,7 @@ from tools.errors import (
     ModelFilesError,
     ModelServerError,
     NotFoundError,
+    NothingToConfirmError,
     PermissionDeniedError,
     StoreError,
     TurnTimeoutError,
@@ -33,6 +34,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BankassistError], int, str], ...] = (
     (NotFoundError, 404, "not_found"),
     (UnknownCustomerError, 404, "not_found"),
     (InvalidInputError, 400, "invalid_input"),
+    (NothingToConfirmError, 409, "nothing_to_confirm"),
     (TurnTimeoutError, 504, "timeout"),
     (ModelServerError, 503, "model_unavailable"),
     (StoreError, 503, "store_unavailable"),
@@ -40,7 +42,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BankassistError], int, str], ...] = (
     (ConfigurationError, 500, "server_misconfigured"),
 )
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 500, 503, 504)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 500, 503, 504)
 }
 
 

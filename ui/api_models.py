@@ -38,6 +38,23 @@ class SourceOut(BaseModel):
     score: float
 
 
+class PendingActionOut(BaseModel):
+    """An account action proposed this turn; it runs only after POST /v1/threads/{thread_id}/decision."""
+
+    id: str
+    kind: str = Field(description="freeze_card, unfreeze_card, report_lost, dispute or move_money.")
+    summary: str = Field(description="Exactly what will happen.")
+
+
+class DecisionRequest(BaseModel):
+    """The customer's decision on the thread's pending action."""
+
+    decision: Literal["confirm", "cancel"]
+    action_id: str | None = Field(
+        None, pattern=r"^[0-9a-f]{12}$", description="The pending action's id; a settled one is answered with 409."
+    )
+
+
 class ChatResponse(BaseModel):
     """One turn's result."""
 
@@ -49,6 +66,8 @@ class ChatResponse(BaseModel):
     sources: list[SourceOut]
     facts: list[str]
     timings_ms: dict[str, float]
+    pending_action: PendingActionOut | None = Field(None, description="An action waiting for confirm or cancel.")
+    action_outcome: dict[str, str] | None = Field(None, description="What a decision did: {id, kind, status}.")
 
 
 class ThreadList(BaseModel):

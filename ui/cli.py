@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from tools.errors import BankassistError
 from ui.async_run import run_detached
+from ui.cli_accounts import decide, settle_pending
 from ui.cli_admin import apikey_app, serve_api, serve_vllm
 from ui.cli_answers import train_selector
 from ui.cli_common import fail, setting_error, stdout_to_stderr
@@ -46,6 +47,7 @@ app.command("import-report")(import_report)
 app.command("summarize")(summarize)
 app.command("finetune")(finetune)
 app.command("ui")(serve_ui)
+app.command("decide")(decide)
 app.add_typer(feedback_app, name="feedback")
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
@@ -59,12 +61,12 @@ def ask(
     thread: ThreadOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
 ) -> None:
-    """Answer one question (one turn)."""
+    """Answer one question (one turn); a proposed account action asks y/n on the terminal (not with --json)."""
     from agent.service import precheck_turn
 
     precheck_turn(question, customer, thread)
     with stdout_to_stderr():
-        result = run_detached(_ask_once(question, customer, thread))
+        result = run_detached(_ask_once(question, customer, thread, settle=not as_json))
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -73,12 +75,14 @@ def ask(
     print(f"(route: {result.route}, thread: {result.thread_id})", file=sys.stderr)
 
 
-async def _ask_once(question: str, customer: str | None, thread: str | None) -> TurnResult:
-    """One turn on the async assistant: there every node runs under BANKASSIST_NODE_TIMEOUT_S."""
+async def _ask_once(question: str, customer: str | None, thread: str | None, settle: bool) -> TurnResult:
+    """One turn on the async assistant (every node runs under BANKASSIST_NODE_TIMEOUT_S), then any decision."""
     from agent.service import open_async_assistant
 
     async with open_async_assistant() as assistant:
-        return await assistant.aask(question, customer_id=customer, thread_id=thread, user=operator())
+        result = await assistant.aask(question, customer_id=customer, thread_id=thread, user=operator())
+        decided = await settle_pending(assistant, result, customer, operator()) if settle else None
+        return decided or result
 
 
 @app.command()
@@ -123,6 +127,8 @@ async def _chat_turn(assistant: Assistant, line: str, customer: str | None, thre
                 if event.result.output_check and shown != event.result.answer:  # a check replaced the draft
                     print(f"bank> (the answer above is withdrawn) {event.result.answer}")
                 _print_details(event.result.sources, event.result.facts)
+                if decided := await settle_pending(assistant, event.result, customer, operator(), shown=True):
+                    print(f"bank> {decided.answer}")
     except BankassistError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
 

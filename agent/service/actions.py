@@ -10,17 +10,13 @@ from langgraph.types import Command, Overwrite, StateSnapshot
 from agent import prompts
 from tools.account_actions import action_status, already
 from tools.accounts import AccountStore
-from tools.errors import BankassistError, InvalidInputError, PermissionDeniedError
+from tools.errors import InvalidInputError, NothingToConfirmError, PermissionDeniedError
 
 DecisionWord = Literal["confirm", "cancel"]
 YES = re.compile(r"^\s*(y|yes|yep|yeah|confirm|confirmed|go ahead|do it|ok|okay|sure|please do)\s*[.!]*\s*$", re.I)
 NO = re.compile(r"^\s*(n|no|nope|cancel|stop|don'?t|do not|never mind|nevermind)\s*[.!]*\s*$", re.I)
 # The decision turn starts its per-turn keys empty, like a message turn (the timings' reducer is bypassed).
 DECISION_RESET: dict[str, Any] = {"sources": [], "facts": [], "output_check": [], "timings_ms": Overwrite({})}
-
-
-class NothingToConfirmError(BankassistError):
-    """The thread has no action waiting for a decision (it was done, cancelled, expired or never proposed)."""
 
 
 def typed_decision(text: str) -> DecisionWord | None:

@@ -197,6 +197,24 @@ def test_metrics_count_turns_errors_and_refusals(server, keys):
     assert [metric(server, name) - b for name, b in zip(names, before, strict=True)] == [1, 1, 1]
 
 
+def test_an_account_action_is_proposed_then_decided_once(server, keys):
+    proposal = call(server, "POST", "/v1/chat", keys["alice"], json={"message": "please freeze my debit card"}).json()
+    assert proposal["route"] == "account" and proposal["pending_action"]["kind"] == "freeze_card"
+    thread, action = proposal["thread_id"], proposal["pending_action"]["id"]
+    decision = f"/v1/threads/{thread}/decision"
+    assert_error(call(server, "POST", decision, keys["bob"], json={"decision": "confirm"}), 404, "not_found")
+    assert call(server, "POST", decision, keys["alice"], json={"decision": "maybe"}).status_code == 422
+    body = {"decision": "confirm", "action_id": action}
+    done = call(server, "POST", decision, keys["alice"], json=body).json()
+    assert done["action_outcome"] == {"id": action, "kind": "freeze_card", "status": "done"}
+    assert "frozen" in done["answer"] and done["pending_action"] is None
+    assert_error(call(server, "POST", decision, keys["alice"], json=body), 409, "nothing_to_confirm")
+    again = {"message": "unfreeze my debit card", "thread_id": thread}
+    unfreeze = call(server, "POST", "/v1/chat", keys["alice"], json=again)
+    cancelled = call(server, "POST", decision, keys["alice"], json={"decision": "cancel"}).json()
+    assert unfreeze.json()["pending_action"] and cancelled["action_outcome"]["status"] == "cancelled"
+
+
 def test_the_committed_openapi_spec_is_the_served_one(server):
     served = call(server, "GET", "/openapi.json").json()
     committed = json.loads((REPO / "docs" / "openapi.json").read_text())

@@ -11,9 +11,8 @@ from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from agent import prompts
 from agent.scope.guard import ScopeDecision
 from agent.service import Assistant, Done
-from agent.service.actions import NothingToConfirmError
 from tests.fakes import ScriptedGuard, fake_services
-from tools.errors import PermissionDeniedError
+from tools.errors import NothingToConfirmError, PermissionDeniedError
 
 BANKING = ScopeDecision("banking", 0.9)
 

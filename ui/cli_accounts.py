@@ -1,0 +1,70 @@
+"""The CLI's side of account actions: a y/n question after a proposal, and `bankassist decide` for later."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ui.async_run import run_detached
+from ui.cli_common import stdout_to_stderr
+
+if TYPE_CHECKING:
+    from agent.service import Assistant, TurnResult
+
+DecisionArg = Annotated[str, typer.Argument(help="confirm or cancel.")]
+
+
+async def settle_pending(
+    assistant: Assistant, result: TurnResult, customer: str | None, user: str, shown: bool = False
+) -> TurnResult | None:
+    """Ask y/n on the terminal for a proposed action and run the decision; None when there is nothing to ask.
+
+    `shown`: the proposal is on screen already (chat streams it); else the question repeats it.
+
+    When input ends before an answer (a script's closed stdin), the action stays waiting for `bankassist decide`.
+    """
+    if result.pending_action is None:
+        return None
+    question = "Confirm? [y/N] " if shown else f"{result.answer}\nConfirm? [y/N] "
+    reply = await asyncio.to_thread(read_reply, question)
+    if reply is None:
+        print(f"(waiting: `bankassist decide --thread {result.thread_id} confirm|cancel`)", file=sys.stderr)
+        return None
+    decision = "confirm" if reply.strip().lower() in ("y", "yes") else "cancel"
+    return await assistant.adecide(result.thread_id, decision, customer, user)
+
+
+def read_reply(prompt: str) -> str | None:
+    """One line typed (or piped) after the prompt, which goes to stderr; None at end of input."""
+    print(prompt, end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    return line if line else None
+
+
+def decide(
+    decision: DecisionArg,
+    thread: Annotated[str, typer.Option("--thread", "-t", help="The thread whose action waits.")],
+    customer: Annotated[str, typer.Option("--customer", "-c", help="The customer who confirms (operator tool).")],
+    action: Annotated[str | None, typer.Option("--action", help="The pending action's id, to be sure.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+) -> None:
+    """Confirm or cancel the account action a thread waits on (it runs at most once)."""
+    from agent.service import precheck_session
+
+    precheck_session(customer, thread)
+    with stdout_to_stderr():
+        result = run_detached(_decide_once(thread, decision, customer, action))
+    print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.answer)
+
+
+async def _decide_once(thread: str, decision: str, customer: str, action: str | None) -> TurnResult:
+    """One decision on the async assistant."""
+    from agent.service import open_async_assistant
+    from ui.cli import operator
+
+    async with open_async_assistant() as assistant:
+        return await assistant.adecide(thread, decision, customer, operator(), "customer", action)
