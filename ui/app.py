@@ -62,6 +62,7 @@ ANALYST_COMMANDS: list[CommandDict] = [
         "selected": False,
     }
 ]
+DECIDE = "decide_action"  # the Confirm/Cancel buttons' callback
 SOMETHING_WENT_WRONG = "Something went wrong on our side while answering; please try again."
 
 
@@ -138,6 +139,7 @@ async def starters(current_user: cl.User | None = None, language: str | None = N
         ]
     return [
         cl.Starter(label="Wire transfer fees", message="What are your wire transfer fees?"),
+        cl.Starter(label="My balances", message="What's my balance?"),
         cl.Starter(label="What changed in my credit report?", message="What changed in my credit report?"),
         cl.Starter(label="How can I improve my score?", message="How can I improve my score?"),
     ]
@@ -202,7 +204,7 @@ async def answer(user: User, text: str) -> None:
     assistant = await runtime.assistant()
     reply, result, shown = cl.Message(content=""), None, set[str]()
     async with runtime.turn():
-        turn = assistant.astream(text, customer_id=customer_id, thread_id=cl.context.session.thread_id, user=user.name)
+        turn = assistant.astream(text, customer_id, cl.context.session.thread_id, user.name, user.role)
         async for event in turn:
             if isinstance(event, Step):
                 await show_step(event.update, shown)
@@ -232,7 +234,7 @@ async def show_step(update: dict[str, Any], shown: set[str]) -> None:
     if update.get("facts_source") and "facts" not in shown:
         shown.add("facts")
         facts = facts_markdown(update.get("facts", []), update.get("facts_dropped", 0), update["facts_source"])
-        await send_step("Verified credit facts", facts)
+        await send_step("Account details" if update["facts_source"] == "accounts" else "Verified credit facts", facts)
 
 
 async def send_step(name: str, output: str) -> None:
@@ -249,7 +251,38 @@ async def finish_reply(reply: cl.Message, result: TurnResult) -> None:
         cl.Text(name=source_name(n), content=source_markdown(n, dict(s)), display="side")
         for n, s in enumerate(result.sources, start=1)
     ])  # fmt: skip
+    if result.pending_action:  # Confirm and Cancel under the proposal; the decision resumes the thread
+        reply.actions = decision_buttons(result.pending_action["id"])
+        cl.user_session.set(f"buttons:{result.pending_action['id']}", reply.actions)
     await reply.send()
+
+
+def decision_buttons(action_id: str) -> list[cl.Action]:
+    """The two buttons of a proposed account action."""
+    return [
+        cl.Action(name=DECIDE, payload={"decision": "confirm", "action_id": action_id}, label="Confirm", icon="check"),
+        cl.Action(name=DECIDE, payload={"decision": "cancel", "action_id": action_id}, label="Cancel", icon="x"),
+    ]
+
+
+@cl.action_callback("decide_action")
+async def decide_action(action: cl.Action) -> None:
+    """A click on Confirm or Cancel: the action runs at most once, and the buttons go away."""
+    try:
+        user = session_user()
+        runtime = get_runtime()
+        assistant = await runtime.assistant()
+        who = (current_customer(user), user.name, user.role)
+        async with runtime.turn():
+            result = await assistant.adecide(
+                cl.context.session.thread_id, action.payload["decision"], *who, action.payload["action_id"]
+            )
+        await cl.Message(content=result.answer).send()
+    except BankassistError as exc:
+        await cl.Message(content=f"⚠️ {exc}").send()
+    # Both buttons go (the pair is kept in the session; after a restart only the clicked one is known).
+    for button in cl.user_session.get(f"buttons:{action.payload.get('action_id')}") or [action]:
+        await button.remove()
 
 
 async def import_upload(user: User, files: list[cl.File]) -> None:

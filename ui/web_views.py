@@ -18,10 +18,12 @@ ROUTE_NAMES = {
     "smalltalk": "Small talk",
     "out_of_scope": "Outside what this assistant covers",
     "clarify": "Unclear: asking what you meant",
+    "account": "Your own accounts: answered from the bank's ledger",
 }
 FACTS_SOURCES = {
     "extractor": "extracted by the fine-tuned model, each checked against the reports",
     "diff": "computed directly from the reports",
+    "accounts": "read from the bank's ledger by the account tools",
 }
 MAX_BATCH_CUSTOMERS = 50
 CUSTOMER_SEPARATORS = re.compile(r"[\s,;]+")

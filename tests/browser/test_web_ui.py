@@ -10,6 +10,7 @@ import pytest
 
 from agent.checkpoint import open_checkpointer
 from tests.browser.conftest import PASSWORD, Chat, WebServer, open_chat
+from tools.accounts import AccountStore
 from tools.credit import CreditReport
 from tools.credit_diff import Fact, diff_reports
 from tools.credit_facts import best_match, parse_facts
@@ -234,3 +235,32 @@ def test_a_user_disabled_mid_session_is_stopped_at_the_next_message_and_sign_ins
     sign_ins = [(e["user"], e["outcome"], e["client"]) for e in entries if e.get("event") == "sign_in"]
     assert ("bob", "failed", "127.0.0.1") in sign_ins and ("bob", "signed_in", "127.0.0.1") in sign_ins
     assert "not-the-password" not in (web.data_dir / "audit.jsonl").read_text()
+
+
+def debit_card_status(web: WebServer, customer_id: str) -> str:
+    store = AccountStore(web.data_dir / "bankassist.db")
+    try:
+        return next(c.status for c in store.cards(customer_id) if c.kind == "debit")
+    finally:
+        store.close()
+
+
+def decide_by_button(chat: Chat, label: str, outcome: str) -> None:
+    """Click the last proposal's button; wait for the outcome message (the button's call is not a chat task)."""
+    chat.page.get_by_role("button", name=label).last.click()
+    chat.page.get_by_text(outcome).last.wait_for(timeout=60_000)
+
+
+def test_a_customer_confirms_one_card_action_and_cancels_another(chat: Chat, web: WebServer):
+    chat.log_in("alice")
+    chat.send("please freeze my debit card")
+    assert "Shall I go ahead?" in chat.last_answer() and debit_card_status(web, "C0001") == "active"
+    assert "route account" in chat.open_step("Scope check")
+    chat.screenshot("account-action-proposed")
+    decide_by_button(chat, "Confirm", "Done: your debit card ending")
+    assert debit_card_status(web, "C0001") == "frozen"
+    assert chat.page.get_by_role("button", name="Confirm").count() == 0  # both buttons are gone
+    chat.send("unfreeze my debit card")
+    decide_by_button(chat, "Cancel", "Cancelled: nothing was changed.")
+    assert debit_card_status(web, "C0001") == "frozen"
+    chat.screenshot("account-action-cancelled")
