@@ -15,6 +15,7 @@ from agent.nodes.ask_to_clarify import ask_to_clarify
 from agent.nodes.check_output import check_output
 from agent.nodes.confirm_action import confirm_action
 from agent.nodes.guard_scope import guard_scope
+from agent.nodes.hand_off import hand_off
 from agent.nodes.mask_pii import mask_pii
 from agent.nodes.refuse_out_of_scope import refuse_out_of_scope
 from agent.nodes.reply_smalltalk import reply_smalltalk
@@ -23,7 +24,15 @@ from agent.nodes.use_account import use_account
 from agent.state import State
 from agent.timing import timed
 
-ANSWER_NODES = (answer_banking, analyze_credit, use_account, reply_smalltalk, refuse_out_of_scope, ask_to_clarify)
+ANSWER_NODES = (
+    answer_banking,
+    analyze_credit,
+    use_account,
+    hand_off,
+    reply_smalltalk,
+    refuse_out_of_scope,
+    ask_to_clarify,
+)
 
 
 def build_graph() -> StateGraph[State, Context, State, State]:

@@ -46,6 +46,12 @@ ANALYST_CANNOT_ACT = (
 )
 CONFIRM_QUESTION = "Shall I go ahead? Please confirm or cancel."
 ACTION_SUPERSEDED = "You asked something else, so I cancelled the earlier request; nothing was changed."
+HANDOFF = (
+    "I've passed this conversation to our team as case {case}. A person will reply in the Larkspur app's secure "
+    "messages; for anything urgent, call 1-800-555-0199 (24/7)."
+)
+HANDOFF_FRAUD_NOTE = ' If someone may be using your card, say "freeze my card" and I\'ll lock it right away.'
+HANDOFF_OFFER = " If you'd rather talk to a person, say \"talk to a human\" and I'll pass this conversation on."
 NO_REPORTS = "There is no credit report on file for you yet, so I can't say what changed."
 SINGLE_REPORT_NOTE = "No earlier report exists, so this describes your only report, dated {date}."
 

@@ -144,7 +144,7 @@ def open_dispute(db: sqlite3.Connection, customer_id: str, transaction_id: str, 
     case_id = f"D-{action_id[:8].upper()}"
     subject = f"Dispute: {description} {money(cents)} ({transaction_id})"
     db.execute(
-        "INSERT INTO cases VALUES (?, ?, 'dispute', ?, ?, 'open')",
+        "INSERT INTO cases VALUES (?, ?, 'dispute', ?, ?, 'open', NULL, NULL)",
         (case_id, customer_id, subject, date.today().isoformat()),
     )
     return f"Done: dispute case {case_id} is open for {description}, {money(cents)}. {DISPUTE_TIMELINE}"

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS scheduled_transfers (
 );
 CREATE TABLE IF NOT EXISTS cases (
     id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,
-    opened_at TEXT NOT NULL, status TEXT NOT NULL
+    opened_at TEXT NOT NULL, status TEXT NOT NULL, thread_id TEXT, transcript TEXT
 );
 CREATE TABLE IF NOT EXISTS actions (
     id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, thread_id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -110,14 +110,16 @@ class ScheduledTransfer:
 
 @dataclass(frozen=True)
 class Case:
-    """A dispute or a handoff to a person, with its case number."""
+    """A dispute or a handoff to a person, with its case number; a handoff keeps the masked transcript."""
 
     id: str
     customer_id: str
-    kind: str
-    subject: str
+    kind: str  # "dispute" | "handoff"
+    subject: str  # a dispute's charge; a handoff's reason
     opened_at: str
     status: str
+    thread_id: str | None = None
+    transcript: str | None = None
 
 
 def money(cents: int) -> str:

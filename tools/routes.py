@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-Route = Literal["banking", "credit", "smalltalk", "out_of_scope", "account"]
+Route = Literal["banking", "credit", "smalltalk", "out_of_scope", "account", "handoff"]
 # The order is the scope heads' class order: the first three are in scope (agent/scope/guard.py). The
-# "account" route is not a head class: the guard's banking reading plus the account parser decides it.
+# "account" and "handoff" routes are not head classes: parsers of the wording decide them after the heads.
 ROUTES: tuple[Route, ...] = ("banking", "credit", "smalltalk", "out_of_scope")

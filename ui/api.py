@@ -29,6 +29,7 @@ from agent.service import (
     User,
     UserStore,
     get_settings,
+    list_cases,
     open_async_assistant,
     open_batch_jobs,
     open_user_store,
@@ -43,6 +44,8 @@ from ui.api_limits import BodySizeLimit, Metrics
 from ui.api_models import (
     BatchJobOut,
     BatchRequest,
+    CaseList,
+    CaseOut,
     ChatRequest,
     ChatResponse,
     CreditReviewOut,
@@ -161,6 +164,7 @@ def add_routes(app: FastAPI) -> None:
     app.post(
         "/v1/batch/reviews", response_model=BatchJobOut, status_code=202, responses=ERROR_RESPONSES, tags=["credit"]
     )(submit_batch)
+    app.get("/v1/cases", response_model=CaseList, responses=ERROR_RESPONSES, tags=["cases"])(get_cases)
     app.get("/v1/batch/{job_id}", response_model=BatchJobOut, responses=ERROR_RESPONSES, tags=["credit"])(get_batch)
 
 
@@ -207,6 +211,13 @@ async def decide_action(thread_id: str, body: DecisionRequest, user: Caller, api
         result = await api.assistant.adecide(thread_id, body.decision, *who, body.action_id)
     record_turn(api, result, time.perf_counter() - started)
     return to_chat_response(result)
+
+
+def get_cases(user: Caller, api: State, show_all: bool = False) -> CaseList:
+    """Open disputes and handoffs to a person, newest first (analysts; `show_all=true` for closed ones too)."""
+    require_analyst(user)
+    found = list_cases(open_only=not show_all, settings=api.settings)
+    return CaseList(cases=[CaseOut(**vars(case)) for case in found])
 
 
 def list_threads(user: Caller, api: State) -> ThreadList:

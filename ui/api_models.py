@@ -90,6 +90,25 @@ class ThreadDetail(BaseModel):
     messages: list[MessageOut]
 
 
+class CaseOut(BaseModel):
+    """A dispute or a handoff to a person; a handoff carries the conversation's masked transcript."""
+
+    id: str
+    customer_id: str
+    kind: str = Field(description="dispute or handoff.")
+    subject: str = Field(description="A dispute's charge, or why the customer was handed to a person.")
+    opened_at: str
+    status: str
+    thread_id: str | None = None
+    transcript: str | None = Field(None, description="The thread's messages, PII masked.")
+
+
+class CaseList(BaseModel):
+    """Cases, newest first."""
+
+    cases: list[CaseOut]
+
+
 class CreditReviewOut(BaseModel):
     """A credit review: what changed between the two latest reports, and a ranked improvement plan (by code)."""
 

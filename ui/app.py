@@ -28,6 +28,7 @@ from agent.service import (
     User,
     audit_sign_in,
     import_report_file,
+    list_cases,
     list_customers,
     precheck_session,
 )
@@ -38,6 +39,7 @@ from ui.client_address import RememberClientAddress, client_address
 from ui.rate_limit import LoginThrottle
 from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_thread
 from ui.web_views import (
+    cases_markdown,
     customer_label,
     facts_markdown,
     parse_customer_ids,
@@ -52,6 +54,7 @@ log = logging.getLogger("bankassist.ui")
 # The login throttle counts per client address too; Chainlit's password callback is not given the request.
 chainlit_server.app.add_middleware(RememberClientAddress)
 SUMMARIES_COMMAND = "Summaries"
+CASES_COMMAND = "Cases"
 ANALYST_COMMANDS: list[CommandDict] = [
     {
         "id": SUMMARIES_COMMAND,
@@ -60,7 +63,15 @@ ANALYST_COMMANDS: list[CommandDict] = [
         "button": True,
         "persistent": False,
         "selected": False,
-    }
+    },
+    {
+        "id": CASES_COMMAND,
+        "icon": "life-buoy",
+        "description": "Open cases: disputes and customers handed to a person",
+        "button": True,
+        "persistent": False,
+        "selected": False,
+    },
 ]
 DECIDE = "decide_action"  # the Confirm/Cancel buttons' callback
 SOMETHING_WENT_WRONG = "Something went wrong on our side while answering; please try again."
@@ -187,6 +198,8 @@ async def on_message(message: cl.Message) -> None:
             raise InvalidInputError(f"You are sending messages too quickly; please wait {wait:.0f} s and try again.")
         if message.command == SUMMARIES_COMMAND:
             await run_summaries(user, message.content)
+        elif message.command == CASES_COMMAND:
+            await show_cases(user)
         elif files := [cast(cl.File, e) for e in message.elements if isinstance(e, cl.File)]:
             await import_upload(user, files)
         else:
@@ -315,6 +328,15 @@ async def run_summaries(user: User, text: str) -> None:
     async with runtime.turn():
         async for summary in iterate_in_thread(lambda: assistant.summaries(customer_ids)):
             await cl.Message(content=summary_markdown(summary)).send()
+
+
+async def show_cases(user: User) -> None:
+    """An analyst's view of the open cases, newest first, each transcript behind a side element."""
+    if user.role != "analyst":
+        raise PermissionDeniedError("Only analysts can list cases.")
+    found = await asyncio.to_thread(list_cases, True, get_runtime().settings)
+    elements = [cl.Text(name=case.id, content=case.transcript, display="side") for case in found if case.transcript]
+    await cl.Message(content=cases_markdown(found), elements=cast(Any, elements)).send()
 
 
 async def offer_customers(selected: str | None) -> None:

@@ -68,3 +68,19 @@ async def _decide_once(thread: str, decision: str, customer: str, action: str | 
 
     async with open_async_assistant() as assistant:
         return await assistant.adecide(thread, decision, customer, operator(), "customer", action)
+
+
+def cases(
+    show_all: Annotated[bool, typer.Option("--all", help="Closed cases too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (with the masked transcripts).")] = False,
+) -> None:
+    """List disputes and handoffs to a person, newest first (open ones unless --all)."""
+    from agent.service import list_cases
+
+    found = list_cases(open_only=not show_all)
+    if as_json:
+        print(json.dumps([vars(case) for case in found], ensure_ascii=False))
+        return
+    for case in found:
+        who = case.customer_id or "-"
+        print(f"{case.id}  {case.kind:<8} {case.status:<6} {who:<6} {case.opened_at}  {case.subject}")

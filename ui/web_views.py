@@ -19,6 +19,7 @@ ROUTE_NAMES = {
     "out_of_scope": "Outside what this assistant covers",
     "clarify": "Unclear: asking what you meant",
     "account": "Your own accounts: answered from the bank's ledger",
+    "handoff": "Handed to a person: a case for our team",
 }
 FACTS_SOURCES = {
     "extractor": "extracted by the fine-tuned model, each checked against the reports",
@@ -92,3 +93,12 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 def customer_label(customer_id: str, name: str) -> str:
     """How a customer appears in the analyst's selector."""
     return f"{customer_id} · {name}"
+
+
+def cases_markdown(cases: Sequence[Any]) -> str:
+    """Open cases as a table; a handoff's id opens its masked transcript."""
+    if not cases:
+        return "No open cases."
+    rows = [f"| {c.id} | {c.kind} | {c.customer_id or '-'} | {c.opened_at} | {c.subject} |" for c in cases]
+    return "\n".join([f"**{len(cases)} open case(s)**", "", "| case | kind | customer | opened | about |",
+                      "| --- | --- | --- | --- | --- |", *rows])  # fmt: skip

@@ -13,9 +13,16 @@ NODE_OF_ROUTE = {
     "out_of_scope": "refuse_out_of_scope",
     "clarify": "ask_to_clarify",
     "account": "use_account",
+    "handoff": "hand_off",
 }
 AnswerNode = Literal[
-    "answer_banking", "analyze_credit", "reply_smalltalk", "refuse_out_of_scope", "ask_to_clarify", "use_account"
+    "answer_banking",
+    "analyze_credit",
+    "reply_smalltalk",
+    "refuse_out_of_scope",
+    "ask_to_clarify",
+    "use_account",
+    "hand_off",
 ]
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from agent.service.operations import (
         classify_scope,
         ingest_corpus,
+        list_cases,
         list_customers,
         mask_texts,
         open_guard,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     )
     from agent.service.operator import audit_sign_in, open_batch_jobs, open_user_store, readiness
     from agent.settings import Settings, get_settings
+    from tools.accounts import Case
     from tools.batch_jobs import MAX_BATCH, BatchJob, BatchJobs
     from tools.credit import CreditReport
     from tools.pii import PiiMasker
@@ -47,6 +49,7 @@ EXPORTS = {
     "audit_sign_in": "agent.service.operator",
     "BatchJob": "tools.batch_jobs",
     "BatchJobs": "tools.batch_jobs",
+    "Case": "tools.accounts",
     "classify_scope": "agent.service.operations",
     "CreditModels": "agent.service.credit",
     "CreditReport": "tools.credit",
@@ -55,6 +58,7 @@ EXPORTS = {
     "get_settings": "agent.settings",
     "import_report_file": "agent.service.credit",
     "ingest_corpus": "agent.service.operations",
+    "list_cases": "agent.service.operations",
     "list_customers": "agent.service.operations",
     "mask_texts": "agent.service.operations",
     "MAX_BATCH": "tools.batch_jobs",

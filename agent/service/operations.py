@@ -12,9 +12,10 @@ from agent.scope.loading import build_guard
 from agent.settings import Settings, get_settings
 from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
+from tools.accounts import AccountStore, Case
 from tools.errors import InvalidInputError
 from tools.pii import PiiMasker
-from tools.reports import Customer
+from tools.reports import Customer, sqlite_path
 from tools.validation import check_customer, validate_message, validate_thread_id
 
 
@@ -87,5 +88,16 @@ def list_customers(settings: Settings | None = None) -> list[Customer]:
     store = open_report_store(settings or get_settings())
     try:
         return store.list_customers()
+    finally:
+        store.close()
+
+
+def list_cases(open_only: bool = True, settings: Settings | None = None) -> list[Case]:
+    """Disputes and handoffs to a person, newest first (only the open ones unless asked)."""
+    settings = settings or get_settings()
+    assert settings.db_url is not None  # filled by the settings validator
+    store = AccountStore(sqlite_path(settings.db_url))
+    try:
+        return store.cases("open" if open_only else None)
     finally:
         store.close()

@@ -106,3 +106,13 @@ def test_the_cli_asks_y_n_and_a_pending_action_survives_a_restart(cli, tmp_path)
     assert again.code == 1 and "no action waiting" in again.stderr
     typed = cli("ask", "-c", "C0001", "unfreeze my debit card", stdin="y\n", env=env)
     assert typed.code == 0 and "Confirm? [y/N]" in typed.stderr and "active again" in typed.stdout
+
+
+def test_cases_lists_a_handoff_from_the_cli(cli, tmp_path):
+    env = {"BANKASSIST_DATA_DIR": str(tmp_path / "data")}
+    asked = cli("ask", "-c", "C0003", "can I speak to a real person?", "--json", env=env)
+    assert asked.code == 0 and json.loads(asked.stdout)["route"] == "handoff", asked.stderr
+    listed = cli("cases", "--json", env=env)
+    (case,) = json.loads(listed.stdout)
+    assert case["customer_id"] == "C0003" and case["id"] in json.loads(asked.stdout)["answer"]
+    assert cli("cases", env=env).stdout.startswith(case["id"])

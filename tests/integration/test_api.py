@@ -215,6 +215,15 @@ def test_an_account_action_is_proposed_then_decided_once(server, keys):
     assert unfreeze.json()["pending_action"] and cancelled["action_outcome"]["status"] == "cancelled"
 
 
+def test_a_handoff_opens_a_case_analysts_can_list(server, keys):
+    handed = call(server, "POST", "/v1/chat", keys["bob"], json={"message": "I want to talk to a human"}).json()
+    assert handed["route"] == "handoff"
+    assert_error(call(server, "GET", "/v1/cases", keys["bob"]), 403, "forbidden")
+    cases = call(server, "GET", "/v1/cases", keys["ana"]).json()["cases"]
+    case = next(c for c in cases if c["thread_id"] == handed["thread_id"])
+    assert case["id"] in handed["answer"] and case["kind"] == "handoff" and "talk to a human" in case["transcript"]
+
+
 def test_the_committed_openapi_spec_is_the_served_one(server):
     served = call(server, "GET", "/openapi.json").json()
     committed = json.loads((REPO / "docs" / "openapi.json").read_text())

@@ -132,3 +132,29 @@ def test_streamed_and_async_turns_carry_the_pending_action(open_assistant, tmp_p
 
     assert asyncio.run(on_the_loop()).action_outcome["status"] == "done"
     assert debit_status(assistant) == "frozen"
+
+
+def test_asking_for_a_person_opens_one_case_with_the_masked_transcript(open_assistant):
+    assistant = open_assistant()
+    card_number = "4111 1111 1111 1111"
+    assistant.ask(f"my card {card_number} was charged twice", customer_id="C0001", thread_id="h")
+    first = assistant.ask("I want to talk to a human", customer_id="C0001", thread_id="h")
+    again = assistant.ask("can I speak to someone please", customer_id="C0001", thread_id="h")
+    (case,) = assistant.services.accounts.cases()
+    assert first.route == "handoff" and case.id in first.answer and case.id in again.answer
+    assert case.kind == "handoff" and case.customer_id == "C0001" and case.subject == "asked for a person"
+    assert "<CARD_1>" in case.transcript and card_number not in case.transcript
+
+
+def test_a_fraud_report_is_handed_to_a_person_with_a_way_to_lock_the_card(open_assistant):
+    result = open_assistant().ask("someone hacked my account and my money is gone", customer_id="C0001")
+    assert result.route == "handoff" and "freeze my card" in result.answer
+
+
+def test_a_third_miss_in_a_row_offers_a_person(isolated_settings, tmp_path):
+    refusing = ScriptedGuard([ScopeDecision("out_of_scope", 0.99, 0.01)] * 3)
+    connection = sqlite3.connect(tmp_path / "c.db", check_same_thread=False)
+    assistant = Assistant(fake_services(isolated_settings, guard=refusing), SqliteSaver(connection))
+    replies = [assistant.ask(text, thread_id="m").answer for text in ("tell me a joke", "a poem then", "sing")]
+    assert replies[0] == replies[1] == prompts.REFUSAL and replies[2] == prompts.REFUSAL + prompts.HANDOFF_OFFER
+    connection.close()
