@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ from ui.async_run import run_detached
 from ui.cli_accounts import cases, decide, settle_pending
 from ui.cli_admin import apikey_app, serve_api, serve_vllm
 from ui.cli_answers import train_selector
-from ui.cli_common import fail, setting_error, stdout_to_stderr
+from ui.cli_common import fail, operator, setting_error, stdout_to_stderr
 from ui.cli_credit import finetune, import_report, seed, summarize
 from ui.cli_eval import evaluate
 from ui.cli_retrieval import train_retriever_command
@@ -132,14 +131,6 @@ async def _chat_turn(assistant: Assistant, line: str, customer: str | None, thre
                     print(f"bank> {decided.answer}")
     except BankassistError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
-
-
-def operator() -> str:
-    """Who runs the CLI, for the audit log: the OS account (`--customer` is an operator's tool)."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # a container's uid with no passwd entry and no USER
-        return "cli"
 
 
 def _prompt_lines(prompt: str) -> Iterator[str]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ui.async_run import run_detached
-from ui.cli_common import stdout_to_stderr
+from ui.cli_common import operator, stdout_to_stderr
 
 if TYPE_CHECKING:
     from agent.service import Assistant, TurnResult
@@ -64,7 +64,6 @@ def decide(
 async def _decide_once(thread: str, decision: str, customer: str, action: str | None) -> TurnResult:
     """One decision on the async assistant."""
     from agent.service import open_async_assistant
-    from ui.cli import operator
 
     async with open_async_assistant() as assistant:
         return await assistant.adecide(thread, decision, customer, operator(), "customer", action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import sys
 from collections.abc import Iterator
 from typing import NoReturn
@@ -30,3 +31,11 @@ def fail(message: str) -> NoReturn:
     """Print one error line and exit with status 1."""
     print(f"error: {message}", file=sys.stderr)
     sys.exit(1)
+
+
+def operator() -> str:
+    """Who runs the CLI, for the audit log: the OS account (`--customer` is an operator's tool)."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # a container's uid with no passwd entry and no USER
+        return "cli"
