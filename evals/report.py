@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evals.account_route import account_route_lines
 from evals.answer_checks import answer_metrics, answered_right
 from evals.bertscore import DESCRIPTION as BERTSCORE_LINE
 from evals.intent import IntentResult
@@ -52,7 +53,7 @@ def scope_markdown(suite: ScopeSuite) -> str:
             lines.append(f"| {gold} | " + " | ".join(str(row[p]) for p in PREDICTED) + " |")
         lines += ["", f"Most confident misroutes ({len(result.worst)}):", ""]
         lines += [f"- {m.text!r}: gold {m.gold}, decided {m.decided} ({m.confidence:.2f})" for m in result.worst]
-    return "\n".join(lines + intent_lines(suite.intent)) + "\n"
+    return "\n".join(lines + intent_lines(suite.intent) + account_route_lines(suite.accounts)) + "\n"
 
 
 def intent_lines(intent: IntentResult | None) -> list[str]:

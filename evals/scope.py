@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from agent.scope.guard import BATCH, ScopeGuard
 from agent.state import ROUTES
+from evals.account_route import AccountRouteResult, evaluate_account_routes
 from evals.intent import IntentResult, evaluate_intent, held_out_banking77
 from finetune.attack_templates import attack_set
 from tools.datasets import LabeledQuery, banking77_train, clinc150, project_queries
@@ -121,6 +122,7 @@ class ScopeSuite:
     throughput: dict[str, float]
     thresholds: dict[str, float]
     intent: IntentResult | None = None  # None for a guard trained on all of BANKING77
+    accounts: AccountRouteResult | None = None
 
     def metrics(self) -> dict[str, float | None]:
         """Flat metric -> value; the headline keys are on CLINC150 val + oos_val (external data)."""
@@ -133,6 +135,8 @@ class ScopeSuite:
         flat.update({f"scope_{key}": value for key, value in self.throughput.items()})
         if self.intent:
             flat.update(self.intent.metrics())
+        if self.accounts:
+            flat.update(self.accounts.metrics())
         return flat
 
 
@@ -144,4 +148,5 @@ def run_scope_suite(guard: ScopeGuard, data_dir: Path) -> ScopeSuite:
     throughput = measure_throughput(guard, [q.text for q in sets["clinc150_val"]])
     t = guard.weights.thresholds
     thresholds = {"answer": t.answer, "clarify": t.clarify, "escalate": t.escalate}
-    return ScopeSuite(results, throughput, thresholds, evaluate_intent(guard, held_out) if held_out else None)
+    intent = evaluate_intent(guard, held_out) if held_out else None
+    return ScopeSuite(results, throughput, thresholds, intent, evaluate_account_routes(guard, held_out))

@@ -28,6 +28,7 @@ OWN = re.compile(r"\b(my|mine|me|i|i'm|i've|i'd)\b", re.I)
 # Questions about how something works in general go to the policy answers, not the tools.
 HOW_TO = re.compile(
     r"^\s*(how (do|can|would|should|does|long)\b|how to\b|what (is|are) (the|a|an)\b|what happens\b"
+    r"|what (should|do|can) i do\b"
     r"|is it possible|is there\b|are there\b|can i\b|do you\b)",
     re.I,
 )
@@ -128,9 +129,14 @@ class AccountRequest:
         return self.kind in ACTIONS
 
 
+def is_how_to(text: str) -> bool:
+    """A question about how something works in general ("how do I report fraud?")."""
+    return HOW_TO.search(text) is not None
+
+
 def read_request(text: str) -> AccountRequest | None:
     """The request in a message about the customer's own accounts, or None when it is not one."""
-    if HOW_TO.search(text):
+    if is_how_to(text):
         return None
     window, min_cents, max_cents = window_of(text), cents_after(OVER, text), cents_after(UNDER, text)
     kind = next((kind for kind, pattern in PATTERNS if pattern.search(text)), None)

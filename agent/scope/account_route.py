@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent.scope.guard import FOLLOW_UP_FLOOR, ScopeDecision
-from tools.account_requests import read_request
+from tools.account_requests import is_how_to, read_request
 from tools.cases import handoff_reason
 
 
@@ -27,4 +27,4 @@ def with_account_route(decision: ScopeDecision, text: str) -> ScopeDecision:
         return decision
     if read_request(text) is not None:
         return replace(decision, route="account")
-    return replace(decision, route="handoff") if reason else decision
+    return replace(decision, route="handoff") if reason and not is_how_to(text) else decision
