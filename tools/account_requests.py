@@ -26,8 +26,9 @@ ACTIONS = ("freeze_card", "unfreeze_card", "report_lost", "dispute", "move_money
 
 OWN = re.compile(r"\b(my|mine|me|i|i'm|i've|i'd)\b", re.I)
 # Questions about how something works in general go to the policy answers, not the tools.
+# At the start of any sentence: "my card was stolen. How do I report it?" asks how, and gets the policy.
 HOW_TO = re.compile(
-    r"^\s*(how (do|can|would|should|does|long)\b|how to\b|what (is|are) (the|a|an)\b|what happens\b"
+    r"(^|[.!?]\s+|,\s*)(how (do|can|would|should|does|long)\b|how to\b|what (is|are) (the|a|an)\b|what happens\b"
     r"|what (should|do|can) i do\b"
     r"|is it possible|is there\b|are there\b|can i\b|do you\b)",
     re.I,
@@ -48,7 +49,7 @@ TRANSFER_STATE = (
 )
 MONEY_WORDS = (
     r"\b(transactions?|charges?|charged|purchases?|spent|spend|spending|payments?|deposits?|paid|paycheck|salary"
-    r"|refunds?|fees?)\b"
+    r"|refunds?|fees?|did i (pay|spend))\b"
 )
 SCHEDULED = r"\bscheduled (transfers?|payments?)\b"
 HOW_MUCH = r"\bhow much (money )?(do i have|have i got|is (there )?in|is left|'s in)"
@@ -141,7 +142,7 @@ def read_request(text: str) -> AccountRequest | None:
     window, min_cents, max_cents = window_of(text), cents_after(OVER, text), cents_after(UNDER, text)
     kind = next((kind for kind, pattern in PATTERNS if pattern.search(text)), None)
     filtered = window is not None or min_cents is not None or max_cents is not None
-    if kind is None and filtered:  # "anything over $500 this month?"
+    if kind is None and (min_cents is not None or max_cents is not None):  # "anything over $500 this month?"
         kind = "transactions"
     # Without "my" only an action ("freeze the card") or a filtered search ("the Amazon charge last week") is
     # about one's own money.
