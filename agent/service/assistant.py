@@ -13,7 +13,7 @@ from typing import Any, cast
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Overwrite, StateSnapshot
+from langgraph.types import Command, Overwrite, StateSnapshot
 
 from agent.audit import AuditLog, failed_entry, turn_entry
 from agent.checkpoint import open_async_checkpointer, open_checkpointer
@@ -167,11 +167,9 @@ class Assistant:
     ) -> TurnResult:
         """Confirm or cancel the action the thread waits on; one that is settled already is only answered."""
         context, config = self._prepare_decision(thread_id, decision, customer_id, user, role)
-        pending = pending_of(self.graph.get_state(config))
-        if pending is None or (action_id and pending["id"] != action_id):
-            raise not_pending(self.services.accounts, customer_id, action_id)
+        command = self._resume_waiting(self.graph.get_state(config), context, action_id)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = self.graph.invoke(resume_command(check_decision(decision, role)), config, context=context)
+            values = self.graph.invoke(command, config, context=context)
             audit.result = result = to_result(config, values)
         return result
 
@@ -186,10 +184,7 @@ class Assistant:
     ) -> TurnResult:
         """`decide` on the event loop (needs an async checkpointer)."""
         context, config = self._prepare_decision(thread_id, decision, customer_id, user, role)
-        pending = pending_of(await self.graph.aget_state(config))
-        if pending is None or (action_id and pending["id"] != action_id):
-            raise not_pending(self.services.accounts, customer_id, action_id)
-        command = resume_command(check_decision(decision, role))
+        command = self._resume_waiting(await self.graph.aget_state(config), context, action_id)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             values = await self.async_graph.ainvoke(command, config, context=context)
             audit.result = result = to_result(config, values)
@@ -202,6 +197,13 @@ class Assistant:
         check_decision(decision, role)
         context = Context(self.services, decision, customer_id, user, role)
         return context, {"configurable": {"thread_id": validate_thread_id(thread_id)}}
+
+    def _resume_waiting(self, snapshot: StateSnapshot, context: Context, action_id: str | None) -> Command:
+        """The command resuming the action the thread waits on; none waiting (or another one) is only answered."""
+        pending = pending_of(snapshot)
+        if pending is None or (action_id and pending["id"] != action_id):
+            raise not_pending(self.services.accounts, context.customer_id, action_id)
+        return resume_command(check_decision(context.user_text, context.role))
 
     def _typed_decision(self, config: RunnableConfig, text: str) -> str | None:
         """A typed yes or no while the thread waits on an action is that decision."""
