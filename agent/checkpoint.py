@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager, contextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from tools.database import sqlite_path
 from tools.errors import ConfigurationError, StoreError
-from tools.reports import sqlite_path
 
 
 @contextmanager

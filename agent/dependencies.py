@@ -21,7 +21,7 @@ from tools.accounts import AccountStore
 from tools.demo_data import seed_store
 from tools.pii import PiiMasker
 from tools.pii_memory import load_pii_key
-from tools.reports import ReportStore, sqlite_path
+from tools.reports import ReportStore
 from tools.users import UserStore, seed_demo_users
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,18 @@ class Services:
         self.accounts.close()
 
 
-def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore:
+def app_database_url(settings: Settings) -> str:
+    """BANKASSIST_DATABASE_URL, always filled by the settings validator."""
+    assert settings.database_url is not None
+    return settings.database_url
+
+
+def open_user_store(settings: Settings) -> UserStore:
     """The users/API-key tables in the app DB; in demo mode the demo users are created (or refreshed) on open.
 
     Production has only the users the operator adds (`bankassist users add`).
     """
-    assert settings.db_url is not None  # filled by the settings validator
-    store = UserStore(sqlite_path(settings.db_url), fast_commits)
+    store = UserStore(app_database_url(settings))
     if settings.mode == "demo":
         password = settings.demo_password.get_secret_value() if settings.demo_password else None
         seed_demo_users(store, password)
@@ -64,8 +69,7 @@ def open_user_store(settings: Settings, fast_commits: bool = False) -> UserStore
 
 def open_report_store(settings: Settings) -> ReportStore:
     """The app DB, seeded with the demo customers on first use."""
-    assert settings.db_url is not None  # filled by the settings validator
-    store = ReportStore(sqlite_path(settings.db_url))
+    store = ReportStore(app_database_url(settings))
     if not store.list_customers():
         count = seed_store(store)
         log.info("Seeded %d demo customers", count)
@@ -74,8 +78,7 @@ def open_report_store(settings: Settings) -> ReportStore:
 
 def open_account_store(settings: Settings, reports: ReportStore) -> AccountStore:
     """The ledger tables in the app DB; demo customers without a ledger get their demo one on first use."""
-    assert settings.db_url is not None  # filled by the settings validator
-    store = AccountStore(sqlite_path(settings.db_url))
+    store = AccountStore(app_database_url(settings))
     missing = [c.id for c in reports.list_customers() if not store.has_ledger(c.id)]
     demo = [cid for cid in missing if is_demo_id(cid)]
     if demo:

@@ -153,17 +153,29 @@ class Settings(BaseSettings):
         Path.home() / ".bankassist", description="Where the DBs, the index and the model cache live."
     )
     model_cache_dir: Path | None = Field(None, description="Converted model cache; default: <data_dir>/models.")
-    db_url: str | None = Field(
-        None, description="App DB (customers, reports); default: sqlite:///<data_dir>/bankassist.db."
+    database_url: str | None = Field(
+        None,
+        description="The app DB for all app state (users, API keys, threads' owners, customers, reports, ledgers, "
+        "batch jobs, rate limits): sqlite:///... or postgresql://...; default: sqlite:///<data_dir>/bankassist.db. "
+        "When set, checkpoints and chat history default to it too.",
     )
     checkpoint_url: str | None = Field(
         None,
-        description="LangGraph checkpoints: sqlite:///... or postgresql://...; default: sqlite:///<data_dir>/checkpoints.db.",
+        description="LangGraph checkpoints: sqlite:///... or postgresql://...; default: BANKASSIST_DATABASE_URL "
+        "when set, else sqlite:///<data_dir>/checkpoints.db.",
     )
     chat_db_url: str | None = Field(
         None,
         description="Web UI conversation history (Chainlit's SQLAlchemy data layer): sqlite+aiosqlite:///... or "
-        "postgresql+psycopg://...; default: sqlite+aiosqlite:///<data_dir>/chat.db.",
+        "postgresql+psycopg://...; default: BANKASSIST_DATABASE_URL when set, else "
+        "sqlite+aiosqlite:///<data_dir>/chat.db.",
+    )
+    job_lease_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="How long a batch worker holds a job without renewing it (it renews after each customer); "
+        "a job whose worker died is taken over once this runs out.",
     )
     pii_key: SecretStr | None = Field(
         None,
@@ -228,12 +240,13 @@ class Settings(BaseSettings):
         self.data_dir = self.data_dir.expanduser()
         if self.model_cache_dir is None:
             self.model_cache_dir = self.data_dir / "models"
-        if self.db_url is None:
-            self.db_url = f"sqlite:///{self.data_dir / 'bankassist.db'}"
+        shared = self.database_url  # one URL for everything when the operator gives one
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.data_dir / 'bankassist.db'}"
         if self.checkpoint_url is None:
-            self.checkpoint_url = f"sqlite:///{self.data_dir / 'checkpoints.db'}"
+            self.checkpoint_url = shared or f"sqlite:///{self.data_dir / 'checkpoints.db'}"
         if self.chat_db_url is None:
-            self.chat_db_url = f"sqlite+aiosqlite:///{self.data_dir / 'chat.db'}"
+            self.chat_db_url = shared or f"sqlite+aiosqlite:///{self.data_dir / 'chat.db'}"
         if self.audit_log_path is None:
             self.audit_log_path = self.data_dir / "audit.jsonl"
         return self

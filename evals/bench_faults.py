@@ -40,8 +40,8 @@ from langchain_core.outputs import ChatResult
 
 from agent.service import Assistant, open_async_assistant
 from agent.settings import Settings, get_settings
+from tools.database import sqlite_path
 from tools.errors import BankassistError
-from tools.reports import sqlite_path
 
 FAULTS = ["model_down", "model_slow", "db_locked", "crash"]
 QUESTIONS = [
@@ -154,7 +154,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bankassist-faults-") as tmp:
         overrides = {
             "data_dir": Path(tmp),
-            "db_url": None,
+            "database_url": None,
             "checkpoint_url": None,
             "chat_db_url": None,
             "audit_log_path": None,

@@ -137,7 +137,7 @@ def main() -> None:
         model = args.model or resolve_model_dir(settings.base_model, settings.model_cache_dir)
         update = {
             "backend": "openai", "openai_base_url": url, "openai_synthesizer_model": model,
-            "data_dir": data_dir, "db_url": f"sqlite:///{data_dir / 'app.db'}",
+            "data_dir": data_dir, "database_url": f"sqlite:///{data_dir / 'app.db'}",
             "checkpoint_url": f"sqlite:///{data_dir / 'checkpoints.db'}",
         }  # fmt: skip
         result = asyncio.run(run_load(settings.model_copy(update=update), args.users, args.turns))

@@ -69,7 +69,7 @@ def run_conversation_suite(
 def scratch_settings(settings: Settings, tmp: Path) -> Settings:
     """The configured models, vector store and corpus; customers, threads, audit lines and chat history in `tmp`."""
     update = {
-        "db_url": f"sqlite:///{tmp / 'bankassist.db'}",
+        "database_url": f"sqlite:///{tmp / 'bankassist.db'}",
         "checkpoint_url": f"sqlite:///{tmp / 'checkpoints.db'}",
         "audit_log_path": tmp / "audit.jsonl",
         "chat_db_url": f"sqlite+aiosqlite:///{tmp / 'chat.db'}",

@@ -176,7 +176,7 @@ def isolated_overrides(tmp: Path, corpus: Path) -> dict[str, Any]:
         "vector_store": "local",
         "data_dir": data,
         "corpus_dir": corpus,
-        "db_url": f"sqlite:///{data / 'bankassist.db'}",
+        "database_url": f"sqlite:///{data / 'bankassist.db'}",
         "checkpoint_url": f"sqlite:///{data / 'checkpoints.db'}",
         "chat_db_url": f"sqlite+aiosqlite:///{data / 'chat.db'}",
     }

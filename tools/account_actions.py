@@ -6,7 +6,6 @@ A retried confirmation finds the action done (or cancelled, or expired) and says
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any, Literal
 
 from tools.account_proposals import DISPUTE_TIMELINE, Proposal
 from tools.accounts import AccountStore, money
+from tools.database import DbTransaction
 
 Decision = Literal["confirm", "cancel"]
 REPLACEMENT_DAYS = 7
@@ -54,7 +54,8 @@ def decide(store: AccountStore, action_id: str, customer_id: str, decision: Deci
     """Confirm or cancel a proposed action of this customer's; anything but a waiting action is only answered."""
     with store.transaction() as db:
         row = db.execute(
-            "SELECT kind, params, summary, status, expires_at FROM actions WHERE id = ? AND customer_id = ?",
+            "SELECT kind, params, summary, status, expires_at FROM actions WHERE id = ? AND customer_id = ?"
+            + db.for_update,
             (action_id, customer_id),
         ).fetchone()
         if row is None:
@@ -90,7 +91,7 @@ def already(status: str) -> str:
     }.get(status, "That action is no longer waiting for a decision.")
 
 
-def mark(db: sqlite3.Connection, action_id: str, status: str, outcome: str | None) -> None:
+def mark(db: DbTransaction, action_id: str, status: str, outcome: str | None) -> None:
     """Settle the action (only a proposed one: a second writer changes nothing)."""
     db.execute(
         "UPDATE actions SET status = ?, decided_at = ?, outcome = ? WHERE id = ? AND status = 'proposed'",
@@ -98,7 +99,7 @@ def mark(db: sqlite3.Connection, action_id: str, status: str, outcome: str | Non
     )
 
 
-def run_action(db: sqlite3.Connection, customer_id: str, kind: str, params: dict[str, Any], action_id: str) -> str:
+def run_action(db: DbTransaction, customer_id: str, kind: str, params: dict[str, Any], action_id: str) -> str:
     """Apply the action's effect; returns the sentence that says what was done."""
     if kind in ("freeze_card", "unfreeze_card"):
         status = "frozen" if kind == "freeze_card" else "active"
@@ -114,15 +115,15 @@ def run_action(db: sqlite3.Connection, customer_id: str, kind: str, params: dict
     return move_money(db, params, action_id)
 
 
-def card_label(db: sqlite3.Connection, card_id: str) -> str:
+def card_label(db: DbTransaction, card_id: str) -> str:
     """How the outcome names a card: debit card ending 1234."""
-    kind, last4 = db.execute("SELECT kind, last4 FROM cards WHERE id = ?", (card_id,)).fetchone()
+    kind, last4 = db.execute("SELECT kind, last4 FROM cards WHERE id = ?", (card_id,)).one()
     return f"{kind} card ending {last4}"
 
 
-def replace_card(db: sqlite3.Connection, customer_id: str, card_id: str, action_id: str) -> str:
+def replace_card(db: DbTransaction, customer_id: str, card_id: str, action_id: str) -> str:
     """Cancel the card and order its replacement (same account and kind, new number)."""
-    account_id, kind = db.execute("SELECT account_id, kind FROM cards WHERE id = ?", (card_id,)).fetchone()
+    account_id, kind = db.execute("SELECT account_id, kind FROM cards WHERE id = ?", (card_id,)).one()
     db.execute("UPDATE cards SET status = 'lost' WHERE id = ?", (card_id,))
     last4 = str(int(action_id[:8], 16) % 10_000).zfill(4)
     arrives = (date.today() + timedelta(days=REPLACEMENT_DAYS)).isoformat()
@@ -136,11 +137,11 @@ def replace_card(db: sqlite3.Connection, customer_id: str, card_id: str, action_
     )
 
 
-def open_dispute(db: sqlite3.Connection, customer_id: str, transaction_id: str, action_id: str) -> str:
+def open_dispute(db: DbTransaction, customer_id: str, transaction_id: str, action_id: str) -> str:
     """Open a dispute case for the charge; the case number is the action's."""
     description, cents = db.execute(
         "SELECT description, amount_cents FROM transactions WHERE id = ?", (transaction_id,)
-    ).fetchone()
+    ).one()
     case_id = f"D-{action_id[:8].upper()}"
     subject = f"Dispute: {description} {money(cents)} ({transaction_id})"
     db.execute(
@@ -150,10 +151,10 @@ def open_dispute(db: sqlite3.Connection, customer_id: str, transaction_id: str, 
     return f"Done: dispute case {case_id} is open for {description}, {money(cents)}. {DISPUTE_TIMELINE}"
 
 
-def move_money(db: sqlite3.Connection, params: dict[str, Any], action_id: str) -> str:
+def move_money(db: DbTransaction, params: dict[str, Any], action_id: str) -> str:
     """Move the amount (and any savings fee) if the balance still allows it; else say why nothing moved."""
     cents, fee, source, target = params["cents"], params["fee"], params["from"], params["to"]
-    (balance,) = db.execute("SELECT balance_cents FROM accounts WHERE id = ?", (source,)).fetchone()
+    (balance,) = db.execute("SELECT balance_cents FROM accounts WHERE id = ?" + db.for_update, (source,)).one()
     if cents + fee > balance:
         return f"Nothing was moved: the balance is now {money(balance)}, less than {money(cents + fee)}."
     today = date.today().isoformat()
@@ -167,5 +168,5 @@ def move_money(db: sqlite3.Connection, params: dict[str, Any], action_id: str) -
     if fee:
         rows.append((f"{action_id}-fee", source, None, today, "Savings withdrawal fee", "fee", -fee, "posted"))
     db.executemany("INSERT INTO transactions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    (left,) = db.execute("SELECT balance_cents FROM accounts WHERE id = ?", (source,)).fetchone()
+    (left,) = db.execute("SELECT balance_cents FROM accounts WHERE id = ?", (source,)).one()
     return f"Done: moved {money(cents)} from {names[source]} to {names[target]}. {names[source]} now has {money(left)}."

@@ -70,6 +70,7 @@ def write_ledger(store: AccountStore, customer_id: str, rng: random.Random, inde
     opening = {ledger.checking: rng.randint(800, 4_000) * 100, ledger.savings: rng.randint(2_000, 25_000) * 100}
     balances = {account: cents + posted_total(ledger, account) for account, cents in opening.items()}
     with store.transaction() as db:
+        db.lock(f"ledger:{customer_id}")  # replicas seeding at the same start-up must not interleave
         clear_ledger(db, customer_id)
         db.executemany(
             "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?)",

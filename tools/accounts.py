@@ -1,4 +1,4 @@
-"""The core-banking store (SQLite, in the app DB beside the credit reports): accounts, cards, transactions.
+"""The core-banking store (in the app DB beside the credit reports): accounts, cards, transactions.
 
 Amounts are integer cents; a transaction's amount is signed (money out is negative). Reads are scoped to
 one customer: a card or account that is not theirs is simply not found.
@@ -6,44 +6,13 @@ one customer: a card or account that is not theirs is simply not found.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from tools.errors import StoreError
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS accounts (
-    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-    last4 TEXT NOT NULL, balance_cents INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cards (
-    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, account_id TEXT NOT NULL, kind TEXT NOT NULL,
-    last4 TEXT NOT NULL, status TEXT NOT NULL, arrives_on TEXT
-);
-CREATE TABLE IF NOT EXISTS transactions (
-    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, card_id TEXT, posted_on TEXT NOT NULL,
-    description TEXT NOT NULL, category TEXT NOT NULL, amount_cents INTEGER NOT NULL, status TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS scheduled_transfers (
-    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, from_account TEXT NOT NULL, payee TEXT NOT NULL,
-    amount_cents INTEGER NOT NULL, runs_on TEXT NOT NULL, status TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cases (
-    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,
-    opened_at TEXT NOT NULL, status TEXT NOT NULL, thread_id TEXT, transcript TEXT
-);
-CREATE TABLE IF NOT EXISTS actions (
-    id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, thread_id TEXT NOT NULL, kind TEXT NOT NULL,
-    params TEXT NOT NULL, summary TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL,
-    expires_at REAL NOT NULL, decided_at REAL, outcome TEXT
-);
-CREATE INDEX IF NOT EXISTS transactions_by_account ON transactions (account_id, posted_on);
-"""
+from tools.database import DbTransaction
+from tools.migrate import open_database
 
 
 @dataclass(frozen=True)
@@ -131,21 +100,15 @@ def money(cents: int) -> str:
 class AccountStore:
     """Accounts, cards, transactions, scheduled transfers and cases; every write is one transaction."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (creating if needed) the tables in the app DB at `path`."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            self.db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"Cannot open the app DB at {path}: {exc}") from exc
-        self._lock = threading.Lock()  # one connection, many threads: writers take turns
+    def __init__(self, url: str) -> None:
+        """Open the app database at `url` (sqlite:///... or postgresql://...)."""
+        self.db = open_database(url)
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write (rolled back on any error), one writer at a time."""
-        with self._lock, self.db:
-            yield self.db
+    def transaction(self) -> Iterator[DbTransaction]:
+        """One atomic write, rolled back on any error."""
+        with self.db.transaction() as db:
+            yield db
 
     def accounts(self, customer_id: str) -> list[Account]:
         """The customer's accounts, checking first."""
@@ -171,15 +134,16 @@ class AccountStore:
 
     def cases(self, status: str | None = None) -> list[Case]:
         """All cases (optionally only those with `status`), newest first."""
-        query = "SELECT * FROM cases WHERE ? IS NULL OR status = ? ORDER BY opened_at DESC, id DESC"
-        return [Case(*row) for row in self.db.execute(query, (status, status))]
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        query = f"SELECT * FROM cases {where} ORDER BY opened_at DESC, id DESC"
+        return [Case(*row) for row in self.db.execute(query, params)]
 
     def today(self, customer_id: str) -> date:
         """The ledger's "today": its newest transaction's date (the demo ledger is fixed by its seed)."""
         (newest,) = self.db.execute(
             "SELECT MAX(t.posted_on) FROM transactions t JOIN accounts a ON a.id = t.account_id WHERE customer_id = ?",
             (customer_id,),
-        ).fetchone()
+        ).one()
         return date.fromisoformat(newest) if newest else date.today()
 
     def has_ledger(self, customer_id: str) -> bool:
@@ -187,5 +151,5 @@ class AccountStore:
         return self.db.execute("SELECT 1 FROM accounts WHERE customer_id = ?", (customer_id,)).fetchone() is not None
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
         self.db.close()

@@ -1,24 +1,17 @@
-"""The app DB (SQLite): customers and their credit-report snapshots, stored as validated JSON."""
+"""The app DB: customers and their credit-report snapshots, stored as validated JSON."""
 
 from __future__ import annotations
 
-import sqlite3
+import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from tools.credit import CreditReport
-from tools.errors import ConfigurationError, StoreError
+from tools.migrate import open_database
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS customers (id TEXT PRIMARY KEY, name TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reports (
-    customer_id TEXT NOT NULL REFERENCES customers(id),
-    report_date TEXT NOT NULL,
-    bureau TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (customer_id, report_date, bureau)
-);
-"""
+UPSERT_REPORT = (
+    "INSERT INTO reports VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (customer_id, report_date, bureau) DO UPDATE SET body = excluded.body"
+)
 
 
 @dataclass(frozen=True)
@@ -31,57 +24,38 @@ class Customer:
     latest_score: int | None
 
 
-def sqlite_path(db_url: str) -> Path:
-    """Turn `sqlite:///path` into a path, or raise ConfigurationError for any other URL."""
-    prefix = "sqlite:///"
-    if not db_url.startswith(prefix):
-        raise ConfigurationError(f"Expected a sqlite:/// URL, got {db_url.split(':', 1)[0]!r}.")
-    return Path(db_url[len(prefix) :]).expanduser()
-
-
 class ReportStore:
     """Customers and report snapshots; every write is one transaction."""
 
-    def __init__(self, path: Path) -> None:
-        """Open (creating if needed) the DB at `path`."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"Cannot open the app DB at {path}: {exc}") from exc
+    def __init__(self, url: str) -> None:
+        """Open the app database at `url` (sqlite:///... or postgresql://...)."""
+        self._db = open_database(url)
 
     def add_customer(self, customer_id: str, name: str) -> None:
         """Create a customer, or rename an existing one."""
-        with self._db:
-            self._db.execute(
-                "INSERT INTO customers VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
-                (customer_id, name),
-            )
+        self._db.execute(
+            "INSERT INTO customers VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+            (customer_id, name),
+        )
 
     def add_report(self, customer_id: str, report: CreditReport) -> None:
         """Store a snapshot, replacing one from the same bureau on the same date."""
         body = report.model_dump_json()
-        with self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)",
-                (customer_id, report.report_date.isoformat(), report.bureau, body),
-            )
+        self._db.execute(UPSERT_REPORT, (customer_id, report.report_date.isoformat(), report.bureau, body))
 
     def save_customer(
         self, customer_id: str, name: str, reports: list[CreditReport], replace_history: bool = False
     ) -> None:
         """Create (or rename) a customer and store reports in one transaction; optionally drop older ones first."""
-        with self._db:
-            self._db.execute(
+        with self._db.transaction() as db:
+            db.execute(
                 "INSERT INTO customers VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name",
                 (customer_id, name),
             )
             if replace_history:
-                self._db.execute("DELETE FROM reports WHERE customer_id = ?", (customer_id,))
-            self._db.executemany(
-                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)",
+                db.execute("DELETE FROM reports WHERE customer_id = ?", (customer_id,))
+            db.executemany(
+                UPSERT_REPORT,
                 [(customer_id, r.report_date.isoformat(), r.bureau, r.model_dump_json()) for r in reports],
             )
 
@@ -103,16 +77,21 @@ class ReportStore:
         return [CreditReport.model_validate_json(body) for (body,) in rows]
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
         self._db.close()
 
     def _customers(self, where: str, params: tuple[str, ...]) -> list[Customer]:
-        """Customers with their report count and latest score."""
+        """Customers with their report count and latest score (read from the newest report's JSON)."""
         query = f"""
             SELECT c.id, c.name, COUNT(r.report_date),
-                   (SELECT json_extract(body, '$.score') FROM reports
-                    WHERE customer_id = c.id ORDER BY report_date DESC LIMIT 1)
+                   (SELECT body FROM reports WHERE customer_id = c.id ORDER BY report_date DESC LIMIT 1)
             FROM customers c LEFT JOIN reports r ON r.customer_id = c.id {where}
-            GROUP BY c.id ORDER BY c.id
+            GROUP BY c.id, c.name ORDER BY c.id
         """
-        return [Customer(*row) for row in self._db.execute(query, params)]
+        rows = self._db.execute(query, params)
+        return [Customer(id_, name, count, _score(body)) for id_, name, count, body in rows]
+
+
+def _score(report_body: str | None) -> int | None:
+    """The score in a stored report's JSON."""
+    return json.loads(report_body)["score"] if report_body else None

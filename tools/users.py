@@ -10,13 +10,13 @@ import functools
 import hashlib
 import re
 import secrets
-import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
-from tools.errors import InvalidInputError, StoreError
+from tools.errors import InvalidInputError
+from tools.migrate import open_database
 
 Role = Literal["customer", "analyst"]
 KEY_PREFIX = "bk_"
@@ -24,23 +24,6 @@ MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 1000  # a bound on what argon2 is asked to hash; the web login cuts there too
 ENABLED = "disabled_at IS NULL"
 USER_NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL CHECK (role IN ('customer', 'analyst')),
-    customer_id TEXT,
-    password_hash TEXT,
-    disabled_at TEXT
-);
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL REFERENCES users(name),
-    key_hash TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-CREATE TABLE IF NOT EXISTS thread_owners (thread_id TEXT PRIMARY KEY, user_name TEXT NOT NULL);
-"""
 # The demo users an outside browser check relies on: exactly these names and customers.
 DEMO_USERS: tuple[tuple[str, Role, str | None], ...] = (
     ("alice", "customer", "C0001"),
@@ -72,46 +55,32 @@ class ApiKey:
 class UserStore:
     """Users, API keys and thread ownership; every write is one transaction."""
 
-    def __init__(self, path: Path, fast_commits: bool = False) -> None:
-        """Open (creating if needed) the tables in the app DB at `path`.
-
-        `fast_commits` (the API server) skips the fsync per commit, which every API call's thread
-        bookkeeping would otherwise pay: the DB stays consistent after a crash, but the last commits
-        may be lost on power failure. Admin writes (keys, revocations) come from the CLI, which keeps
-        the default full durability.
-        """
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={'NORMAL' if fast_commits else 'FULL'}")
-            self._db.executescript(SCHEMA)
-            _add_disabled_column(self._db)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"Cannot open the user DB at {path}: {exc}") from exc
+    def __init__(self, url: str) -> None:
+        """Open the app database at `url` (sqlite:///... or postgresql://...)."""
+        self._db = open_database(url)
 
     def add_user(self, name: str, role: Role, customer_id: str | None, password: str | None = None) -> None:
         """Create or update a user; a password, when given, is stored as an argon2 hash."""
         password_hash = hash_password(password) if password else None
-        with self._db:
-            self._db.execute(
-                "INSERT INTO users (name, role, customer_id, password_hash) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET role = excluded.role, "
-                "customer_id = excluded.customer_id, password_hash = COALESCE(excluded.password_hash, password_hash)",
-                (name, role, customer_id, password_hash),
-            )
+        self._db.execute(
+            "INSERT INTO app_users (name, role, customer_id, password_hash) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET role = excluded.role, customer_id = excluded.customer_id, "
+            "password_hash = COALESCE(excluded.password_hash, app_users.password_hash)",
+            (name, role, customer_id, password_hash),
+        )
 
     def create_user(self, name: str, role: Role, customer_id: str | None, password: str) -> None:
         """Add a new user with a password that meets the policy; an existing name is refused."""
         check_user_name(name)
         check_password_policy(name, password)
+        from sqlalchemy.exc import IntegrityError
+
         try:
-            with self._db:
-                self._db.execute(
-                    "INSERT INTO users (name, role, customer_id, password_hash) VALUES (?, ?, ?, ?)",
-                    (name, role, customer_id, hash_password(password)),
-                )
-        except sqlite3.IntegrityError as exc:
+            self._db.execute(
+                "INSERT INTO app_users (name, role, customer_id, password_hash) VALUES (?, ?, ?, ?)",
+                (name, role, customer_id, hash_password(password)),
+            )
+        except IntegrityError as exc:  # two `users add` of one name, even racing on two machines
             raise InvalidInputError(
                 f"There is already a user {name[:40]!r}; `bankassist users passwd` changes a password."
             ) from exc
@@ -126,34 +95,33 @@ class UserStore:
         self._update_user(name, "disabled_at = ?", (_now() if disabled else None,))
 
     def _update_user(self, name: str, assignment: str, values: tuple[str | None, ...]) -> None:
-        with self._db:
-            changed = self._db.execute(f"UPDATE users SET {assignment} WHERE name = ?", (*values, name)).rowcount
+        changed = self._db.execute(f"UPDATE app_users SET {assignment} WHERE name = ?", (*values, name)).rowcount
         if not changed:
             raise InvalidInputError(f"There is no user {name[:40]!r}; `bankassist users list` lists them.")
 
     def get_user(self, name: str) -> User | None:
         """One enabled user, or None (unknown or disabled)."""
         row = self._db.execute(
-            f"SELECT name, role, customer_id FROM users WHERE name = ? AND {ENABLED}", (name,)
+            f"SELECT name, role, customer_id FROM app_users WHERE name = ? AND {ENABLED}", (name,)
         ).fetchone()
         return User(*row) if row else None
 
     def list_users(self) -> list[User]:
         """Every user, disabled ones too, by name."""
-        rows = self._db.execute("SELECT name, role, customer_id, disabled_at IS NOT NULL FROM users ORDER BY name")
+        rows = self._db.execute("SELECT name, role, customer_id, disabled_at IS NOT NULL FROM app_users ORDER BY name")
         return [User(name, role, customer_id, bool(disabled)) for name, role, customer_id, disabled in rows]
 
     def can_anyone_sign_in(self) -> bool:
         """Some enabled user has a password or an active API key."""
         row = self._db.execute(
-            f"SELECT 1 FROM users u WHERE {ENABLED} AND (password_hash IS NOT NULL OR EXISTS "
+            f"SELECT 1 FROM app_users u WHERE {ENABLED} AND (password_hash IS NOT NULL OR EXISTS "
             "(SELECT 1 FROM api_keys k WHERE k.user_name = u.name AND k.revoked_at IS NULL)) LIMIT 1"
         ).fetchone()
         return row is not None
 
     def check_password(self, name: str, password: str) -> User | None:
         """The enabled user when the password matches their stored hash, else None (always one argon2 check)."""
-        row = self._db.execute(f"SELECT password_hash FROM users WHERE name = ? AND {ENABLED}", (name,)).fetchone()
+        row = self._db.execute(f"SELECT password_hash FROM app_users WHERE name = ? AND {ENABLED}", (name,)).fetchone()
         stored = row[0] if row and row[0] else None
         # Unknown and disabled users are checked against a dummy hash so the answer takes as long either way.
         matches = verify_password(stored or _dummy_hash(), password)
@@ -164,18 +132,14 @@ class UserStore:
         if self.get_user(user_name) is None:
             raise InvalidInputError(f"There is no user {user_name[:40]!r}; `bankassist users` lists them.")
         key_id, secret = secrets.token_hex(4), KEY_PREFIX + secrets.token_urlsafe(32)
-        with self._db:
-            self._db.execute(
-                "INSERT INTO api_keys VALUES (?, ?, ?, ?, NULL)", (key_id, user_name, _digest(secret), _now())
-            )
+        self._db.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, NULL)", (key_id, user_name, _digest(secret), _now()))
         return key_id, secret
 
     def revoke_api_key(self, key_id: str) -> None:
         """Revoke a key by its id; an unknown or already revoked id is an error."""
-        with self._db:
-            changed = self._db.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (_now(), key_id)
-            ).rowcount
+        changed = self._db.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL", (_now(), key_id)
+        ).rowcount
         if not changed:
             raise InvalidInputError(f"There is no active API key {key_id[:40]!r}; `bankassist apikey list` lists them.")
 
@@ -187,7 +151,7 @@ class UserStore:
     def user_for_key(self, secret: str) -> User | None:
         """The owner of an active key, or None for an unknown or revoked one."""
         row = self._db.execute(
-            "SELECT u.name, u.role, u.customer_id FROM api_keys k JOIN users u ON u.name = k.user_name "
+            "SELECT u.name, u.role, u.customer_id FROM api_keys k JOIN app_users u ON u.name = k.user_name "
             f"WHERE k.key_hash = ? AND k.revoked_at IS NULL AND u.{ENABLED}",
             (_digest(secret),),
         ).fetchone()
@@ -195,8 +159,11 @@ class UserStore:
 
     def claim_thread(self, thread_id: str, user_name: str) -> bool:
         """Record the owner of a new thread; False when it already belongs to someone else."""
-        with self._db:
-            inserted = self._db.execute("INSERT OR IGNORE INTO thread_owners VALUES (?, ?)", (thread_id, user_name))
+        inserted = self._db.execute(
+            "INSERT INTO thread_owners (thread_id, user_name, claimed_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (thread_id) DO NOTHING",
+            (thread_id, user_name, time.time()),
+        )
         return inserted.rowcount == 1 or self.thread_owner(thread_id) == user_name
 
     def thread_owner(self, thread_id: str) -> str | None:
@@ -206,11 +173,13 @@ class UserStore:
 
     def threads_of(self, user_name: str) -> list[str]:
         """The ids of a user's threads."""
-        rows = self._db.execute("SELECT thread_id FROM thread_owners WHERE user_name = ? ORDER BY rowid", (user_name,))
+        rows = self._db.execute(
+            "SELECT thread_id FROM thread_owners WHERE user_name = ? ORDER BY claimed_at, thread_id", (user_name,)
+        )
         return [thread_id for (thread_id,) in rows]
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
         self._db.close()
 
 
@@ -236,13 +205,6 @@ def check_password_policy(name: str, password: str) -> None:
         raise InvalidInputError(f"The password is too long: use at most {MAX_PASSWORD_LENGTH} characters.")
     if name.strip().lower() in password.lower():
         raise InvalidInputError("The password must not contain the user name.")
-
-
-def _add_disabled_column(db: sqlite3.Connection) -> None:
-    """Users tables made before accounts could be disabled gain the column (every row stays enabled)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(users)")}
-    if "disabled_at" not in columns:
-        db.execute("ALTER TABLE users ADD COLUMN disabled_at TEXT")
 
 
 def hash_password(password: str) -> str:

@@ -32,6 +32,7 @@ from agent.service import (
     list_cases,
     open_async_assistant,
     open_batch_jobs,
+    open_counters,
     open_user_store,
     readiness,
     review_credit,
@@ -110,13 +111,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 async def open_state(settings: Settings, stack: AsyncExitStack, services: Services | None = None) -> ApiState:
     """Open the assistant (on the given services, if any), the user store and the batch jobs; the stack closes them."""
     assistant = await stack.enter_async_context(open_async_assistant(settings, services))
-    users = open_user_store(settings, fast_commits=True)
+    users = open_user_store(settings)
     stack.callback(users.close)
     require_users(settings, users)
     jobs = open_batch_jobs(settings)
     stack.callback(jobs.close)
+    counters = open_counters(settings)
+    stack.callback(counters.close)
+    limiter = RateLimiter(settings.rate_limit_per_minute, counters)
     lock = asyncio.Lock() if settings.backend == "local" else None
-    return ApiState(settings, assistant, users, jobs, RateLimiter(settings.rate_limit_per_minute), turn_lock=lock)
+    return ApiState(settings, assistant, users, jobs, limiter, turn_lock=lock)
 
 
 async def api_state(request: Request) -> ApiState:

@@ -102,16 +102,20 @@ async def close_services() -> None:
 
 @lru_cache(maxsize=1)
 def login_throttle() -> LoginThrottle:
-    """The process's login throttle per user name, built on first login (in memory: each replica counts alone)."""
-    settings = get_runtime().settings
-    return LoginThrottle(settings.login_max_failures, settings.login_lockout_s)
+    """The login throttle per user name, built on first login; it counts in the app DB, with every replica."""
+    runtime = get_runtime()
+    settings = runtime.settings
+    return LoginThrottle(settings.login_max_failures, settings.login_lockout_s, runtime.counters)
 
 
 @lru_cache(maxsize=1)
 def address_throttle() -> LoginThrottle:
     """The process's login throttle per client address: one address guessing across many names."""
-    settings = get_runtime().settings
-    return LoginThrottle(settings.login_max_failures_per_address, settings.login_lockout_s)
+    runtime = get_runtime()
+    settings = runtime.settings
+    return LoginThrottle(
+        settings.login_max_failures_per_address, settings.login_lockout_s, runtime.counters, scope="address"
+    )
 
 
 @cl.password_auth_callback

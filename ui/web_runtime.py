@@ -15,7 +15,16 @@ from contextlib import AsyncExitStack, ExitStack, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
-from agent.service import Assistant, Settings, UserStore, get_settings, open_async_assistant, open_user_store
+from agent.service import (
+    Assistant,
+    CounterStore,
+    Settings,
+    UserStore,
+    get_settings,
+    open_async_assistant,
+    open_counters,
+    open_user_store,
+)
 from tools.errors import InvalidInputError
 from ui.rate_limit import RateLimiter
 
@@ -29,11 +38,11 @@ class WebRuntime:
     def __init__(self, settings: Settings) -> None:
         """Nothing opens yet."""
         self.settings = settings
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self._stack, self._async_stack = ExitStack(), AsyncExitStack()
         self._opening = threading.Lock()
         self._opening_assistant = asyncio.Lock()
         self._users: UserStore | None = None
+        self._counters: CounterStore | None = None
         self._assistant: Assistant | None = None
         # The local backend runs one generation at a time on CPU; a model server batches requests itself.
         self._turn_lock = asyncio.Lock() if settings.backend == "local" else None
@@ -46,6 +55,20 @@ class WebRuntime:
                 self._users = open_user_store(self.settings)
                 self._stack.callback(self._users.close)
             return self._users
+
+    @property
+    def counters(self) -> CounterStore:
+        """The rate-limit and sign-in counters in the app DB (shared with the API and every replica)."""
+        with self._opening:
+            if self._counters is None:
+                self._counters = open_counters(self.settings)
+                self._stack.callback(self._counters.close)
+            return self._counters
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """Per-user call rates, counted with the REST API's."""
+        return RateLimiter(self.settings.rate_limit_per_minute, self.counters)
 
     async def assistant(self) -> Assistant:
         """The compiled graph on an async checkpointer, with its services (models load on first use)."""

@@ -15,6 +15,7 @@ from tools.errors import ModelServerError, StoreError, TurnTimeoutError
 def translate_errors(settings: Settings) -> Iterator[None]:
     """Turn model-server and DB failures into one-line user-facing errors."""
     import openai
+    import psycopg
 
     try:
         yield
@@ -36,7 +37,7 @@ def translate_errors(settings: Settings) -> Iterator[None]:
             f"One step of this turn took longer than {settings.node_timeout_s:g} s (BANKASSIST_NODE_TIMEOUT_S), "
             "so the turn was stopped; please try again."
         ) from exc
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, psycopg.OperationalError) as exc:  # the checkpointer's own connections
         raise StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.") from exc
 
 

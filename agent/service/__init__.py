@@ -34,10 +34,11 @@ if TYPE_CHECKING:
         precheck_session,
         precheck_turn,
     )
-    from agent.service.operator import audit_sign_in, open_batch_jobs, open_user_store, readiness
+    from agent.service.operator import audit_sign_in, open_batch_jobs, open_counters, open_user_store, readiness
     from agent.settings import Settings, get_settings
     from tools.accounts import Case
     from tools.batch_jobs import MAX_BATCH, BatchJob, BatchJobs
+    from tools.counters import Count, CounterStore
     from tools.credit import CreditReport
     from tools.pii import PiiMasker
     from tools.users import User, UserStore
@@ -51,6 +52,8 @@ EXPORTS = {
     "BatchJobs": "tools.batch_jobs",
     "Case": "tools.accounts",
     "classify_scope": "agent.service.operations",
+    "Count": "tools.counters",
+    "CounterStore": "tools.counters",
     "CreditModels": "agent.service.credit",
     "CreditReport": "tools.credit",
     "Done": "agent.events",
@@ -65,6 +68,7 @@ EXPORTS = {
     "open_assistant": "agent.service.assistant",
     "open_async_assistant": "agent.service.assistant",
     "open_batch_jobs": "agent.service.operator",
+    "open_counters": "agent.service.operator",
     "open_credit_models": "agent.service.credit",
     "open_guard": "agent.service.operations",
     "open_retriever": "agent.service.operations",

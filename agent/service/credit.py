@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from agent.credit_summary import summarize_in_chunks
-from agent.dependencies import open_report_store
+from agent.dependencies import app_database_url, open_report_store
 from agent.runtime.backends import build_chat_model
 from agent.runtime.errors import translate_errors
 from agent.service.assistant import Assistant
@@ -22,7 +22,7 @@ from tools.credit import CreditReport
 from tools.credit_review import credit_review, review_to_dict
 from tools.demo_data import seed_store
 from tools.report_import import import_report
-from tools.reports import ReportStore, sqlite_path
+from tools.reports import ReportStore
 from tools.validation import read_report_file, validate_customer_id
 
 
@@ -60,8 +60,8 @@ def summarize(customer_ids: list[str] | None, settings: Settings | None = None) 
 def seed_demo_customers(count: int, seed: int, settings: Settings | None = None) -> int:
     """Write `count` demo customers with their report history into the app DB (idempotent for one seed)."""
     settings = settings or get_settings()
-    assert settings.db_url is not None  # filled by the settings validator
-    store, ledgers = ReportStore(sqlite_path(settings.db_url)), AccountStore(sqlite_path(settings.db_url))
+    url = app_database_url(settings)
+    store, ledgers = ReportStore(url), AccountStore(url)
     try:
         written = seed_store(store, count, seed)
         seed_ledgers(ledgers, [f"C{index:04d}" for index in range(1, count + 1)], seed)

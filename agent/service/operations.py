@@ -6,7 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from agent.dependencies import build_embedder, build_retriever, open_report_store, open_vector_store
+from agent.dependencies import (
+    app_database_url,
+    build_embedder,
+    build_retriever,
+    open_report_store,
+    open_vector_store,
+)
 from agent.scope.guard import ScopeDecision, ScopeGuard
 from agent.scope.loading import build_guard
 from agent.settings import Settings, get_settings
@@ -15,7 +21,7 @@ from retrieval.retriever import Retriever
 from tools.accounts import AccountStore, Case
 from tools.errors import InvalidInputError
 from tools.pii import PiiMasker
-from tools.reports import Customer, sqlite_path
+from tools.reports import Customer
 from tools.validation import check_customer, validate_message, validate_thread_id
 
 
@@ -95,8 +101,7 @@ def list_customers(settings: Settings | None = None) -> list[Customer]:
 def list_cases(open_only: bool = True, settings: Settings | None = None) -> list[Case]:
     """Disputes and handoffs to a person, newest first (only the open ones unless asked)."""
     settings = settings or get_settings()
-    assert settings.db_url is not None  # filled by the settings validator
-    store = AccountStore(sqlite_path(settings.db_url))
+    store = AccountStore(app_database_url(settings))
     try:
         return store.cases("open" if open_only else None)
     finally:

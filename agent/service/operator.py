@@ -9,22 +9,26 @@ from pathlib import Path
 from typing import Literal
 
 from agent.audit import AuditLog, sign_in_entry
-from agent.dependencies import open_user_store
+from agent.dependencies import app_database_url, open_user_store
 from agent.runtime.probe import backend_reachable
 from agent.service.assistant import Assistant
 from agent.settings import Settings
 from tools.batch_jobs import BatchJobs
-from tools.reports import sqlite_path
+from tools.counters import CounterStore
 from tools.users import UserStore
 
-__all__ = ["audit_sign_in", "open_batch_jobs", "open_user_store", "readiness"]
+__all__ = ["audit_sign_in", "open_batch_jobs", "open_counters", "open_user_store", "readiness"]
 SignInOutcome = Literal["signed_in", "failed", "locked"]
 
 
 def open_batch_jobs(settings: Settings) -> BatchJobs:
-    """The batch-job table in the app DB, with its worker thread."""
-    assert settings.db_url is not None  # filled by the settings validator
-    return BatchJobs(sqlite_path(settings.db_url))
+    """The batch-job table in the app DB, with this replica's worker thread."""
+    return BatchJobs(app_database_url(settings), lease_s=settings.job_lease_s)
+
+
+def open_counters(settings: Settings) -> CounterStore:
+    """The rate-limit and sign-in counters in the app DB, shared by every replica and front end."""
+    return CounterStore(app_database_url(settings))
 
 
 def audit_sign_in(settings: Settings, user: str, outcome: SignInOutcome, client: str, front_end: str = "web") -> None:

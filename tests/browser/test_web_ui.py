@@ -24,7 +24,7 @@ FACT_LINE = re.compile(r"^(Good|Bad):- .+$", re.MULTILINE)
 
 def diff_of(web: WebServer, customer_id: str) -> list[Fact]:
     """The customer's own changes, computed from the server's DB."""
-    store = ReportStore(web.data_dir / "bankassist.db")
+    store = ReportStore(f"sqlite:///{web.data_dir / 'bankassist.db'}")
     try:
         new, old = store.latest_reports(customer_id, 2)
         return diff_reports(old, new)
@@ -33,7 +33,7 @@ def diff_of(web: WebServer, customer_id: str) -> list[Fact]:
 
 
 def customer_name(web: WebServer, customer_id: str) -> str:
-    store = ReportStore(web.data_dir / "bankassist.db")
+    store = ReportStore(f"sqlite:///{web.data_dir / 'bankassist.db'}")
     try:
         customer = store.get_customer(customer_id)
         assert customer is not None
@@ -43,7 +43,7 @@ def customer_name(web: WebServer, customer_id: str) -> str:
 
 
 def latest_report(web: WebServer, customer_id: str) -> CreditReport:
-    store = ReportStore(web.data_dir / "bankassist.db")
+    store = ReportStore(f"sqlite:///{web.data_dir / 'bankassist.db'}")
     try:
         return store.latest_reports(customer_id, 1)[0]
     finally:
@@ -238,7 +238,7 @@ def test_a_user_disabled_mid_session_is_stopped_at_the_next_message_and_sign_ins
 
 
 def debit_card_status(web: WebServer, customer_id: str) -> str:
-    store = AccountStore(web.data_dir / "bankassist.db")
+    store = AccountStore(f"sqlite:///{web.data_dir / 'bankassist.db'}")
     try:
         return next(c.status for c in store.cards(customer_id) if c.kind == "debit")
     finally:

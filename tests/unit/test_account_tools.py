@@ -14,7 +14,7 @@ from tools.accounts import AccountStore, money
 
 @pytest.fixture
 def store(tmp_path):
-    opened = AccountStore(tmp_path / "app.db")
+    opened = AccountStore(f"sqlite:///{tmp_path / 'app.db'}")
     seed_ledgers(opened, ["C0001", "C0002", "C0004"])
     yield opened
     opened.close()
@@ -25,7 +25,7 @@ def rows(store, customer_id):
 
 
 def test_demo_ledgers_are_deterministic_and_have_every_kind_of_item(store, tmp_path):
-    other = AccountStore(tmp_path / "other.db")
+    other = AccountStore(f"sqlite:///{tmp_path / 'other.db'}")
     seed_ledgers(other, ["C0004"])
     assert rows(other, "C0004") == rows(store, "C0004")
     transactions = store.transactions("C0001")

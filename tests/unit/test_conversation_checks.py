@@ -19,7 +19,7 @@ CARD, SSN = "4111 1111 1111 1111", "123-45-6789"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    reports = ReportStore(tmp_path_factory.mktemp("reports") / "bankassist.db")
+    reports = ReportStore(f"sqlite:///{tmp_path_factory.mktemp('reports') / 'bankassist.db'}")
     seed_store(reports)
     yield reports
     reports.close()

@@ -17,7 +17,7 @@ from tools.validation import MAX_REPORT_BYTES, read_report_file, validate_custom
 
 @pytest.fixture
 def store(tmp_path):
-    store = ReportStore(tmp_path / "app.db")
+    store = ReportStore(f"sqlite:///{tmp_path / 'app.db'}")
     for customer_id, name, reports in demo_customers(count=5):
         store.save_customer(customer_id, name, reports)
     store.save_customer("EMPTY", "No Reports", [])

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from agent.settings import get_settings
-from ui.rate_limit import LoginThrottle, MemoryAttemptStore
+from ui.rate_limit import LoginThrottle, MemoryCounters
 
 
 class Clock:
@@ -83,13 +83,13 @@ def test_the_lockout_is_logged_once_with_the_name_and_never_the_password(caplog)
 
 
 def test_the_memory_store_sweeps_ended_windows_once_it_grows():
-    clock, store = Clock(), MemoryAttemptStore(scan_above=4)
-    throttle = LoginThrottle(5, 900, clock=clock, store=store)
+    clock, store = Clock(), MemoryCounters(scan_above=4)
+    throttle = LoginThrottle(5, 900, counters=store, clock=clock)
     for number in range(5):
         throttle.allow(f"sprayed{number}")
     clock.now += 900
     throttle.allow("late")
-    assert store.get("sprayed0") is None and store.get("late") is not None
+    assert store.get("login-name:sprayed0") is None and store.get("login-name:late") is not None
 
 
 class FakeUsers:
@@ -113,7 +113,8 @@ def web_login(isolated_settings, monkeypatch):
     monkeypatch.setenv("BANKASSIST_LOGIN_LOCKOUT_S", "60")
     get_settings.cache_clear()
     users = FakeUsers()
-    monkeypatch.setattr(app, "get_runtime", lambda: SimpleNamespace(settings=get_settings(), users=users))
+    runtime = SimpleNamespace(settings=get_settings(), users=users, counters=MemoryCounters())
+    monkeypatch.setattr(app, "get_runtime", lambda: runtime)
     app.login_throttle.cache_clear()
     app.address_throttle.cache_clear()
     yield app, users
@@ -207,3 +208,17 @@ def test_the_middleware_gives_code_in_the_request_the_clients_address():
     app.add_middleware(RememberClientAddress)
     assert TestClient(app).get("/login").text == "testclient"  # Starlette's test client's host
     assert client_address() == "unknown"  # outside a request
+
+
+def test_replicas_on_one_app_db_share_a_names_failures_and_log_the_lockout_once(tmp_path, caplog):
+    from tools.counters import CounterStore
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    one, two = (LoginThrottle(3, 900, counters=CounterStore(url)) for _ in range(2))
+    with caplog.at_level(logging.WARNING, logger="bankassist.ui"):
+        assert [attempt(one, "alice", False), attempt(two, "alice", False), attempt(one, "alice", False)] == [False] * 3
+        assert attempt(two, "alice", right=True) is None and attempt(one, "alice", right=False) is None
+    assert len(caplog.records) == 1
+    assert attempt(two, "bob", right=True) is True
+    address = LoginThrottle(3, 900, counters=CounterStore(url), scope="address")
+    assert address.allow("alice")  # an address count never mixes with a name's

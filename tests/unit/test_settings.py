@@ -19,7 +19,7 @@ def test_paths_derive_from_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("BANKASSIST_DATA_DIR", str(tmp_path / "d"))
     settings = Settings()
     assert settings.model_cache_dir == tmp_path / "d" / "models"
-    assert settings.db_url == f"sqlite:///{tmp_path / 'd' / 'bankassist.db'}"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'd' / 'bankassist.db'}"
     assert settings.checkpoint_url == f"sqlite:///{tmp_path / 'd' / 'checkpoints.db'}"
 
 

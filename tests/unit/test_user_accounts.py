@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def users(tmp_path):
-    store = UserStore(tmp_path / "app.db")
+    store = UserStore(f"sqlite:///{tmp_path / 'app.db'}")
     yield store
     store.close()
 
@@ -73,7 +73,7 @@ def test_a_users_table_from_before_disabling_gains_the_column_and_keeps_its_rows
             "CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, customer_id TEXT, password_hash TEXT)"
         )
         db.execute("INSERT INTO users VALUES ('alice', 'customer', 'C0001', NULL)")
-    store = UserStore(path)
+    store = UserStore(f"sqlite:///{path}")
     try:
         assert store.get_user("alice").customer_id == "C0001"
         store.set_disabled("alice", True)

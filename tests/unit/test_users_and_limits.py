@@ -3,17 +3,18 @@ import json
 import pytest
 
 from tests.fakes import fake_services
+from tools.counters import CounterStore
 from tools.demo_data import demo_customers
 from tools.errors import AuthenticationError, InvalidInputError, PermissionDeniedError, UnknownCustomerError
 from tools.report_import import import_report
 from tools.users import UserStore, seed_demo_users
 from ui.auth import own_customer, require_analyst, user_from_api_key
-from ui.rate_limit import RateLimiter, retry_after
+from ui.rate_limit import MemoryCounters, RateLimiter, retry_after
 
 
 @pytest.fixture
 def users(tmp_path):
-    store = UserStore(tmp_path / "app.db")
+    store = UserStore(f"sqlite:///{tmp_path / 'app.db'}")
     seed_demo_users(store, "s3cret!")
     yield store
     store.close()
@@ -25,7 +26,7 @@ def test_demo_users_have_roles_customers_and_hashed_passwords(users):
     ]  # fmt: skip
     assert users.check_password("alice", "s3cret!").name == "alice"
     assert users.check_password("alice", "wrong") is None and users.check_password("nobody", "s3cret!") is None
-    stored = users._db.execute("SELECT password_hash FROM users WHERE name = 'alice'").fetchone()[0]
+    stored = users._db.execute("SELECT password_hash FROM app_users WHERE name = 'alice'").fetchone()[0]
     assert stored.startswith("$argon2") and "s3cret!" not in stored
 
 
@@ -59,14 +60,25 @@ def test_roles_gate_analyst_and_customer_views(users):
         own_customer(ana)
 
 
-def test_the_rate_limiter_refills_over_time():
-    now = [0.0]
-    limiter = RateLimiter(per_minute=2, clock=lambda: now[0])
-    assert limiter.take("u") == 0 and limiter.take("u") == 0
-    wait = limiter.take("u")
-    assert wait == pytest.approx(30.0) and retry_after(wait) == "30" and limiter.take("other") == 0
-    now[0] = 30.0
+@pytest.mark.parametrize("shared", [False, True], ids=["memory", "app-db"])
+def test_the_rate_limiter_allows_per_minute_calls_a_minute_from_the_first(shared, tmp_path):
+    now = [1000.0]
+    counters = CounterStore(f"sqlite:///{tmp_path / 'app.db'}") if shared else MemoryCounters()
+    limiter = RateLimiter(per_minute=2, counters=counters, clock=lambda: now[0])
     assert limiter.take("u") == 0
+    now[0] += 20
+    assert limiter.take("u") == 0
+    wait = limiter.take("u")
+    assert wait == pytest.approx(40.0) and retry_after(wait) == "40" and limiter.take("other") == 0
+    now[0] += 40
+    assert limiter.take("u") == 0
+
+
+def test_two_limiters_on_one_app_db_share_the_count(tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    first, second = (RateLimiter(3, CounterStore(url)) for _ in range(2))
+    assert [first.take("u"), second.take("u"), first.take("u")] == [0, 0, 0]
+    assert second.take("u") > 0 and first.take("u") > 0 and second.take("v") == 0
 
 
 def test_report_import_validates_against_the_schema(isolated_settings):
