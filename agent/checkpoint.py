@@ -11,6 +11,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from tools.database import sqlite_path
 from tools.errors import ConfigurationError, StoreError
 
+SETUP_LOCK = 7_310_044  # the advisory lock key replicas take while setting up the checkpoint tables
+
 
 @contextmanager
 def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
@@ -19,7 +21,8 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
         from langgraph.checkpoint.postgres import PostgresSaver
 
         with PostgresSaver.from_conn_string(url) as saver:
-            saver.setup()
+            with _setup_lock(url):
+                saver.setup()
             yield saver
         return
     if not url.startswith("sqlite:///"):
@@ -27,6 +30,32 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
             f"Unsupported checkpoint URL scheme {url.split(':', 1)[0]!r}; use sqlite:/// or postgresql://."
         )
     yield from _sqlite_checkpointer(url)
+
+
+@contextmanager
+def _setup_lock(url: str) -> Iterator[None]:
+    """Replicas set LangGraph's tables up one at a time: its setup is not safe to run concurrently."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+
+
+@asynccontextmanager
+async def _async_setup_lock(url: str) -> AsyncIterator[None]:
+    """The async twin of `_setup_lock`."""
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+        await connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        try:
+            yield
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
 
 
 def _sqlite_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
@@ -54,7 +83,8 @@ async def open_async_checkpointer(url: str) -> AsyncIterator[BaseCheckpointSaver
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
         async with AsyncPostgresSaver.from_conn_string(url) as saver:
-            await saver.setup()
+            async with _async_setup_lock(url):
+                await saver.setup()
             yield saver
         return
     if not url.startswith("sqlite:///"):

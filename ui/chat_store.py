@@ -72,6 +72,8 @@ def ensure_schema(url: str) -> None:
     list_type = "TEXT[]" if engine.dialect.name == "postgresql" else "TEXT"
     try:
         with engine.begin() as connection:
+            if engine.dialect.name == "postgresql":  # UIs starting together: CREATE IF NOT EXISTS can still collide
+                connection.execute(text("SELECT pg_advisory_xact_lock(7310043)"))
             for statement in SCHEMA:
                 connection.execute(text(statement.format(list=list_type)))
     except Exception as exc:  # sqlalchemy wraps every driver error in its own DBAPIError

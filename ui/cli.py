@@ -23,6 +23,7 @@ from ui.cli_admin import apikey_app, serve_api, serve_vllm
 from ui.cli_answers import train_selector
 from ui.cli_common import fail, operator, setting_error, stdout_to_stderr
 from ui.cli_credit import finetune, import_report, seed, summarize
+from ui.cli_db import db_app
 from ui.cli_eval import evaluate
 from ui.cli_retrieval import train_retriever_command
 from ui.cli_users import users_app
@@ -49,6 +50,7 @@ app.command("ui")(serve_ui)
 app.command("decide")(decide)
 app.command("cases")(cases)
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(db_app, name="db")
 
 CustomerOpt = Annotated[str | None, typer.Option("--customer", "-c", help="Customer id, e.g. C0001 (operator tool).")]
 ThreadOpt = Annotated[str | None, typer.Option("--thread", "-t", help="Continue this conversation thread.")]

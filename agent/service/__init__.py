@@ -34,7 +34,14 @@ if TYPE_CHECKING:
         precheck_session,
         precheck_turn,
     )
-    from agent.service.operator import audit_sign_in, open_batch_jobs, open_counters, open_user_store, readiness
+    from agent.service.operator import (
+        audit_sign_in,
+        open_batch_jobs,
+        open_counters,
+        open_user_store,
+        readiness,
+        upgrade_database,
+    )
     from agent.settings import Settings, get_settings
     from tools.accounts import Case
     from tools.batch_jobs import MAX_BATCH, BatchJob, BatchJobs
@@ -80,6 +87,7 @@ EXPORTS = {
     "review_credit": "agent.service.credit",
     "seed_demo_customers": "agent.service.credit",
     "Services": "agent.dependencies",
+    "upgrade_database": "agent.service.operator",
     "Settings": "agent.settings",
     "shell_line": "agent.runtime.serving",
     "Step": "agent.events",

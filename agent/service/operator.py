@@ -9,15 +9,18 @@ from pathlib import Path
 from typing import Literal
 
 from agent.audit import AuditLog, sign_in_entry
+from agent.checkpoint import open_checkpointer
 from agent.dependencies import app_database_url, open_user_store
 from agent.runtime.probe import backend_reachable
 from agent.service.assistant import Assistant
 from agent.settings import Settings
 from tools.batch_jobs import BatchJobs
 from tools.counters import CounterStore
+from tools.database import Database, shown_url
+from tools.migrate import current_revision, ensure_schema
 from tools.users import UserStore
 
-__all__ = ["audit_sign_in", "open_batch_jobs", "open_counters", "open_user_store", "readiness"]
+__all__ = ["audit_sign_in", "open_batch_jobs", "open_counters", "open_user_store", "readiness", "upgrade_database"]
 SignInOutcome = Literal["signed_in", "failed", "locked"]
 
 
@@ -29,6 +32,22 @@ def open_batch_jobs(settings: Settings) -> BatchJobs:
 def open_counters(settings: Settings) -> CounterStore:
     """The rate-limit and sign-in counters in the app DB, shared by every replica and front end."""
     return CounterStore(app_database_url(settings))
+
+
+def upgrade_database(settings: Settings) -> str:
+    """Bring the app DB to the newest schema and set up the checkpoint tables; says what it did, in one line."""
+    database = Database(app_database_url(settings))
+    try:
+        before = current_revision(database)
+        ensure_schema(database)
+        after = current_revision(database)
+    finally:
+        database.close()
+    assert settings.checkpoint_url is not None  # filled by the settings validator
+    with open_checkpointer(settings.checkpoint_url):
+        pass  # opening it creates or upgrades LangGraph's own tables
+    change = "already at" if before == after else f"upgraded from {before or 'an unversioned schema'} to"
+    return f"The app database at {shown_url(database.url)} is {change} revision {after}."
 
 
 def audit_sign_in(settings: Settings, user: str, outcome: SignInOutcome, client: str, front_end: str = "web") -> None:

@@ -30,9 +30,9 @@ class ApiServer:
         )
         return done.stdout.strip()
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run another bankassist command against the server's DB."""
-        return subprocess.run([*BANKASSIST, *args], env=self.env, capture_output=True, text=True)
+        return subprocess.run([*BANKASSIST, *args], env=self.env, capture_output=True, text=True, input=stdin)
 
     def stop(self) -> None:
         """Terminate the server (killed if it does not stop)."""
