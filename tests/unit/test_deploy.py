@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from agent.settings import Settings
 
@@ -38,11 +39,16 @@ def test_every_bankassist_variable_in_the_deployment_is_a_real_setting(name):
     assert used and used <= {field.upper() for field in Settings.model_fields}
 
 
-def test_the_compose_file_has_the_four_services_with_healthchecks():
+def test_the_compose_file_migrates_once_then_starts_the_ui_and_two_api_replicas_on_one_database():
     text = (DEPLOY / "compose.yaml").read_text()
-    services = re.findall(r"^  ([a-z]+):$", text.split("\nvolumes:")[0], flags=re.MULTILINE)
-    assert services == ["vllm", "weaviate", "postgres", "app"]
-    assert text.count("healthcheck:") == 4 and "capabilities: [gpu]" in text
+    services = yaml.safe_load(text)["services"]
+    assert list(services) == ["vllm", "weaviate", "postgres", "migrate", "app", "api"]
+    assert text.count("healthcheck:") == 5 and "capabilities: [gpu]" in text
+    assert services["migrate"]["command"] == ["bankassist", "db", "upgrade"]
+    for name in ("app", "api"):
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+        assert services[name]["environment"]["BANKASSIST_DATABASE_URL"].startswith("postgresql://")
+    assert services["api"]["deploy"]["replicas"] == 2
 
 
 @pytest.mark.parametrize("with_adapter", [True, False])
