@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from agent.runtime.engine_cache import converted_model as engine_model
 from agent.runtime.model_files import resolve_model_dir
 from agent.service import open_guard
 from agent.settings import DEFAULT_BASE_MODEL, Settings
-from evals.loopback_server import free_port
+from evals.loopback_postgres import start_postgres, why_postgres_cannot_run
 
 BANKASSIST = [sys.executable, "-m", "ui"]
 pytestmark = pytest.mark.slow
@@ -71,46 +68,14 @@ def cli(converted_model):
     return run
 
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-INITDB = shutil.which("initdb") or str(PG_BIN / "initdb")
-PG_CTL = shutil.which("pg_ctl") or str(PG_BIN / "pg_ctl")
-
-
-def has_user(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def as_postgres_user(command: list[str]) -> list[str]:
-    """initdb refuses to run as root: run the server as the `postgres` system user then."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway PostgreSQL server on loopback, for the whole session (skipped where none can run)."""
-    if not Path(INITDB).exists():
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    if os.geteuid() == 0 and not has_user("postgres"):
-        pytest.skip("running as root without a postgres user")
-    root = Path(tempfile.mkdtemp(prefix="bankassist-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", free_port()
-    subprocess.run(
-        as_postgres_user([INITDB, "-D", str(data), "-U", "postgres", "--auth=trust"]), check=True, capture_output=True
-    )
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        as_postgres_user([PG_CTL, "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start"]),
-        check=True,
-        capture_output=True,
-    )
+    reason = why_postgres_cannot_run()
+    if reason:
+        pytest.skip(reason)
+    server = start_postgres()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield server.url
     finally:
-        subprocess.run(as_postgres_user([PG_CTL, "-D", str(data), "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        server.stop()

@@ -137,3 +137,25 @@ def test_a_job_whose_worker_died_is_taken_over_and_the_dead_worker_cannot_finish
     finally:
         live.close()
         dead.close()
+
+
+def test_db_upgrade_says_what_it_did_and_a_database_that_is_down_is_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    shutil.copy(BEFORE_MIGRATIONS, tmp_path / "bankassist.db")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BANKASSIST_")} | {
+        "BANKASSIST_DATA_DIR": str(tmp_path)
+    }
+
+    def upgrade_cli(**extra: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ui", "db", "upgrade"]
+        return subprocess.run(command, env=env | extra, capture_output=True, text=True, timeout=120)
+
+    first, second = upgrade_cli(), upgrade_cli()
+    assert "upgraded from an unversioned schema to revision 0002" in first.stdout, first.stderr
+    assert "already at revision 0002" in second.stdout
+    down = upgrade_cli(BANKASSIST_DATABASE_URL="postgresql://ops:hunter2@127.0.0.1:9/bank")
+    assert down.returncode == 1 and down.stdout == ""
+    assert down.stderr.count("\n") == 1 and "BANKASSIST_DATABASE_URL" in down.stderr and "hunter2" not in down.stderr
