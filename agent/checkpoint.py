@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import Any, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -12,6 +15,11 @@ from tools.database import sqlite_path
 from tools.errors import ConfigurationError, StoreError
 
 SETUP_LOCK = 7_310_044  # the advisory lock key replicas take while setting up the checkpoint tables
+# Waiting by polling, not in pg_advisory_lock: LangGraph's setup runs CREATE INDEX CONCURRENTLY, which
+# waits for every open transaction, so a replica blocked inside pg_advisory_lock would deadlock with it.
+TRY_LOCK = "SELECT pg_try_advisory_lock(%s)"
+LOCK_POLL_S = 0.2
+POOL_SIZE = 8  # connections a replica's checkpointer may hold
 
 
 @contextmanager
@@ -19,8 +27,14 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
     """Open the checkpointer named by `url` (sqlite:///path or postgresql://...) and set up its tables."""
     if url.startswith(("postgresql://", "postgres://")):
         from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
 
-        with PostgresSaver.from_conn_string(url) as saver:
+        # A pool that checks each connection before lending it: one cut by a database restart is replaced,
+        # where LangGraph's single-connection `from_conn_string` would fail every turn after it.
+        kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}  # as LangGraph's own
+        with ConnectionPool(url, kwargs=kwargs, max_size=POOL_SIZE, check=ConnectionPool.check_connection) as pool:
+            saver = PostgresSaver(cast(Any, pool))
             with _setup_lock(url):
                 saver.setup()
             yield saver
@@ -38,7 +52,8 @@ def _setup_lock(url: str) -> Iterator[None]:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        while not _took(connection.execute(TRY_LOCK, (SETUP_LOCK,)).fetchone()):
+            time.sleep(LOCK_POLL_S)
         try:
             yield
         finally:
@@ -51,11 +66,17 @@ async def _async_setup_lock(url: str) -> AsyncIterator[None]:
     import psycopg
 
     async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
-        await connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        while not _took(await (await connection.execute(TRY_LOCK, (SETUP_LOCK,))).fetchone()):
+            await asyncio.sleep(LOCK_POLL_S)
         try:
             yield
         finally:
             await connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+
+
+def _took(row: tuple[bool] | None) -> bool:
+    """Whether pg_try_advisory_lock got the lock."""
+    return bool(row and row[0])
 
 
 def _sqlite_checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
@@ -81,11 +102,16 @@ async def open_async_checkpointer(url: str) -> AsyncIterator[BaseCheckpointSaver
     """The async twin of `open_checkpointer`, for graphs run with `ainvoke`/`astream`."""
     if url.startswith(("postgresql://", "postgres://")):
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
 
-        async with AsyncPostgresSaver.from_conn_string(url) as saver:
+        kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+        check = AsyncConnectionPool.check_connection
+        async with AsyncConnectionPool(url, kwargs=kwargs, max_size=POOL_SIZE, check=check, open=False) as pool:
+            postgres = AsyncPostgresSaver(cast(Any, pool))
             async with _async_setup_lock(url):
-                await saver.setup()
-            yield saver
+                await postgres.setup()
+            yield postgres
         return
     if not url.startswith("sqlite:///"):
         raise ConfigurationError(

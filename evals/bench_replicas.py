@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,13 +201,13 @@ def start_replicas(root: Path, database_url: str, lease_s: float, model_cache: P
         env = base | {f"BANKASSIST_{k}": v for k, v in settings.items()}
         env |= {"BANKASSIST_DATA_DIR": str(folder), "BANKASSIST_MODEL_CACHE_DIR": str(model_cache)}
         replicas.append(Replica(name, folder, env))
-    starters = [threading.Thread(target=replica.start) for replica in replicas]
-    for starter in starters:
-        starter.start()
-    for starter in starters:
-        starter.join()
-    if not all(replica.process and replica.process.poll() is None for replica in replicas):
-        raise RuntimeError(f"a replica did not start; see the server.log files under {root}")
+    try:
+        with ThreadPoolExecutor(len(replicas)) as pool:
+            list(pool.map(Replica.start, replicas))  # re-raises a replica's failure to start
+    except BaseException:
+        for replica in replicas:
+            replica.kill()
+        raise
     return replicas
 
 
@@ -258,7 +259,7 @@ def kill_mid_job(balancer: Balancer, clients: list[Client], replicas: list[Repli
         victim.kill()
         victim.start()
         row = wait_for_done(database, job_id)
-        return {"job_attempts_to_catch": attempt, "job_killed_on": victim.name, "job": row}
+        return {"jobs_posted_to_catch_one_running": attempt, "job_worker_killed_on": victim.name, "job": row}
     return {"job": "finished before a kill could catch it, three times"}
 
 
