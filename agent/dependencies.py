@@ -130,10 +130,23 @@ def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector |
     return AnswerSelector(retriever.embedder, SelectorWeights.load(settings.answer_selector_path))
 
 
+def served_settings(settings: Settings, extractor: BaseChatModel) -> Settings:
+    """The settings as served: audit lines name the model that really answered.
+
+    An extractor adapter the model server lacks is recorded as the base model that stands in for it.
+    """
+    served = getattr(extractor, "model_name", None)
+    if settings.backend != "openai" or served in (None, settings.extractor_model_name):
+        return settings
+    return settings.model_copy(update={"openai_extractor_model": served})
+
+
 def build_services(settings: Settings) -> Services:
     """Build every dependency from settings; model weights load lazily on first generation."""
     retriever = build_retriever(settings)
     reports = open_report_store(settings)
+    extractor = build_chat_model("extractor", settings)
+    settings = served_settings(settings, extractor)
     return Services(
         settings=settings,
         masker=PiiMasker(),
@@ -142,7 +155,7 @@ def build_services(settings: Settings) -> Services:
         reports=reports,
         accounts=open_account_store(settings, reports),
         synthesizer=build_chat_model("synthesizer", settings),
-        extractor=build_chat_model("extractor", settings),
+        extractor=extractor,
         pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),
         selector=build_selector(settings, retriever),
     )

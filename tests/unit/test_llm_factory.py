@@ -1,5 +1,7 @@
 from langchain_openai import ChatOpenAI
 
+from agent.audit import model_ids
+from agent.dependencies import served_settings
 from agent.runtime.backends import build_chat_model
 from agent.settings import Settings
 
@@ -96,7 +98,9 @@ def test_an_extractor_the_server_does_not_serve_falls_back_to_the_base_with_one_
                 openai_synthesizer_model="bankassist-base", openai_extractor_model="credit-extractor",
             )  # fmt: skip
             caplog.clear()
-            assert build_chat_model("extractor", settings).model_name == expected
+            extractor = build_chat_model("extractor", settings)
+            assert extractor.model_name == expected
+            assert model_ids(served_settings(settings, extractor))["extractor"] == expected  # the audit's name
             warned = [r.getMessage() for r in caplog.records if "does not serve" in r.getMessage()]
             assert len(warned) == (expected == "bankassist-base")
     finally:
