@@ -64,6 +64,18 @@ def start_postgres() -> LoopbackPostgres:
     return server
 
 
+def create_database(server_url: str) -> str:
+    """A new, empty database on the server (so users of one server never see each other's rows); its URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"app_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return f"{server_url.rsplit('/', 1)[0]}/{name}"
+
+
 def _has_user(name: str) -> bool:
     try:
         pwd.getpwnam(name)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.settings import get_settings
+from evals.loopback_postgres import start_postgres, why_postgres_cannot_run
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -47,3 +48,16 @@ def isolated_settings(tmp_path: Path, model_cache_dir: Path, monkeypatch: pytest
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL server on loopback, for the whole session (skipped where none can run)."""
+    reason = why_postgres_cannot_run()
+    if reason:
+        pytest.skip(reason)
+    server = start_postgres()
+    try:
+        yield server.url
+    finally:
+        server.stop()

@@ -16,7 +16,6 @@ from agent.runtime.engine_cache import converted_model as engine_model
 from agent.runtime.model_files import resolve_model_dir
 from agent.service import open_guard
 from agent.settings import DEFAULT_BASE_MODEL, Settings
-from evals.loopback_postgres import start_postgres, why_postgres_cannot_run
 
 BANKASSIST = [sys.executable, "-m", "ui"]
 pytestmark = pytest.mark.slow
@@ -66,16 +65,3 @@ def cli(converted_model):
         return Run(done.returncode, done.stdout, done.stderr)
 
     return run
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A throwaway PostgreSQL server on loopback, for the whole session (skipped where none can run)."""
-    reason = why_postgres_cannot_run()
-    if reason:
-        pytest.skip(reason)
-    server = start_postgres()
-    try:
-        yield server.url
-    finally:
-        server.stop()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import uuid
 
-import psycopg
 import pytest
 
+from evals.loopback_postgres import create_database
 from tests.unit.test_app_database import FAILING_REVISION, wait_for
 from tools.batch_jobs import BatchJobs
 from tools.counters import CounterStore
@@ -18,17 +17,9 @@ from tools.reports import ReportStore
 from tools.users import UserStore
 
 
-def fresh_database(server_url: str) -> str:
-    """A new, empty database on the session's server, so tests never see each other's rows."""
-    name = f"app_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return f"{server_url.rsplit('/', 1)[0]}/{name}"
-
-
 @pytest.fixture
 def app_db(postgres_url) -> str:
-    return fresh_database(postgres_url)
+    return create_database(postgres_url)
 
 
 def test_replicas_migrating_at_once_take_turns_and_a_failed_migration_changes_nothing(app_db, tmp_path):

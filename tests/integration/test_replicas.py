@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from evals.loopback_postgres import create_database
 from tests.integration.api_server import ApiServer, start_api
-from tests.integration.test_postgres_app_db import fresh_database
 from tests.unit.test_app_database import wait_for
 from tools.batch_jobs import BatchJobs
 from tools.database import Database
@@ -18,7 +18,7 @@ PER_MINUTE = 30
 
 @pytest.fixture(scope="module")
 def shared_db(postgres_url) -> str:
-    return fresh_database(postgres_url)
+    return create_database(postgres_url)
 
 
 @pytest.fixture(scope="module")
