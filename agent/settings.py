@@ -199,7 +199,7 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(65536, ge=1024, description="Largest accepted HTTP request body (REST API).")
     rate_limit_per_minute: int = Field(
-        30, ge=1, description="Turns and API calls per user per minute (a token bucket; bursts up to this many)."
+        30, ge=1, description="Turns and API calls per user per minute from their first (counted in the app DB)."
     )
     login_max_failures: int = Field(
         5, ge=1, le=1000, description="Web UI password attempts per user name per login_lockout_s; then refused."

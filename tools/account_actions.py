@@ -145,7 +145,7 @@ def open_dispute(db: DbTransaction, customer_id: str, transaction_id: str, actio
     case_id = f"D-{action_id[:8].upper()}"
     subject = f"Dispute: {description} {money(cents)} ({transaction_id})"
     db.execute(
-        "INSERT INTO cases VALUES (?, ?, 'dispute', ?, ?, 'open', NULL, NULL)",
+        "INSERT INTO cases (id, customer_id, kind, subject, opened_at, status) VALUES (?, ?, 'dispute', ?, ?, 'open')",
         (case_id, customer_id, subject, date.today().isoformat()),
     )
     return f"Done: dispute case {case_id} is open for {description}, {money(cents)}. {DISPUTE_TIMELINE}"

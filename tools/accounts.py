@@ -89,6 +89,9 @@ class Case:
     status: str
     thread_id: str | None = None
     transcript: str | None = None
+    closed_at: str | None = None
+    closed_by: str | None = None  # the analyst who closed it
+    resolution: str | None = None  # what they did, in their words
 
 
 def money(cents: int) -> str:

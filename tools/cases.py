@@ -8,6 +8,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from tools.accounts import AccountStore, Case
+from tools.errors import CaseClosedError, InvalidInputError, NotFoundError
+
+MAX_RESOLUTION = 500
+INSERT_CASE = (
+    "INSERT INTO cases (id, customer_id, kind, subject, opened_at, status, thread_id, transcript) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 # "talk to a human", "a real person", "customer service", "an agent please".
 WANTS_PERSON = re.compile(
@@ -41,7 +48,31 @@ def open_handoff(store: AccountStore, customer_id: str | None, thread_id: str, r
             return replace(Case(*row), transcript=transcript)
         case = Case(
             f"H-{uuid.uuid4().hex[:8].upper()}", customer_id or "", "handoff", reason,
-            datetime.now(UTC).isoformat(timespec="seconds"), "open", thread_id, transcript,
+            _now(), "open", thread_id, transcript,
         )  # fmt: skip
-        db.execute("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)", tuple(vars(case).values()))
+        db.execute(INSERT_CASE, tuple(vars(case).values())[:8])
         return case
+
+
+def close_case(store: AccountStore, case_id: str, closed_by: str, resolution: str) -> Case:
+    """Close an open case with what was done; an unknown case is not found, a closed one is not closed twice."""
+    resolution = resolution.strip()
+    if not 1 <= len(resolution) <= MAX_RESOLUTION:
+        raise InvalidInputError(f"Say how the case was resolved, in 1 to {MAX_RESOLUTION} characters.")
+    with store.transaction() as db:
+        row = db.execute("SELECT * FROM cases WHERE id = ?" + db.for_update, (case_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no case {case_id[:40]!r}; `bankassist cases --all` lists them.")
+        case = Case(*row)
+        if case.status != "open":
+            raise CaseClosedError(f"Case {case.id} was already closed by {case.closed_by} on {case.closed_at}.")
+        closed = replace(case, status="closed", closed_at=_now(), closed_by=closed_by, resolution=resolution)
+        db.execute(
+            "UPDATE cases SET status = 'closed', closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?",
+            (closed.closed_at, closed_by, resolution, case.id),
+        )
+    return closed
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -20,7 +20,7 @@ from tools.errors import ConfigurationError, StoreError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-SCHEMA_HEAD = "0002"  # the newest migration; a unit test checks it against tools/migrations/versions
+SCHEMA_HEAD = "0003"  # the newest migration; a unit test checks it against tools/migrations/versions
 SETTING = "BANKASSIST_DATABASE_URL"
 Params = Sequence[Any]
 

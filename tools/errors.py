@@ -45,5 +45,9 @@ class NotFoundError(BankassistError):
     """The thing asked for does not exist, or belongs to someone else."""
 
 
+class CaseClosedError(BankassistError):
+    """A case was asked to close that is closed already."""
+
+
 class NothingToConfirmError(BankassistError):
     """A decision arrived but no action waits for one (it was done, cancelled, expired or never proposed)."""

@@ -28,6 +28,7 @@ from agent.service import (
     TurnResult,
     User,
     UserStore,
+    close_case,
     get_settings,
     list_cases,
     open_async_assistant,
@@ -49,6 +50,7 @@ from ui.api_models import (
     CaseOut,
     ChatRequest,
     ChatResponse,
+    CloseCaseRequest,
     CreditReviewOut,
     DecisionRequest,
     ErrorResponse,
@@ -169,6 +171,9 @@ def add_routes(app: FastAPI) -> None:
         "/v1/batch/reviews", response_model=BatchJobOut, status_code=202, responses=ERROR_RESPONSES, tags=["credit"]
     )(submit_batch)
     app.get("/v1/cases", response_model=CaseList, responses=ERROR_RESPONSES, tags=["cases"])(get_cases)
+    app.post("/v1/cases/{case_id}/close", response_model=CaseOut, responses=ERROR_RESPONSES, tags=["cases"])(
+        post_close_case
+    )
     app.get("/v1/batch/{job_id}", response_model=BatchJobOut, responses=ERROR_RESPONSES, tags=["credit"])(get_batch)
 
 
@@ -222,6 +227,12 @@ def get_cases(user: Caller, api: State, show_all: bool = False) -> CaseList:
     require_analyst(user)
     found = list_cases(open_only=not show_all, settings=api.settings)
     return CaseList(cases=[CaseOut(**vars(case)) for case in found])
+
+
+def post_close_case(case_id: str, body: CloseCaseRequest, user: Caller, api: State) -> CaseOut:
+    """Close an open case with how it was resolved (analysts; unknown: 404, closed already: 409)."""
+    require_analyst(user)
+    return CaseOut(**vars(close_case(case_id, user.name, body.resolution, settings=api.settings)))
 
 
 def list_threads(user: Caller, api: State) -> ThreadList:

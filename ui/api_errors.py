@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tools.errors import (
     AuthenticationError,
     BankassistError,
+    CaseClosedError,
     ConfigurationError,
     InvalidInputError,
     ModelFilesError,
@@ -35,6 +36,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BankassistError], int, str], ...] = (
     (UnknownCustomerError, 404, "not_found"),
     (InvalidInputError, 400, "invalid_input"),
     (NothingToConfirmError, 409, "nothing_to_confirm"),
+    (CaseClosedError, 409, "already_closed"),
     (TurnTimeoutError, 504, "timeout"),
     (ModelServerError, 503, "model_unavailable"),
     (StoreError, 503, "store_unavailable"),

@@ -46,6 +46,12 @@ class PendingActionOut(BaseModel):
     summary: str = Field(description="Exactly what will happen.")
 
 
+class CloseCaseRequest(BaseModel):
+    """How an analyst resolved a case."""
+
+    resolution: str = Field(min_length=1, max_length=500, description="What was done, for the record.")
+
+
 class DecisionRequest(BaseModel):
     """The customer's decision on the thread's pending action."""
 
@@ -101,6 +107,9 @@ class CaseOut(BaseModel):
     status: str
     thread_id: str | None = None
     transcript: str | None = Field(None, description="The thread's messages, PII masked.")
+    closed_at: str | None = None
+    closed_by: str | None = Field(None, description="The analyst who closed it.")
+    resolution: str | None = Field(None, description="How it was resolved.")
 
 
 class CaseList(BaseModel):

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from tools.errors import BankassistError
 from ui.async_run import run_detached
-from ui.cli_accounts import cases, decide, settle_pending
+from ui.cli_accounts import cases_app, decide, settle_pending
 from ui.cli_admin import apikey_app, serve_api, serve_vllm
 from ui.cli_answers import train_selector
 from ui.cli_common import fail, operator, setting_error, stdout_to_stderr
@@ -48,7 +48,7 @@ app.command("summarize")(summarize)
 app.command("finetune")(finetune)
 app.command("ui")(serve_ui)
 app.command("decide")(decide)
-app.command("cases")(cases)
+app.add_typer(cases_app, name="cases")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(db_app, name="db")
 

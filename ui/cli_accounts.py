@@ -69,11 +69,18 @@ async def _decide_once(thread: str, decision: str, customer: str, action: str | 
         return await assistant.adecide(thread, decision, customer, operator(), "customer", action)
 
 
+cases_app = typer.Typer(help="Disputes and handoffs to a person: list them, close them.")
+
+
+@cases_app.callback(invoke_without_command=True)
 def cases(
+    context: typer.Context,
     show_all: Annotated[bool, typer.Option("--all", help="Closed cases too.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list (with the masked transcripts).")] = False,
 ) -> None:
-    """List disputes and handoffs to a person, newest first (open ones unless --all)."""
+    """Without a command: list disputes and handoffs, newest first (open ones unless --all)."""
+    if context.invoked_subcommand is not None:
+        return
     from agent.service import list_cases
 
     found = list_cases(open_only=not show_all)
@@ -83,3 +90,15 @@ def cases(
     for case in found:
         who = case.customer_id or "-"
         print(f"{case.id}  {case.kind:<8} {case.status:<6} {who:<6} {case.opened_at}  {case.subject}")
+
+
+@cases_app.command("close")
+def close(
+    case_id: Annotated[str, typer.Argument(help="The case number, e.g. H-1A2B3C4D.")],
+    resolution: Annotated[str, typer.Option("--resolution", "-r", help="What was done, for the record.")],
+) -> None:
+    """Close an open case, recording how it was resolved and by whom (the OS account)."""
+    from agent.service import close_case
+
+    closed = close_case(case_id, operator(), resolution)
+    print(f"closed {closed.id} ({closed.kind}, {closed.customer_id or '-'}): {closed.resolution}")

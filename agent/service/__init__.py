@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from agent.service.operations import (
         classify_scope,
+        close_case,
         ingest_corpus,
         list_cases,
         list_customers,
@@ -59,6 +60,7 @@ EXPORTS = {
     "BatchJobs": "tools.batch_jobs",
     "Case": "tools.accounts",
     "classify_scope": "agent.service.operations",
+    "close_case": "agent.service.operations",
     "Count": "tools.counters",
     "CounterStore": "tools.counters",
     "CreditModels": "agent.service.credit",

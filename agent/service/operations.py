@@ -18,6 +18,7 @@ from agent.scope.loading import build_guard
 from agent.settings import Settings, get_settings
 from retrieval.ingest import IngestReport, read_corpus, sync_documents
 from retrieval.retriever import Retriever
+from tools import cases
 from tools.accounts import AccountStore, Case
 from tools.errors import InvalidInputError
 from tools.pii import PiiMasker
@@ -104,5 +105,15 @@ def list_cases(open_only: bool = True, settings: Settings | None = None) -> list
     store = AccountStore(app_database_url(settings))
     try:
         return store.cases("open" if open_only else None)
+    finally:
+        store.close()
+
+
+def close_case(case_id: str, closed_by: str, resolution: str, settings: Settings | None = None) -> Case:
+    """Close an open case, saying how it was resolved (analysts; the front end checks the role)."""
+    settings = settings or get_settings()
+    store = AccountStore(app_database_url(settings))
+    try:
+        return cases.close_case(store, case_id, closed_by, resolution)
     finally:
         store.close()

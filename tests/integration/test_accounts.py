@@ -114,3 +114,8 @@ def test_cases_lists_a_handoff_from_the_cli(assistant, cli):
     case = next(c for c in json.loads(listed.stdout) if c["thread_id"] == "person")
     assert case["customer_id"] == "C0003" and case["id"] in asked.answer and case["kind"] == "handoff"
     assert case["id"] in cli("cases", env=env).stdout
+    closed = cli("cases", "close", case["id"], "--resolution", "Called back, card frozen.", env=env)
+    assert closed.code == 0 and f"closed {case['id']}" in closed.stdout
+    assert case["id"] not in cli("cases", env=env).stdout and case["id"] in cli("cases", "--all", env=env).stdout
+    again = cli("cases", "close", case["id"], "-r", "twice", env=env)
+    assert again.code == 1 and "already closed" in again.stderr and "Traceback" not in again.stderr

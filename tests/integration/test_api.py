@@ -222,6 +222,15 @@ def test_a_handoff_opens_a_case_analysts_can_list(server, keys):
     cases = call(server, "GET", "/v1/cases", keys["ana"]).json()["cases"]
     case = next(c for c in cases if c["thread_id"] == handed["thread_id"])
     assert case["id"] in handed["answer"] and case["kind"] == "handoff" and "talk to a human" in case["transcript"]
+    close, body = f"/v1/cases/{case['id']}/close", {"resolution": "Called him back."}
+    assert_error(call(server, "POST", close, keys["bob"], json=body), 403, "forbidden")
+    assert call(server, "POST", close, keys["ana"], json={"resolution": ""}).status_code == 422
+    closed = call(server, "POST", close, keys["ana"], json=body).json()
+    assert (closed["status"], closed["closed_by"], closed["resolution"]) == ("closed", "ana", "Called him back.")
+    assert_error(call(server, "POST", close, keys["ana"], json=body), 409, "already_closed")
+    assert_error(call(server, "POST", "/v1/cases/H-NOSUCH00/close", keys["ana"], json=body), 404, "not_found")
+    listed = call(server, "GET", "/v1/cases", keys["ana"]).json()["cases"]
+    assert case["id"] not in {c["id"] for c in listed}
 
 
 def test_the_committed_openapi_spec_is_the_served_one(server):

@@ -38,9 +38,9 @@ def test_replicas_migrating_at_once_take_turns_and_a_failed_migration_changes_no
         thread.join()
     assert errors == [] and current_revision(Database(app_db)) == SCHEMA_HEAD
     (tmp_path / "versions").mkdir()
-    (tmp_path / "versions" / "0003_fails.py").write_text(FAILING_REVISION, encoding="utf-8")
+    (tmp_path / "versions" / "0099_fails.py").write_text(FAILING_REVISION, encoding="utf-8")
     with pytest.raises(RuntimeError, match="half way"):
-        upgrade(Database(app_db), "0003", locations=[tmp_path / "versions"])
+        upgrade(Database(app_db), "0099", locations=[tmp_path / "versions"])
     database = Database(app_db)
     assert current_revision(database) == SCHEMA_HEAD
     assert database.execute("SELECT to_regclass('half_done')").one() == (None,)

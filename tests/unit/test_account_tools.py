@@ -10,6 +10,8 @@ from tools.account_proposals import Proposal, propose
 from tools.account_reads import ToolAnswer, answer_read
 from tools.account_requests import read_request
 from tools.accounts import AccountStore, money
+from tools.cases import close_case, open_handoff
+from tools.errors import CaseClosedError, InvalidInputError, NotFoundError
 
 
 @pytest.fixture
@@ -164,3 +166,17 @@ def test_a_dispute_opens_a_case_with_the_policy_timeline(store):
     outcome = decide(store, proposed(store, text), "C0001", "confirm")
     assert outcome.status == "done" and "10 business days" in outcome.message
     assert [c.kind for c in store.cases()] == ["dispute"] and charge.id in store.cases()[0].subject
+
+
+def test_an_analyst_closes_a_case_once_with_how_it_was_resolved(store):
+    case = open_handoff(store, "C0001", "t1", "asked for a person", "user: a person please")
+    with pytest.raises(InvalidInputError, match="1 to 500 characters"):
+        close_case(store, case.id, "ana", "   ")
+    closed = close_case(store, case.id, "ana", "Called her back; card replaced.")
+    assert (closed.status, closed.closed_by, closed.resolution) == ("closed", "ana", "Called her back; card replaced.")
+    assert store.cases("open") == [] and store.cases()[0] == closed
+    with pytest.raises(CaseClosedError, match=f"{case.id} was already closed by ana"):
+        close_case(store, case.id, "bob", "again")
+    with pytest.raises(NotFoundError):
+        close_case(store, "H-NOSUCH00", "ana", "done")
+    assert open_handoff(store, "C0001", "t1", "asked for a person", "again").id != case.id  # a new one, open

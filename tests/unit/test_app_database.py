@@ -21,10 +21,10 @@ from tools.users import UserStore
 BEFORE_MIGRATIONS = Path(__file__).parent.parent / "data" / "app_db_before_migrations.db"
 OLD_API_KEY = "bk_PrRqrnnbxRmJA2wphKxrCRHETV-cT3Am3YfyaxEmxd0"
 OLD_JOB = "0a03fe69c78e455e968519d36e56498f"
-FAILING_REVISION = """
+FAILING_REVISION = f"""
 from alembic import op
-revision = "0003"
-down_revision = "0002"
+revision = "0099"
+down_revision = "{SCHEMA_HEAD}"
 
 def upgrade():
     op.execute("CREATE TABLE half_done (id TEXT)")
@@ -74,11 +74,11 @@ def test_a_file_from_before_migrations_is_upgraded_and_every_row_is_found(tmp_pa
 
 def test_a_failing_migration_leaves_the_schema_as_it_was(tmp_path):
     (tmp_path / "versions").mkdir()
-    (tmp_path / "versions" / "0003_fails.py").write_text(FAILING_REVISION, encoding="utf-8")
+    (tmp_path / "versions" / "0099_fails.py").write_text(FAILING_REVISION, encoding="utf-8")
     database = open_database(f"sqlite:///{tmp_path / 'app.db'}")
     with pytest.raises(RuntimeError, match="half way"):
-        upgrade(database, "0003", locations=[tmp_path / "versions"])
-    assert current_revision(database) == "0002"
+        upgrade(database, "0099", locations=[tmp_path / "versions"])
+    assert current_revision(database) == SCHEMA_HEAD
     assert database.execute("SELECT name FROM sqlite_master WHERE name = 'half_done'").fetchone() is None
     assert "half_done" not in [row[1] for row in database.execute("PRAGMA table_info(customers)")]
 
@@ -154,8 +154,8 @@ def test_db_upgrade_says_what_it_did_and_a_database_that_is_down_is_one_line(tmp
         return subprocess.run(command, env=env | extra, capture_output=True, text=True, timeout=120)
 
     first, second = upgrade_cli(), upgrade_cli()
-    assert "upgraded from an unversioned schema to revision 0002" in first.stdout, first.stderr
-    assert "already at revision 0002" in second.stdout
+    assert f"upgraded from an unversioned schema to revision {SCHEMA_HEAD}" in first.stdout, first.stderr
+    assert f"already at revision {SCHEMA_HEAD}" in second.stdout
     down = upgrade_cli(BANKASSIST_DATABASE_URL="postgresql://ops:hunter2@127.0.0.1:9/bank")
     assert down.returncode == 1 and down.stdout == ""
     assert down.stderr.count("\n") == 1 and "BANKASSIST_DATABASE_URL" in down.stderr and "hunter2" not in down.stderr
