@@ -1,4 +1,4 @@
-"""The app database on a real PostgreSQL on loopback: migrations, job claims, counters and users."""
+"""The app database on a real PostgreSQL on loopback: migrations, job claims, counters, users and actions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ import pytest
 
 from evals.loopback_postgres import create_database
 from tests.unit.test_app_database import FAILING_REVISION, wait_for
+from tools.account_actions import decide, record_proposal
+from tools.account_demo import seed_ledgers
+from tools.account_proposals import propose
+from tools.account_requests import read_request
+from tools.accounts import AccountStore
 from tools.batch_jobs import BatchJobs
 from tools.counters import CounterStore
 from tools.database import SCHEMA_HEAD, Database
@@ -94,3 +99,32 @@ def test_counters_racing_on_one_key_never_overspend(app_db):
     for thread in threads:
         thread.join()
     assert allowed.count(True) == 25 and stores[0].get("rate:ana").hits == 40
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_a_money_move_confirmed_at_once_on_two_replicas_runs_once(database, postgres_url, tmp_path):
+    url = create_database(postgres_url) if database == "postgres" else f"sqlite:///{tmp_path / 'app.db'}"
+    stores = [AccountStore(url) for _ in range(4)]  # one per replica
+    seed_ledgers(stores[0], ["C0001"])
+    for store in stores:
+        store.accounts("C0001")  # each has a connection open, so none is slowed by connecting
+    checking, savings = stores[0].accounts("C0001")
+    proposal = propose(stores[0], "C0001", read_request("move $250 to my savings"))
+    action = record_proposal(stores[0], "C0001", "thread", proposal, 60.0)
+    outcomes: list[str] = []
+    together = threading.Barrier(len(stores))
+
+    def confirm(store: AccountStore) -> None:
+        together.wait()  # all four confirmations arrive at the same moment
+        outcomes.append(decide(store, action, "C0001", "confirm").status)
+
+    threads = [threading.Thread(target=confirm, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_done"] * 3 + ["done"]
+    after = {a.kind: a.balance_cents for a in stores[1].accounts("C0001")}
+    assert after == {"checking": checking.balance_cents - 25_000, "savings": savings.balance_cents + 25_000}
+    for store in stores:
+        store.close()
