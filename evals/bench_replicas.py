@@ -37,7 +37,7 @@ from pathlib import Path
 import httpx
 
 from evals.loopback_postgres import LoopbackPostgres, start_postgres
-from evals.loopback_server import free_port
+from evals.loopback_server import free_port, wait_until_healthy
 from tools.database import Database
 
 QUESTIONS = [
@@ -70,16 +70,7 @@ class Replica:
         with (self.folder / "server.log").open("ab") as log:
             command = [sys.executable, "-m", "ui", "api", "--port", str(self.port)]
             self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"replica {self.name} exited; see {self.folder / 'server.log'}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        raise RuntimeError(f"replica {self.name} did not start in 300 s")
+        wait_until_healthy(self.url, self.process, 300, "/healthz", f"replica {self.name} (log: {self.folder})")
 
     def kill(self) -> None:
         """SIGKILL: no handler runs, nothing is flushed."""

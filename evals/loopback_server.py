@@ -23,19 +23,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout_s: float = START_TIMEOUT_S) -> None:
-    """Poll `/health` until it answers 200; fail fast if the server process exits."""
+def wait_until_healthy(
+    url: str,
+    process: subprocess.Popen,
+    timeout_s: float = START_TIMEOUT_S,
+    path: str = "/health",
+    name: str = "transformers serve",
+) -> None:
+    """Poll `path` until it answers 200; fail fast if the server process exits."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"transformers serve exited with {process.returncode}")
+            raise RuntimeError(f"{name} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            with urllib.request.urlopen(f"{url}{path}", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(1)
-    raise TimeoutError("transformers serve did not become healthy")
+    raise TimeoutError(f"{name} did not become healthy in {timeout_s:g} s")
 
 
 def log_tail(log: IO[str], chars: int = 1500) -> str:
