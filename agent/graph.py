@@ -6,6 +6,9 @@ customer's decision; its outcome passes check_output again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import Context
@@ -24,6 +27,8 @@ from agent.nodes.use_account import use_account
 from agent.state import State
 from agent.timing import timed
 
+Node = Callable[..., dict[str, Any]]
+
 ANSWER_NODES = (
     answer_banking,
     analyze_credit,
@@ -38,9 +43,18 @@ ANSWER_NODES = (
 def build_graph() -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with a checkpointer."""
     builder = StateGraph(State, context_schema=Context)
-    for node in (mask_pii, guard_scope, *ANSWER_NODES, check_output, confirm_action):
-        builder.add_node(node.__name__, timed(node))
+    add_turn(builder, timed)
     builder.add_edge(START, "mask_pii")
+    return builder
+
+
+def add_turn(builder: StateGraph[Any, Any, Any, Any], wrap: Callable[[Node], Node]) -> None:
+    """The turn's nodes (each passed through `wrap`) and edges, from mask_pii on; the caller links START.
+
+    LangGraph's own server (agent/langgraph_server) builds the same turn behind its own first node.
+    """
+    for node in (mask_pii, guard_scope, *ANSWER_NODES, check_output, confirm_action):
+        builder.add_node(node.__name__, wrap(node))
     builder.add_edge("mask_pii", "guard_scope")
     builder.add_conditional_edges("guard_scope", route_turn)
     # Every answer, canned ones too, passes the output checks: one exit, nothing reaches the user unchecked.
@@ -48,4 +62,3 @@ def build_graph() -> StateGraph[State, Context, State, State]:
         builder.add_edge(node.__name__, "check_output")
     builder.add_edge("confirm_action", "check_output")
     builder.add_conditional_edges("check_output", after_check, {"confirm_action": "confirm_action", "__end__": END})
-    return builder

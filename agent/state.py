@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, cast
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from langgraph.types import Overwrite
 
 # Defined in tools/ (which must not import agent); re-exported for the graph's modules.
 from tools.routes import ROUTES as ROUTES
@@ -58,3 +59,14 @@ class State(TypedDict, total=False):
     action_outcome: dict[str, str] | None  # what the customer's decision did: {id, kind, status}
     output_check: list[str]  # the output checks that changed this turn's answer; empty when it passed
     timings_ms: Annotated[dict[str, float], merge_timings]
+
+
+def fresh_turn(customer_id: str | None) -> State:
+    """A new message's state update: per-turn keys start empty, so nothing of the last turn leaks into this one.
+
+    Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
+    """
+    reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "facts_source": "", "output_check": []}
+    reset |= {"pending_action": None, "action_outcome": None, "customer_id": customer_id}
+    reset["timings_ms"] = Overwrite({})
+    return cast(State, reset)

@@ -19,6 +19,8 @@ log = logging.getLogger("bankassist.models")
 Role = Literal["synthesizer", "extractor"]
 # Tokens of model calls with this tag are the user-visible answer; every other call's tokens stay hidden.
 ANSWER_TAG = "final_answer"
+# The same mark as run metadata: LangGraph's server streams a token's metadata but not its tags.
+ANSWER_METADATA = {"bankassist_call": ANSWER_TAG}
 
 
 def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
@@ -122,7 +124,9 @@ def generate_answer(
     model: BaseChatModel, messages: Sequence[BaseMessage], max_tokens: int | None = None, stop: list[str] | None = None
 ) -> str:
     """Run the model for a user-visible answer, tagged so its tokens are streamed to the user."""
-    reply = model.invoke(list(messages), config={"tags": [ANSWER_TAG]}, stop=stop, **token_limit(max_tokens))
+    reply = model.invoke(
+        list(messages), config={"tags": [ANSWER_TAG], "metadata": ANSWER_METADATA}, stop=stop, **token_limit(max_tokens)
+    )
     # Servers that ignore `stop` (some OpenAI-compatible ones do) still get their text cut here.
     return cut_at_stop(reply.text, stop or []).strip()
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command, Overwrite, StateSnapshot
+from langgraph.types import Command, StateSnapshot
 
 from agent.audit import AuditLog, failed_entry, turn_entry
 from agent.checkpoint import open_async_checkpointer, open_checkpointer
@@ -40,7 +40,7 @@ from agent.service.streaming import (
     turn_events,
 )
 from agent.settings import Settings, get_settings
-from agent.state import State
+from agent.state import State, fresh_turn
 from tools.own_values import OwnValueStream
 from tools.validation import check_customer, validate_message, validate_thread_id
 
@@ -301,13 +301,7 @@ class Assistant:
         thread_id = validate_thread_id(thread_id) if thread_id else uuid.uuid4().hex
         context = Context(services=self.services, user_text=text, customer_id=customer_id, user=user, role=role)
         config: RunnableConfig = {"configurable": {"thread_id": thread_id}}
-        # Per-turn keys start empty, so nothing of the previous turn leaks into this one's result;
-        # Overwrite bypasses the timings reducer (hence the cast: Overwrite is not a dict).
-        reset: dict[str, Any] = {"sources": [], "facts": [], "facts_dropped": 0, "facts_source": "", "output_check": []}
-        reset |= {"pending_action": None, "action_outcome": None}
-        reset["customer_id"] = customer_id
-        reset["timings_ms"] = Overwrite({})
-        return context, config, cast(State, reset)
+        return context, config, fresh_turn(customer_id)
 
 
 @contextmanager

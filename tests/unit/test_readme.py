@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -12,11 +14,12 @@ def readme_commands() -> list[str]:
 
 
 def test_ci_runs_the_readme_install_and_test_commands_verbatim():
-    install, test = readme_commands()
+    install, server_install, test = readme_commands()
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
-    assert install in ci
+    assert install in ci and server_install in ci
     assert test in ci
     assert "pip install" in install and "bankassist ask" in install
+    assert ".venv-langgraph" in server_install and "constraints-langgraph.txt" in server_install
     assert "pytest" in test
 
 
@@ -28,8 +31,9 @@ def test_every_file_the_readme_names_exists():
     assert not missing, f"the README names files that do not exist: {missing}"
 
 
-def test_every_pin_resolves_from_pypi_alone():
+@pytest.mark.parametrize("constraints", ["constraints.txt", "constraints-langgraph.txt"])
+def test_every_pin_resolves_from_pypi_alone(constraints):
     """A local version label (`torch==2.13.0+cpu`) exists only on its maker's index, not on PyPI."""
-    pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line]
+    pins = [line for line in (ROOT / constraints).read_text().splitlines() if "==" in line]
     local = [pin for pin in pins if "+" in pin.split("==", 1)[1]]
     assert len(pins) > 100 and not local, f"pins PyPI cannot serve: {local}"
