@@ -134,6 +134,7 @@ def on_server(node: Node) -> Node:
         context = turn_context(state, runtime.context)
         return timed_node(state, runtime.override(context=cast(Any, context)))
 
+    del run.__wrapped__  # LangGraph reads the signature: this one always takes the runtime (and ServerState)
     return run
 
 

@@ -49,6 +49,16 @@ def test_a_second_turn_starts_its_per_turn_keys_empty_and_keeps_the_customer(ser
     assert set(values["timings_ms"]) >= {"begin_turn", "mask_pii", "answer_banking", "check_output"}
 
 
+def test_a_canned_reply_node_runs_there_too(isolated_settings, monkeypatch):
+    """Nodes that take only the state (small talk, refusals) run through the same wrapper."""
+    services = fake_services(isolated_settings, guard=ScriptedGuard([ScopeDecision("smalltalk", 0.95)]))
+    monkeypatch.setattr(server_graph, "_built_services", lambda: services)
+    graph = server_graph.compile_server_graph(InMemorySaver())
+    values = graph.invoke({"message": "hello there"}, {"configurable": {"thread_id": "t5"}}, context=RunFacts())
+    assert values["route"] == "smalltalk" and values["messages"][-1].content
+    services.close()
+
+
 def test_an_empty_message_or_an_unknown_customer_fails_the_run_with_our_sentence(served):
     graph, _ = served
     with pytest.raises(InvalidInputError, match="The message is empty"):
