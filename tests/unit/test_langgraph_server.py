@@ -6,12 +6,14 @@ import pickle
 
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
 
 from agent.langgraph_server import graph as server_graph
 from agent.langgraph_server.auth import api_key
 from agent.langgraph_server.run_facts import RunFacts, asker, check_context_fields, check_run_payload
 from agent.scope.guard import ScopeDecision
 from tests.fakes import ScriptedGuard, fake_services
+from tools.account_actions import action_status
 from tools.errors import InvalidInputError, PermissionDeniedError, UnknownCustomerError
 
 CARD = "4111 1111 1111 1111"
@@ -47,6 +49,27 @@ def test_a_second_turn_starts_its_per_turn_keys_empty_and_keeps_the_customer(ser
     values = graph.invoke({"message": "And an incoming one?"}, config, context=RunFacts("C0001"))
     assert len(values["messages"]) == 4 and values["customer_id"] == "C0001"
     assert set(values["timings_ms"]) >= {"begin_turn", "mask_pii", "answer_banking", "check_output"}
+
+
+def test_an_action_waits_in_the_checkpoint_and_a_resume_runs_it(served):
+    graph, _ = served
+    config = {"configurable": {"thread_id": "t6"}}
+    graph.invoke({"message": "freeze my debit card"}, config, context=RunFacts("C0001"))
+    assert graph.get_state(config).interrupts  # saved where the run stopped to wait
+    values = graph.invoke(Command(resume={"decision": "confirm"}), config, context=RunFacts("C0001"))
+    assert values["action_outcome"]["status"] == "done"
+    cards = server_graph.server_services().accounts.cards("C0001")
+    assert next(c.status for c in cards if c.kind == "debit") == "frozen"
+
+
+def test_a_new_message_cancels_the_action_the_thread_waits_on(served):
+    graph, _ = served
+    config = {"configurable": {"thread_id": "t7"}}
+    graph.invoke({"message": "freeze my debit card"}, config, context=RunFacts("C0001"))
+    pending = graph.get_state(config).values["pending_action"]
+    graph.invoke({"message": "What does a wire cost?"}, config, context=RunFacts("C0001"))
+    assert action_status(server_graph.server_services().accounts, pending["id"], "C0001") == "cancelled"
+    assert graph.get_state(config).values["pending_action"] is None
 
 
 def test_a_canned_reply_node_runs_there_too(isolated_settings, monkeypatch):
