@@ -15,12 +15,14 @@ import inspect
 import threading
 from typing import Annotated, Any, TypedDict, cast
 
+from langchain_core.messages import AIMessage
 from langgraph.channels.untracked_value import UntrackedValue
 from langgraph.config import get_config
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
+from agent import prompts
 from agent.context import Context
 from agent.dependencies import Services, build_services
 from agent.graph import Node, add_turn
@@ -117,9 +119,13 @@ def begin_turn(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     validate_message(context.user_text, context.services.settings.max_message_chars)
     if context.customer_id is not None:
         check_customer(context.services.reports, context.customer_id)
+    update: dict[str, Any] = dict(fresh_turn(context.customer_id))
     if (pending := state.get("pending_action")) and context.customer_id:
-        decide(context.services.accounts, pending["id"], context.customer_id, "cancel")
-    return dict(fresh_turn(context.customer_id))
+        outcome = decide(context.services.accounts, pending["id"], context.customer_id, "cancel")
+        # Said before the new message, as our front ends do when a message supersedes a waiting action.
+        notice = prompts.ACTION_SUPERSEDED if outcome.status == "cancelled" else outcome.message
+        update["messages"] = [AIMessage(notice)]
+    return update
 
 
 def on_server(node: Node) -> Node:

@@ -8,6 +8,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
+from agent import prompts
 from agent.langgraph_server import graph as server_graph
 from agent.langgraph_server.auth import api_key
 from agent.langgraph_server.run_facts import RunFacts, asker, check_context_fields, check_run_payload
@@ -67,9 +68,11 @@ def test_a_new_message_cancels_the_action_the_thread_waits_on(served):
     config = {"configurable": {"thread_id": "t7"}}
     graph.invoke({"message": "freeze my debit card"}, config, context=RunFacts("C0001"))
     pending = graph.get_state(config).values["pending_action"]
-    graph.invoke({"message": "What does a wire cost?"}, config, context=RunFacts("C0001"))
+    values = graph.invoke({"message": "What does a wire cost?"}, config, context=RunFacts("C0001"))
     assert action_status(server_graph.server_services().accounts, pending["id"], "C0001") == "cancelled"
-    assert graph.get_state(config).values["pending_action"] is None
+    assert values["pending_action"] is None
+    said = [m.content for m in values["messages"]]
+    assert said[2:4] == [prompts.ACTION_SUPERSEDED, "What does a wire cost?"]  # the notice, then the new turn
 
 
 def test_a_canned_reply_node_runs_there_too(isolated_settings, monkeypatch):
