@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from agent import prompts
 from tools.errors import InvalidInputError, PermissionDeniedError
+from tools.users import Role
 from tools.validation import validate_customer_id, validate_message
 
-ROLES = ("customer", "analyst")
+ROLES: tuple[str, ...] = get_args(Role)  # the roles a user may have (tools/users.py)
 
 
 @dataclass(frozen=True)
