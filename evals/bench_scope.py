@@ -2,9 +2,11 @@
 
     python -m evals.bench_scope [--runs 3] [--compare 0.9 1.01]
 
-Prints queries/s over CLINC150 val + oos_val and over the project's test split (the guard alone, in
-`bankassist route`'s batches, after loading), and the share of each set that escalates to the
-transformer. 1.01 escalates every query: the full head alone. Needs BANKASSIST_EXTERNAL_DATA_DIR.
+Prints queries/s over CLINC150 val + oos_val, the project's test split and the held-out BANKING77 slice (the
+guard alone, in `bankassist route`'s batches, after loading), and the share of each set that escalates to the
+transformer. 1.01 escalates every query: the full head alone. "no intent head" is the shipped guard without
+the head that names the BANKING77 intent (it runs the transformer on rows the fast head gave to those
+intents). Needs BANKASSIST_EXTERNAL_DATA_DIR.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import replace
 from agent.scope.weights import ScopeWeights
 from agent.service import open_guard
 from agent.settings import get_settings
+from evals.intent import held_out_banking77
 from evals.scope import measure_throughput
 from tools.datasets import clinc150, project_queries, require_data_dir
 
@@ -35,9 +38,12 @@ def main() -> None:
         "project_test": [q.text for q in project_queries("test")],
     }
     guard = open_guard()
+    sets["banking77_held_out"] = [q.text for q in held_out_banking77(guard, data_dir)]
     shipped = guard.weights
     variants = {f"shipped ({shipped.thresholds.escalate})": shipped}
     variants |= {f"escalate {value}": escalating_at(shipped, value) for value in args.compare}
+    if shipped.intent is not None:  # what naming the BANKING77 intent costs
+        variants["no intent head"] = replace(shipped, intent=None)
     for name, texts in sets.items():
         print(f"{name} ({len(texts)} queries)")
         rates: dict[str, list[float]] = {label: [] for label in variants}

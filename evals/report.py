@@ -65,8 +65,8 @@ def intent_lines(intent: IntentResult | None) -> list[str]:
         f"## Intent: 77-way on {intent.queries} held-out BANKING77 queries",
         "",
         f"Accuracy {_mark(intent.accuracy, INTENT_TARGET)}, macro-F1 {intent.macro_f1:.3f}; the most probable of "
-        f"all classes is the right intent for {intent.top_intent_accuracy:.3f}; the transformer head alone "
-        f"reaches {intent.full_head_accuracy:.3f}.",
+        f"all classes is the right intent for {intent.top_intent_accuracy:.3f}; the transformer's route head alone, "
+        f"without the intent head, reaches {intent.full_head_accuracy:.3f}.",
         "",
         "| gold intent | taken for | times |",
         "| --- | --- | --: |",

@@ -24,11 +24,13 @@ from agent.scope.weights import LinearHead, ScopeWeights, Thresholds
 from agent.settings import Settings
 from agent.state import ROUTES
 from finetune.attack_templates import attack_set
+from finetune.intent_head import with_intent_head
 from finetune.scope_encoder import EncoderTraining, TunedEncoder, tune_encoder
 from retrieval.embeddings import Embedder, load_sentence_transformer
 from tools.datasets import (
     LabeledQuery,
     banking77_train,
+    cap_per_class,
     clinc150,
     project_queries,
     require_data_dir,
@@ -66,10 +68,10 @@ def load_training_data(
     `held_out_share` of each BANKING77 intent is left out (0: none), drawn with HELD_OUT_SEED.
     """
     banking77, held = split_banking77(banking77_train(data_dir), held_out_share, HELD_OUT_SEED)
-    external = _cap(clinc150(data_dir, ["train", "oos_train"]) + banking77, max_per_class)
-    ours = _cap(project_queries("train") + attack_set().train, max_per_class and max_per_class * 4)
+    external = cap_per_class(clinc150(data_dir, ["train", "oos_train"]) + banking77, max_per_class)
+    ours = cap_per_class(project_queries("train") + attack_set().train, max_per_class and max_per_class * 4)
     weights = np.array([1.0] * len(external) + [PROJECT_WEIGHT] * len(ours))
-    tune = _cap(clinc150(data_dir, ["val", "oos_val"]), max_per_class)
+    tune = cap_per_class(clinc150(data_dir, ["val", "oos_val"]), max_per_class)
     held_out = {"share": held_out_share, "seed": HELD_OUT_SEED, "queries": len(held)}
     return TrainingData(external + ours, weights, tune, held_out)
 
@@ -146,19 +148,6 @@ def fit_linear_head(features: Any, data: TrainingData, class_names: list[str]) -
     return LinearHead(model.coef_[order].astype(np.float32), model.intercept_[order].astype(np.float32))
 
 
-def _cap(queries: list[LabeledQuery], limit: int | None) -> list[LabeledQuery]:
-    """At most `limit` queries per class, in file order."""
-    if not limit:
-        return queries
-    seen: dict[str, int] = defaultdict(int)
-    kept = []
-    for query in queries:
-        seen[query.label] += 1
-        if seen[query.label] <= limit:
-            kept.append(query)
-    return kept
-
-
 def _count_by_source(queries: list[LabeledQuery]) -> dict[str, int]:
     """How many training queries each dataset gave."""
     counts: dict[str, int] = defaultdict(int)
@@ -185,7 +174,7 @@ def train_and_save(
     # Distilled from the tuned encoder and cached under the key the runtime looks up, so it is reused there.
     model = tuned.embedder.model  # type: ignore[attr-defined]
     fast = load_static_embedder(model, settings.model_cache_dir, static_table_key(name, tuned.adapter))
-    weights = train_guard(data, fast, tuned, name)
+    weights = with_intent_head(train_guard(data, fast, tuned, name), data.train, tuned.embedder, fast)
     weights = replace(
         weights,
         info=weights.info | {"encoder_training": asdict(training), "seconds": round(time.perf_counter() - started)},

@@ -60,6 +60,19 @@ def split_banking77(
     return kept, [q for i, q in enumerate(queries) if i in held]
 
 
+def cap_per_class(queries: list[LabeledQuery], limit: int | None) -> list[LabeledQuery]:
+    """At most `limit` queries per class, in file order."""
+    if not limit:
+        return queries
+    seen: dict[str, int] = defaultdict(int)
+    kept = []
+    for query in queries:
+        seen[query.label] += 1
+        if seen[query.label] <= limit:
+            kept.append(query)
+    return kept
+
+
 def clinc150(data_dir: Path, splits: Iterable[str]) -> list[LabeledQuery]:
     """CLINC150 splits (e.g. train + oos_train), mapped to routes by domain with per-intent exceptions."""
     mapping = _scope_labels(data_dir)["clinc150"]

@@ -227,15 +227,22 @@ def train_guard(
     held_out: Annotated[
         float, typer.Option("--banking77-held-out", min=0.0, max=0.5, help="Share of each BANKING77 intent left out.")
     ] = 0.1,
+    intent_only: Annotated[
+        bool, typer.Option("--intent-only", help="Keep the saved encoder and heads; fit only the intent head.")
+    ] = False,
 ) -> None:
     """Fine-tune the guard's encoder (LoRA) and its heads on our queries and BANKING77/CLINC150, then save."""
     from agent.service import get_settings
+    from finetune.intent_head import refit_intent_head
     from finetune.scope_encoder import EncoderTraining
     from finetune.scope_guard import train_and_save
 
     settings = get_settings()
     path = out or settings.scope_guard_path
-    weights = train_and_save(settings, path, encoder, max_per_class, EncoderTraining(epochs=epochs), held_out)
+    if intent_only:
+        weights = refit_intent_head(settings, settings.scope_guard_path, path, max_per_class)
+    else:
+        weights = train_and_save(settings, path, encoder, max_per_class, EncoderTraining(epochs=epochs), held_out)
     print(f"Saved {path}: {len(weights.class_names)} classes, thresholds {weights.thresholds}, {weights.info}")
 
 

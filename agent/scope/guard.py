@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from agent.scope.screen import ReadMessage, read_message
-from agent.scope.weights import ScopeWeights, Thresholds, routes_of
+from agent.scope.weights import IntentHead, ScopeWeights, Thresholds, routes_of
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 
@@ -34,6 +34,10 @@ FOLLOW_UP_FLOOR = 0.2
 # An in-scope route less likely than this may belong to the thread's other route. The fine-tuned head is
 # sharp: "what about a late payment from two years ago?" is 0.95 banking alone, credit after a score question.
 ROUTE_SURE = 0.97
+# The intent head names the intent where its intents hold at least this much probability, so rows that a CLINC150
+# class leads count too: on the held-out BANKING77 slice (where it was chosen) 3 more of 1,003 come out right
+# than when only rows a BANKING77 intent leads are refined.
+INTENT_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -77,16 +81,42 @@ class ScopeGuard:
         return routes_of(self.class_probabilities(texts), self.weights.class_routes)
 
     def class_probabilities(self, texts: list[str]) -> np.ndarray:
-        """(n, classes) probabilities; rows whose route the fast head is unsure of come from the full head."""
+        """(n, classes) probabilities; rows whose route the fast head is unsure of come from the full head.
+
+        Rows whose best class is a BANKING77 intent then have their intent chosen by the intent head.
+        """
         weights = self.weights
         if not texts:
             return np.zeros((0, len(weights.class_names)), dtype=np.float32)
-        probabilities = weights.fast.class_probabilities(self._fast_encoder.embed(texts))
+        fast = self._fast_encoder.embed(texts)
+        probabilities = weights.fast.class_probabilities(fast)
         routes = routes_of(probabilities, weights.class_routes)
         unsure = np.flatnonzero(routes.max(axis=1) < weights.thresholds.escalate)
+        full: dict[int, np.ndarray] = {}
         if unsure.size:
-            probabilities[unsure] = self.full_class_probabilities([texts[i] for i in unsure])
+            embedded = self._full_encoder.embed([texts[i] for i in unsure])
+            probabilities[unsure] = weights.full.class_probabilities(embedded)
+            full.update(zip(unsure.tolist(), embedded, strict=True))
+        if weights.intent is not None:
+            self._refine_intents(weights.intent, probabilities, texts, fast, full)
         return probabilities
+
+    def _refine_intents(
+        self, intent: IntentHead, probabilities: np.ndarray, texts: list[str], fast: np.ndarray, full: dict
+    ) -> None:
+        """Let the intent head share out its intents' probability where they hold some (the transformer runs if needed).
+
+        On general traffic few rows that did not escalate give BANKING77 intents that much (0.5% of CLINC150
+        val), so the guard's throughput holds; on card and transfer questions it is what names them right.
+        """
+        rows = np.flatnonzero(probabilities[:, intent.columns].sum(axis=1) >= INTENT_SHARE)
+        if not rows.size:
+            return
+        missing = [i for i in rows.tolist() if i not in full]
+        if missing:
+            full.update(zip(missing, self._full_encoder.embed([texts[i] for i in missing]), strict=True))
+        features = np.hstack([np.stack([full[i] for i in rows.tolist()]), fast[rows]])
+        intent.refine(probabilities, rows, features)
 
     def full_class_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, classes) probabilities from the transformer head alone."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from agent.scope.features import load_static_embedder, merge_adapter, static_table_key
+from agent.scope.features import StaticEmbedder, load_static_embedder, merge_adapter, static_table_key
 from agent.scope.guard import ScopeGuard
-from agent.scope.weights import load_weights
+from agent.scope.weights import ScopeWeights, load_weights
 from agent.settings import Settings
 from retrieval.embeddings import SentenceTransformerEmbedder, load_embedder, load_sentence_transformer
 
@@ -17,11 +18,15 @@ def build_guard(settings: Settings) -> ScopeGuard:
     """The trained scope guard, on the encoder its weights were trained with; no LLM."""
     assert settings.model_cache_dir is not None  # filled by the settings validator
     weights = load_weights(settings.scope_guard_path)
+    return ScopeGuard(weights, *load_encoders(weights, settings.model_cache_dir))
+
+
+def load_encoders(weights: ScopeWeights, cache_dir: Path) -> tuple[StaticEmbedder, SentenceTransformerEmbedder]:
+    """(fast, full): the static token table and the fine-tuned transformer the weights were trained with."""
     encoder = weights.info["encoder"]
     full = load_full_encoder(encoder, weights.adapter, weights.info.get("lora", {}))
     # The fast head reads token vectors distilled from the same fine-tuned encoder, so both heads agree.
-    fast = load_static_embedder(full.model, settings.model_cache_dir, static_table_key(encoder, weights.adapter))
-    return ScopeGuard(weights, fast, full)
+    return load_static_embedder(full.model, cache_dir, static_table_key(encoder, weights.adapter)), full
 
 
 def load_full_encoder(

@@ -36,6 +36,23 @@ class LinearHead:
         return routes_of(self.class_probabilities(features), class_routes)
 
 
+@dataclass(frozen=True)
+class IntentHead:
+    """A finer softmax over one route's dataset intents (BANKING77's 77), read from both encoders' vectors.
+
+    The cascade's heads learn routes first and split near-duplicate intents ("pending top up" / "top up
+    failed") less well; this head only says which of its intents, never how likely the route is.
+    """
+
+    head: LinearHead  # over the full encoder's embedding followed by the fast (static) one
+    columns: np.ndarray  # its intents' columns among the guard's classes, in the head's order
+
+    def refine(self, probabilities: np.ndarray, rows: np.ndarray, features: np.ndarray) -> None:
+        """Share out the rows' probability of these intents as the head says; each route keeps its total."""
+        mass = probabilities[np.ix_(rows, self.columns)].sum(axis=1, keepdims=True)
+        probabilities[np.ix_(rows, self.columns)] = mass * self.head.class_probabilities(features)
+
+
 def routes_of(class_probabilities: np.ndarray, class_routes: np.ndarray) -> np.ndarray:
     """(n, 4) route probabilities: each class's probability added to its route's."""
     return class_probabilities @ np.eye(len(ROUTES), dtype=np.float32)[class_routes]
@@ -61,6 +78,7 @@ class ScopeWeights:
     thresholds: Thresholds
     info: dict[str, Any] = field(default_factory=dict)  # provenance; "lora" holds the adapter's peft config
     adapter: dict[str, np.ndarray] = field(default_factory=dict)  # LoRA tensors for the full encoder; none: base
+    intent: IntentHead | None = None  # names the BANKING77 intent; weights from before it have none
 
     def save(self, path: Path) -> None:
         """Write the weights (float16 for the adapter) and their provenance."""
@@ -77,8 +95,16 @@ class ScopeWeights:
             thresholds=np.array([self.thresholds.answer, self.thresholds.clarify, self.thresholds.escalate]),
             info=np.array(json.dumps(self.info)),
             **self._adapter_arrays(),
+            **self._intent_arrays(),
         )
         tmp.replace(path)
+
+    def _intent_arrays(self) -> dict[str, Any]:
+        """The intent head's arrays, if it has one."""
+        if self.intent is None:
+            return {}
+        head = self.intent.head
+        return {"intent_weights": head.weights, "intent_bias": head.bias, "intent_columns": self.intent.columns}
 
     def _adapter_arrays(self) -> dict[str, Any]:
         """The LoRA tensors under prefixed names, in float16 (half the size, well within LoRA's precision)."""
@@ -111,12 +137,31 @@ def _read(path: Path) -> ScopeWeights:
                 for key in data.files
                 if key.startswith(ADAPTER_KEY)
             },
+            intent=_intent_head(data),
         )
     classes = len(weights.class_names)
     if not isinstance(weights.info.get("encoder"), str):
         raise ValueError("no encoder name")
     if {classes, len(weights.class_routes), len(weights.fast.bias), len(weights.full.bias)} != {classes}:
         raise ValueError("heads and classes disagree")
+    if weights.intent and not _fits(weights.intent, weights.class_routes):
+        raise ValueError("the intent head's classes do not match the guard's, or span more than one route")
     if weights.adapter and not isinstance(weights.info.get("lora"), dict):
         raise ValueError("an adapter without its LoRA config")
     return weights
+
+
+def _intent_head(data: Any) -> IntentHead | None:
+    """The intent head stored beside the others; None in weights trained before it existed."""
+    if "intent_columns" not in data.files:
+        return None
+    head = LinearHead(data["intent_weights"].astype(np.float32), data["intent_bias"].astype(np.float32))
+    return IntentHead(head, data["intent_columns"])
+
+
+def _fits(intent: IntentHead, class_routes: np.ndarray) -> bool:
+    """One row per column, every column a class of the guard, all on one route (so refining keeps routes)."""
+    columns = intent.columns
+    if len(columns) != len(intent.head.bias) or not np.all((columns >= 0) & (columns < len(class_routes))):
+        return False
+    return len(set(class_routes[columns].tolist())) == 1

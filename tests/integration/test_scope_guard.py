@@ -2,12 +2,13 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from agent.scope.features import static_table_key, static_table_path
 from agent.scope.weights import load_weights
 from agent.service import open_guard
-from agent.settings import find_external_data_dir
+from agent.settings import PACKAGED_SCOPE_GUARD, find_external_data_dir
 from evals.baseline import DEFAULT_PATH as BASELINE
 from finetune.scope_guard import ALWAYS_ESCALATE
 
@@ -101,6 +102,22 @@ def test_train_guard_writes_weights_that_route_queries(cli, tmp_path, model_cach
     assert json.loads(routed.stdout)["in_scope"] > 0.5
     assert table.stat().st_mtime_ns == distilled_at  # reused, not distilled again
     assert 0.5 <= trained.thresholds.escalate <= ALWAYS_ESCALATE
+    assert trained.intent is not None and len(trained.intent.columns) == 77
+
+
+@needs_external_data
+def test_train_guard_intent_only_changes_nothing_but_the_intent_head(cli, tmp_path):
+    out = tmp_path / "guard.npz"
+    run = cli("train-guard", "--intent-only", "--max-per-class", "3", "--out", str(out), timeout=600)
+    assert run.code == 0, run.stderr
+    shipped, refitted = load_weights(PACKAGED_SCOPE_GUARD), load_weights(out)
+    assert refitted.thresholds == shipped.thresholds and refitted.info["intent_head"]["intents"] == 77
+    np.testing.assert_array_equal(refitted.full.weights, shipped.full.weights)
+    assert refitted.adapter.keys() == shipped.adapter.keys()
+    assert refitted.intent is not None and not np.array_equal(refitted.intent.head.weights, shipped.intent.head.weights)
+    routed = cli("route", stdin="my new card still hasn't arrived\n", env={"BANKASSIST_SCOPE_GUARD_PATH": str(out)})
+    assert routed.code == 0, routed.stderr
+    assert json.loads(routed.stdout)["intent"].startswith("banking77:")
 
 
 def test_missing_external_data_is_a_one_line_error(cli, tmp_path):
