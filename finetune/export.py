@@ -22,7 +22,7 @@ from agent.runtime.model_files import resolve_model_dir
 from agent.runtime.serving import read_adapter
 from agent.settings import get_settings
 from finetune.config import LAYER_SELECTION_FILE, TrainConfig
-from tools.errors import BankassistError
+from tools.errors import BankassistError, ModelFilesError
 
 TASK = (
     "Reads a side-by-side sheet of two credit reports of one customer (an older and a newer snapshot) and "
@@ -47,6 +47,24 @@ def load_base_model(base_model: str, dtype: Any, quantize_4bit: bool = False) ->
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=dtype
         )
     return AutoModelForCausalLM.from_pretrained(source, **kwargs), AutoTokenizer.from_pretrained(source)
+
+
+def base_module_names(base_model: str) -> list[str]:
+    """Every module name of the base's architecture, built on the meta device from its config: no weights read."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    settings = get_settings()
+    assert settings.model_cache_dir is not None  # filled by the settings validator
+    source = resolve_model_dir(base_model, settings.model_cache_dir)
+    try:
+        architecture = AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFilesError(f"Cannot read the base model's config {base_model}: {reason}") from exc
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(architecture)
+    return [name for name, _ in model.named_modules()]
 
 
 def save_adapter(model: Any, config: TrainConfig) -> Path:

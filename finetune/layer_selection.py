@@ -66,6 +66,14 @@ def select_modules(scores: list[ModuleScore], top_fraction: float) -> list[str]:
     return chosen
 
 
+def unmatched_targets(module_names: list[str], targets: list[str]) -> list[str]:
+    """The targets no module is named after, by peft's rule (the full name, or its dotted end).
+
+    peft adapts whatever matches and skips the rest silently, so a misspelt kind would train fewer modules.
+    """
+    return [t for t in targets if not any(name == t or name.endswith("." + t) for name in module_names)]
+
+
 def _float_weight(module: Any) -> np.ndarray:
     """The module's weight as float32 numpy, dequantized first when it is a 4-bit bitsandbytes weight."""
     import torch

@@ -1,7 +1,7 @@
 """`bankassist finetune`: build the dataset, train the LoRA extractor, measure it, write its model card.
 
 Example commands:
-    bankassist finetune --config finetune/configs/smollm2-cpu.yaml
+    bankassist finetune --config finetune/configs/smollm2-cpu.yaml   # a new folder beside the shipped adapter
     bankassist finetune --config finetune/configs/llama3-8b.yaml --eval-pairs 300   # on a GPU
 """
 
@@ -19,6 +19,7 @@ from evals.credit import run_credit_suite
 from finetune.config import TrainConfig, load_config
 from finetune.credit_data import split_pairs
 from finetune.export import write_model_card
+from finetune.run_plan import plan_run
 from finetune.train import train
 
 
@@ -29,20 +30,24 @@ class FinetuneReport:
     adapter_dir: Path
     merged_dir: Path | None
     metrics: dict[str, Any]
+    run_dir: Path  # the run's TensorBoard folder
+    moved_from: Path | None = None  # the config's output_dir, when it held an adapter and this run went elsewhere
 
 
-def run_finetune(config_path: Path, eval_pairs: int, **overrides: Any) -> FinetuneReport:
+def run_finetune(
+    config_path: Path, eval_pairs: int, run_name: str | None = None, overwrite: bool = False, **overrides: Any
+) -> FinetuneReport:
     """Train on generated pairs, evaluate on held-out test pairs, and record both in the model card."""
-    config = load_config(config_path, **overrides)
-    config = replace(config, test_examples=eval_pairs)  # the model card reports the pairs actually measured
+    plan = plan_run(load_config(config_path, **overrides), run_name, overwrite)
+    config = replace(plan.config, test_examples=eval_pairs)  # the model card reports the pairs actually measured
     train_set = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
     val_set = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
-    result = train(config, train_set, val_set)
+    result = train(config, train_set, val_set, plan.run_dir)
     metrics = dict(result.metrics)
     if eval_pairs > 0:
         metrics |= evaluate_adapter(config, result.adapter_dir, eval_pairs)
     write_model_card(result.adapter_dir, config, metrics, reproduce_command())
-    return FinetuneReport(result.adapter_dir, result.merged_dir, metrics)
+    return FinetuneReport(result.adapter_dir, result.merged_dir, metrics, plan.run_dir, plan.moved_from)
 
 
 def evaluate_adapter(config: TrainConfig, adapter_dir: Path, pairs: int) -> dict[str, Any]:

@@ -21,8 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from finetune.config import LAYER_SELECTION_FILE, TrainConfig, load_config
-from finetune.export import load_base_model, merge_adapter, merged_path, save_adapter, write_model_card
-from finetune.layer_selection import ModuleScore, rank_modules, select_modules
+from finetune.export import (
+    base_module_names,
+    load_base_model,
+    merge_adapter,
+    merged_path,
+    save_adapter,
+    write_model_card,
+)
+from finetune.layer_selection import ModuleScore, rank_modules, select_modules, unmatched_targets
+from finetune.run_plan import plan_run
 from tools.errors import BankassistError, ConfigurationError, InvalidInputError
 
 log = logging.getLogger(__name__)
@@ -118,14 +126,10 @@ def apply_lora(model: Any, config: TrainConfig) -> tuple[Any, list[ModuleScore]]
 
 
 def training_arguments(config: TrainConfig, has_eval: bool) -> Any:
-    """Trainer arguments: checkpoints (and TensorBoard runs) under <output_dir>/checkpoints."""
+    """Trainer arguments: checkpoints under <output_dir>/checkpoints; TensorBoard is a callback (its own folder)."""
     import torch
     from transformers import TrainingArguments
-    from transformers.integrations import is_tensorboard_available
 
-    report_to = ["tensorboard"] if is_tensorboard_available() else []
-    if not report_to:
-        log.warning("tensorboard is not installed: no training curves (the losses stay in trainer_state.json)")
     cuda = torch.cuda.is_available()
     return TrainingArguments(
         output_dir=str(config.output_dir / CHECKPOINTS),  # TensorBoard writes to <this>/runs
@@ -141,7 +145,7 @@ def training_arguments(config: TrainConfig, has_eval: bool) -> Any:
         save_steps=config.save_steps,
         save_total_limit=2,
         logging_steps=config.logging_steps,
-        report_to=report_to,
+        report_to=[],  # tensorboard_callback writes the curves, to the run's own folder
         disable_tqdm=False,
         remove_unused_columns=False,  # the collator needs the labels column the model signature lacks
         use_cpu=not cuda,
@@ -151,8 +155,22 @@ def training_arguments(config: TrainConfig, has_eval: bool) -> Any:
     )
 
 
+def tensorboard_callback(run_dir: Path | None) -> list[Any]:
+    """A TensorBoard writer on the run's own folder (earlier runs keep theirs); none without a folder."""
+    from transformers.integrations import TensorBoardCallback, is_tensorboard_available
+
+    if run_dir is None:
+        return []
+    if not is_tensorboard_available():
+        log.warning("tensorboard is not installed: no training curves (the losses stay in trainer_state.json)")
+        return []
+    from torch.utils.tensorboard import SummaryWriter
+
+    return [TensorBoardCallback(SummaryWriter(log_dir=str(run_dir)))]
+
+
 def build_trainer(
-    config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]
+    config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat], run_dir: Path | None = None
 ) -> tuple[Any, list[ModuleScore]]:
     """Load the base, add LoRA and make a Trainer over the encoded chats; the SNR ranking when selecting by it."""
     from transformers import Trainer
@@ -171,13 +189,21 @@ def build_trainer(
         train_dataset=train_set,  # a list of dicts is a map-style dataset
         eval_dataset=val_set or None,
         data_collator=PadCollator(pad_id),
+        callbacks=tensorboard_callback(run_dir),
     )
     return trainer, ranking
 
 
-def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat]) -> TrainResult:
-    """Fine-tune a LoRA adapter on the chats and save it to config.output_dir (optionally merged too)."""
+def train(
+    config: TrainConfig, train_messages: list[Chat], val_messages: list[Chat], run_dir: Path | None = None
+) -> TrainResult:
+    """Fine-tune a LoRA adapter on the chats and save it to config.output_dir (optionally merged too).
+
+    With `run_dir`, the losses and learning rate go to TensorBoard there (see finetune/run_plan.py).
+    """
     from transformers.trainer_utils import get_last_checkpoint
+
+    check_targets(config)  # before any model loads
 
     checkpoints = config.output_dir / CHECKPOINTS
     resume = config.resume and checkpoints.is_dir() and get_last_checkpoint(str(checkpoints)) is not None
@@ -185,7 +211,7 @@ def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Ch
         # A fresh run's checkpoints must not rotate against (or be resumed from) an earlier run's.
         log.warning("Starting fresh: removing the earlier run's checkpoints in %s", checkpoints)
         shutil.rmtree(checkpoints)
-    trainer, ranking = build_trainer(config, train_messages, val_messages)
+    trainer, ranking = build_trainer(config, train_messages, val_messages, run_dir)
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics: dict[str, float] = {
@@ -200,6 +226,13 @@ def train(config: TrainConfig, train_messages: list[Chat], val_messages: list[Ch
         write_layer_selection(adapter_dir, ranking, select_modules(ranking, config.snr_top_fraction))
     merged_dir = merge_adapter(config.base_model, adapter_dir, merged_path(config)) if config.merge else None
     return TrainResult(adapter_dir, merged_dir, metrics)
+
+
+def check_targets(config: TrainConfig) -> None:
+    """Refuse target modules the base does not have, from its architecture alone."""
+    missing = unmatched_targets(base_module_names(config.base_model), list(config.target_modules))
+    if missing:
+        raise InvalidInputError(f"target_modules {missing} match no module of {config.base_model}.")
 
 
 def write_layer_selection(adapter_dir: Path, ranking: list[ModuleScore], chosen: list[str]) -> Path:
@@ -227,20 +260,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-steps", type=int, help="Override max_steps.")
     parser.add_argument("--train-examples", type=int, help="Override train_examples.")
     parser.add_argument("--resume", action="store_true", default=None, help="Continue from the last checkpoint.")
+    parser.add_argument("--run-name", help="TensorBoard run folder under finetune/runs (default: adapter + time).")
+    parser.add_argument("--overwrite", action="store_true", help="Replace the adapter already in output_dir.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from finetune.credit_data import split_pairs
 
     try:
-        config = load_config(args.config, **{k: v for k, v in vars(args).items() if k != "config"})
+        overrides = {k: v for k, v in vars(args).items() if k not in ("config", "run_name", "overwrite")}
+        plan = plan_run(load_config(args.config, **overrides), args.run_name, args.overwrite)
+        config = plan.config
         train_chats = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
         val_chats = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
-        result = train(config, train_chats, val_chats)
+        result = train(config, train_chats, val_chats, plan.run_dir)
     except BankassistError as exc:
         raise SystemExit(f"error: {exc}") from exc
     command = shlex.join(["python", "-m", "finetune.train", *(sys.argv[1:] if argv is None else argv)])
     write_model_card(result.adapter_dir, config, result.metrics, command)
-    print(json.dumps({"adapter_dir": str(result.adapter_dir), **result.metrics}))
+    print(json.dumps({"adapter_dir": str(result.adapter_dir), "tensorboard_run": str(plan.run_dir), **result.metrics}))
 
 
 if __name__ == "__main__":

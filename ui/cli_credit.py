@@ -81,10 +81,24 @@ def finetune(
     merge: Annotated[bool | None, typer.Option("--merge/--no-merge", help="Also save a merged model.")] = None,
     resume: Annotated[bool | None, typer.Option("--resume/--no-resume", help="Continue from a checkpoint.")] = None,
     eval_pairs: Annotated[int, typer.Option("--eval-pairs", min=0, help="Held-out pairs to evaluate on.")] = 100,
+    run_name: Annotated[
+        str | None, typer.Option("--run-name", help="TensorBoard run under finetune/runs; default: adapter + time.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an adapter already in the output folder.")
+    ] = False,
 ) -> None:
-    """Train the credit-fact extractor (LoRA; QLoRA 4-bit on CUDA), evaluate it and write its model card."""
+    """Train the credit-fact extractor (LoRA; QLoRA 4-bit on CUDA), evaluate it and write its model card.
+
+    An output folder that already holds an adapter is kept: the run writes to `<folder>-<run name>`.
+    """
     from finetune.run import run_finetune
 
-    report = run_finetune(config, eval_pairs, output_dir=output_dir, max_steps=max_steps, merge=merge, resume=resume)
+    report = run_finetune(
+        config, eval_pairs, run_name, overwrite, output_dir=output_dir, max_steps=max_steps, merge=merge, resume=resume
+    )
+    if report.moved_from:
+        print(f"{report.moved_from} already holds an adapter, kept (--overwrite replaces it).")
     print(f"Adapter: {report.adapter_dir}" + (f"; merged model: {report.merged_dir}" if report.merged_dir else ""))
+    print(f"TensorBoard run: {report.run_dir} (tensorboard --logdir {report.run_dir.parent})")
     print(json.dumps(report.metrics, indent=2, default=str))

@@ -277,7 +277,7 @@ def test_model_card_lists_the_setup_metrics_and_command(tmp_path):
     assert f"--lora-modules credit-extractor={tmp_path} --max-lora-rank 64" in card
 
 
-def test_command_line_trains_on_credit_pairs_and_writes_the_card(tiny_base, tmp_path, capsys):
+def test_command_line_trains_on_credit_pairs_and_writes_the_card(tiny_base, tmp_path, capsys, runs_dir):
     path = tmp_path / "run.yaml"
     path.write_text(
         f"base_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
@@ -293,14 +293,14 @@ def test_command_line_trains_on_credit_pairs_and_writes_the_card(tiny_base, tmp_
     assert "| steps | 2 |" in card and "| eval_loss |" in card and "8 / 2 / 200" in card
 
 
-def test_command_line_reports_a_bad_config_in_one_line(tmp_path):
+def test_command_line_reports_a_bad_config_in_one_line(tmp_path, runs_dir):
     (tmp_path / "bad.yaml").write_text("lora_rank: 8\n")
     with pytest.raises(SystemExit, match="^error: .*'lora_rank'") as exit_:
         ft.main(["--config", str(tmp_path / "bad.yaml")])
     assert "\n" not in str(exit_.value)
 
 
-def test_snr_selection_trains_half_the_modules_and_the_card_shows_the_ranking(tiny_base, tmp_path, capsys):
+def test_snr_selection_trains_half_the_modules_and_the_card_shows_the_ranking(tiny_base, tmp_path, capsys, runs_dir):
     path = tmp_path / "run.yaml"
     path.write_text(
         f"base_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
@@ -316,3 +316,67 @@ def test_snr_selection_trains_half_the_modules_and_the_card_shows_the_ranking(ti
     card = (tmp_path / "o" / "README.md").read_text()
     assert "## Layer selection" in card and f"LoRA on {len(ALL_LINEAR)} of {2 * len(ALL_LINEAR)} modules" in card
     assert "| layer selection | snr: the top 0.5 of each kind by signal-to-noise ratio |" in card
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch) -> Path:
+    """TensorBoard runs in the test's folder, not the checkout's finetune/runs."""
+    import finetune.run_plan as run_plan
+
+    monkeypatch.setattr(run_plan, "RUNS_DIR", tmp_path / "runs")
+    return tmp_path / "runs"
+
+
+def tiny_yaml(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        f"base_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
+        f"val_examples: 2\neval_steps: 1\nlogging_steps: 1\n{extra}"
+    )
+    return path
+
+
+def scalar_tags(run_dir: Path) -> set[str]:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run_dir))
+    events.Reload()
+    return set(events.Tags()["scalars"])
+
+
+def test_each_run_logs_to_its_own_tensorboard_folder_and_keeps_the_earlier_ones(tiny_base, tmp_path, runs_dir):
+    args = ["--config", str(tiny_yaml(tmp_path)), "--max-steps", "2", "--train-examples", "8"]
+    ft.main([*args, "--output-dir", str(tmp_path / "a"), "--run-name", "first"])
+    ft.main([*args, "--output-dir", str(tmp_path / "b"), "--run-name", "second"])
+    for name in ("first", "second"):
+        assert {"train/loss", "train/learning_rate", "eval/loss"} <= scalar_tags(runs_dir / name)
+    with pytest.raises(SystemExit, match="^error: A training run named 'first' already exists") as exit_:
+        ft.main([*args, "--output-dir", str(tmp_path / "c"), "--run-name", "first"])
+    assert "\n" not in str(exit_.value) and not (tmp_path / "c").exists()
+    with pytest.raises(SystemExit, match="^error: Run name '../up'"):
+        ft.main([*args, "--run-name", "../up"])
+
+
+def test_retraining_keeps_an_existing_adapter_unless_told_to_overwrite(tiny_base, tmp_path, runs_dir, capsys):
+    from finetune.run import run_finetune
+
+    config, out = tiny_yaml(tmp_path), tmp_path / "shipped"
+    run_finetune(config, 0, "one", output_dir=out, max_steps=1, train_examples=4)
+    shipped = (out / "adapter_model.safetensors").read_bytes()
+    report = run_finetune(config, 0, "two", output_dir=out, max_steps=2, train_examples=4)
+    assert report.adapter_dir == tmp_path / "shipped-two" and report.moved_from == out
+    assert (out / "adapter_model.safetensors").read_bytes() == shipped
+    assert (report.adapter_dir / "README.md").is_file()
+    replaced = run_finetune(config, 0, "three", overwrite=True, output_dir=out, max_steps=2, train_examples=4)
+    assert replaced.adapter_dir == out and (out / "adapter_model.safetensors").read_bytes() != shipped
+
+
+def test_a_target_module_the_base_lacks_is_refused_before_the_model_loads(tiny_base, tmp_path, runs_dir, monkeypatch):
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr(ft, "load_base_model", no_load)
+    config = tiny_yaml(tmp_path, "target_modules: [q_proj, qproj]\n")
+    with pytest.raises(SystemExit, match=r"^error: target_modules \['qproj'\] match no module of tests/tiny-llama\.$"):
+        ft.main(["--config", str(config), "--max-steps", "1", "--output-dir", str(tmp_path / "o")])
+    assert not (tmp_path / "o").exists()
