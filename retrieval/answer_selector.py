@@ -99,9 +99,9 @@ class AnswerSelector:
             scored.append(ScoredUnit(unit, source, features, self.probability(features)))
         return sorted(scored, key=lambda s: -s.probability)
 
-    def choose(self, question: str, documents: list[RetrievedDocument]) -> list[ScoredUnit]:
-        """The answer's units for the question (none: abstain)."""
-        return self.pick(self.rank(question, documents))
+    def choose(self, question: str, documents: list[RetrievedDocument], said: str = "") -> list[ScoredUnit]:
+        """The answer's units for the question (none: abstain), leaving out units quoted in `said`."""
+        return self.pick([s for s in self.rank(question, documents) if not (said and s.unit.text in said)])
 
     def pick(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.

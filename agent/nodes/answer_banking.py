@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.nodes.history import earlier_messages
+from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, document_units
@@ -35,7 +35,8 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     settings = services.settings
     question = state["masked_input"]
     # A follow-up is looked up with the question it points back to: "that" in "how long does that take?".
-    documents = services.retriever.retrieve(in_context(question, state.get("follows_up")), settings.retrieval_top_k)
+    earlier = state.get("follows_up")
+    documents = services.retriever.retrieve(in_context(question, earlier), settings.retrieval_top_k)
     relevant = [d for d in documents if d.score >= settings.retrieval_min_score]
     if not relevant:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
@@ -43,7 +44,10 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # Streamed callers see the sources before the answer's tokens, not after the node ends.
     runtime.stream_writer({"node": "answer_banking", "update": {"sources": sources}})
     if services.selector is not None:
-        return extractive_answer(services.selector, question, relevant, sources)
+        # The bare follow-up names nothing to quote; read with the earlier question, it points at the earlier
+        # answer, which the customer has already read. So: both questions, and not the sentences just quoted.
+        said = previous_reply(state) if earlier else ""
+        return extractive_answer(services.selector, in_context(question, earlier), relevant, sources, said)
     messages = [
         SystemMessage(prompts.BANKING_SYSTEM),
         *earlier_messages(state, settings.history_messages),
@@ -63,10 +67,13 @@ def in_context(question: str, earlier: str | None) -> str:
 
 
 def extractive_answer(
-    selector: AnswerSelector, question: str, documents: list[RetrievedDocument], sources: list[Source]
+    selector: AnswerSelector, question: str, documents: list[RetrievedDocument], sources: list[Source], said: str = ""
 ) -> dict[str, Any]:
-    """The answering units quoted exactly, each with its citation; when no unit answers, abstain."""
-    chosen = selector.choose(question, documents)
+    """The answering units quoted exactly, each with its citation; when no unit answers, abstain.
+
+    Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again.
+    """
+    chosen = selector.choose(question, documents, said)
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     cited = sorted({scored.source for scored in chosen})

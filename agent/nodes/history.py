@@ -22,3 +22,9 @@ def earlier_messages(state: State, limit: int) -> list[AnyMessage]:
     """Up to `limit` messages before the current (last) one."""
     messages = state.get("messages", [])[:-1]
     return messages[-limit:] if limit else []
+
+
+def previous_reply(state: State) -> str:
+    """The assistant's reply just before the current message ('' in a new thread)."""
+    replies = [m.text for m in state.get("messages", [])[:-1] if m.type == "ai"]
+    return replies[-1] if replies else ""

@@ -6,12 +6,13 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent import prompts
+from agent.scope.guard import ScopeDecision
 from agent.service import Assistant
 from evals.answer_checks import abstained, states_expected
 from retrieval.answer_selector import AnswerSelector, SelectorWeights
 from retrieval.answer_units import passage_units, split_sentences
 from retrieval.retriever import RetrievedDocument
-from tests.fakes import FakeEmbedder, fake_services
+from tests.fakes import FakeEmbedder, ScriptedGuard, fake_services
 from tools.grounding import drop_unsupported_sentences, unsupported_numbers
 
 PIN = (
@@ -117,3 +118,32 @@ def test_an_extractive_turn_with_no_answering_sentence_abstains(isolated_setting
     )
     result = Assistant(services, checkpointer).ask("Does the Elm Street branch notarize documents?")
     assert result.answer == prompts.NO_ANSWER and result.sources == [] and "abstained" in result.output_check
+
+
+def test_units_already_said_are_left_out_and_the_next_answer_is_chosen():
+    documents = [RetrievedDocument("pin-help", "PIN", 0.7, (PIN,))]
+    question = "wrong PIN blocks your PIN, when does the block clear"
+    first = selector().choose(question, documents)[0].unit.text
+    said = f"{first} [1]"
+    chosen = selector(answer_threshold=0.3).choose(question, documents, said)
+    assert chosen and chosen[0].unit.text.startswith("To unblock your PIN")
+    assert first not in [c.unit.text for c in selector(second_threshold=0.0).choose(question, documents, said)]
+
+
+def test_an_extractive_follow_up_quotes_a_new_sentence_not_the_one_just_read(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings)
+    weights = SelectorWeights({"cosine": 2.0, "lexical": 10.0}, -5.0, 0.5, 1.01)
+    services.selector = AnswerSelector(services.retriever.embedder, weights)
+    banking = ScopeDecision("banking", 0.99)
+    services.guard = ScriptedGuard([banking, banking])
+    assistant = Assistant(services, checkpointer)
+    wire = "What is the fee for an outgoing domestic wire transfer?"
+    first = assistant.ask(wire, thread_id="f1")
+    follow_up = assistant.ask("and how long does that take?", thread_id="f1")
+    quoted = first.answer.rsplit(" [", 1)[0]
+    assert "$25" in first.answer and follow_up.answer != prompts.NO_ANSWER
+    assert quoted not in follow_up.answer
+    # Read with the earlier question but without leaving out what was said, the follow-up would repeat it.
+    documents = services.retriever.retrieve(f"{wire} and how long does that take?", 3)
+    repeated = services.selector.choose(f"{wire} and how long does that take?", documents)
+    assert repeated[0].unit.text == quoted
