@@ -27,6 +27,7 @@ from agent.service import (
     TurnResult,
     User,
     audit_sign_in,
+    close_case,
     import_report_file,
     list_cases,
     list_customers,
@@ -42,6 +43,7 @@ from ui.web_views import (
     cases_markdown,
     customer_label,
     facts_markdown,
+    parse_case_close,
     parse_customer_ids,
     scope_markdown,
     source_markdown,
@@ -67,7 +69,7 @@ ANALYST_COMMANDS: list[CommandDict] = [
     {
         "id": CASES_COMMAND,
         "icon": "life-buoy",
-        "description": "Open cases: disputes and customers handed to a person",
+        "description": "Open cases (disputes, handoffs); type close ID how-resolved to close one",
         "button": True,
         "persistent": False,
         "selected": False,
@@ -203,7 +205,7 @@ async def on_message(message: cl.Message) -> None:
         if message.command == SUMMARIES_COMMAND:
             await run_summaries(user, message.content)
         elif message.command == CASES_COMMAND:
-            await show_cases(user)
+            await show_cases(user, message.content)
         elif files := [cast(cl.File, e) for e in message.elements if isinstance(e, cl.File)]:
             await import_upload(user, files)
         else:
@@ -334,10 +336,14 @@ async def run_summaries(user: User, text: str) -> None:
             await cl.Message(content=summary_markdown(summary)).send()
 
 
-async def show_cases(user: User) -> None:
-    """An analyst's view of the open cases, newest first, each transcript behind a side element."""
+async def show_cases(user: User, text: str) -> None:
+    """An analyst's open cases, newest first, transcripts beside them; `close ID resolution` closes one first."""
     if user.role != "analyst":
-        raise PermissionDeniedError("Only analysts can list cases.")
+        raise PermissionDeniedError("Only analysts can list or close cases.")
+    if to_close := parse_case_close(text):
+        case_id, resolution = to_close
+        closed = await asyncio.to_thread(close_case, case_id, user.name, resolution, get_runtime().settings)
+        await cl.Message(content=f"Closed case **{closed.id}**: {closed.resolution}").send()
     found = await asyncio.to_thread(list_cases, True, get_runtime().settings)
     elements = [cl.Text(name=case.id, content=case.transcript, display="side") for case in found if case.transcript]
     await cl.Message(content=cases_markdown(found), elements=cast(Any, elements)).send()

@@ -28,6 +28,8 @@ FACTS_SOURCES = {
 }
 MAX_BATCH_CUSTOMERS = 50
 CUSTOMER_SEPARATORS = re.compile(r"[\s,;]+")
+CLOSE_CASE = re.compile(r"close\s+(\S+)\s*(.*)", re.IGNORECASE | re.DOTALL)
+CLOSE_CASE_HELP = "To close a case, type: close <case id> <how it was resolved>, e.g. close H-1A2B3C4D Called back."
 
 
 def scope_markdown(
@@ -77,6 +79,16 @@ def parse_customer_ids(text: str) -> list[str]:
     return [validate_customer_id(customer_id) for customer_id in ids]
 
 
+def parse_case_close(text: str) -> tuple[str, str] | None:
+    """The Cases command's text: empty lists the open cases; `close ID resolution` closes one."""
+    if not text.strip():
+        return None
+    match = CLOSE_CASE.fullmatch(text.strip())
+    if match is None or not match.group(2).strip():
+        raise InvalidInputError(CLOSE_CASE_HELP)
+    return match.group(1).upper(), match.group(2).strip()
+
+
 def summary_markdown(summary: dict[str, Any]) -> str:
     """One customer's batch summary: score, the summary paragraph, its facts and plan."""
     if "error" in summary:
@@ -99,6 +111,7 @@ def cases_markdown(cases: Sequence[Any]) -> str:
     """Open cases as a table; a handoff's id opens its masked transcript."""
     if not cases:
         return "No open cases."
+    how_to_close = "Close one with the Cases command: `close <case id> <how it was resolved>`."
     rows = [f"| {c.id} | {c.kind} | {c.customer_id or '-'} | {c.opened_at} | {c.subject} |" for c in cases]
     return "\n".join([f"**{len(cases)} open case(s)**", "", "| case | kind | customer | opened | about |",
-                      "| --- | --- | --- | --- | --- |", *rows])  # fmt: skip
+                      "| --- | --- | --- | --- | --- |", *rows, "", how_to_close])  # fmt: skip

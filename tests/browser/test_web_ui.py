@@ -264,3 +264,39 @@ def test_a_customer_confirms_one_card_action_and_cancels_another(chat: Chat, web
     decide_by_button(chat, "Cancel", "Cancelled: nothing was changed.")
     assert debit_card_status(web, "C0001") == "frozen"
     chat.screenshot("account-action-cancelled")
+
+
+def case_status(web: WebServer, case_id: str) -> tuple[str, str | None]:
+    store = AccountStore(f"sqlite:///{web.data_dir / 'bankassist.db'}")
+    try:
+        return next((c.status, c.closed_by) for c in store.cases(None) if c.id == case_id)
+    finally:
+        store.close()
+
+
+def send_command(chat: Chat, command: str, text: str) -> None:
+    started = chat.events.count("task_start")
+    chat.page.click(f"#command-{command}")
+    chat.page.locator("#chat-input").fill(text)
+    chat.page.click("#chat-submit")
+    chat.wait_for_task(started)
+
+
+def test_an_analyst_closes_a_customers_handoff_case_from_the_cases_command(chat: Chat, web: WebServer, browser):
+    with open_chat(browser, web) as alice:
+        alice.log_in("alice")
+        alice.send("I want to talk to a human")
+        case_id = re.search(r"\bH-[0-9A-F]{8}\b", alice.last_answer())
+        assert case_id, alice.last_answer()
+    chat.log_in("ana")
+    send_command(chat, "Cases", "")
+    assert case_id.group(0) in chat.last_answer()
+    send_command(chat, "Cases", f"close {case_id.group(0)}")
+    assert "To close a case, type: close <case id>" in chat.last_answer()
+    send_command(chat, "Cases", f"close {case_id.group(0).lower()} Called her back; she is fine.")
+    assert f"Closed case {case_id.group(0)}: Called her back" in chat.page.inner_text("body")
+    assert case_id.group(0) not in chat.last_answer()  # the list that follows has only the open ones
+    assert case_status(web, case_id.group(0)) == ("closed", "ana")
+    chat.screenshot("analyst-closes-case")
+    send_command(chat, "Cases", f"close {case_id.group(0)} again")
+    assert "already closed by ana" in chat.last_answer()

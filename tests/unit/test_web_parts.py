@@ -15,7 +15,14 @@ from agent.settings import Settings
 from tools.errors import InvalidInputError, StoreError
 from ui.chat_store import async_url, ensure_schema, export_feedback, sync_url
 from ui.web_runtime import check_launch, demo_auth_secret
-from ui.web_views import facts_markdown, parse_customer_ids, scope_markdown, source_markdown, summary_markdown
+from ui.web_views import (
+    facts_markdown,
+    parse_case_close,
+    parse_customer_ids,
+    scope_markdown,
+    source_markdown,
+    summary_markdown,
+)
 
 
 def test_scope_and_sources_read_as_sentences():
@@ -44,6 +51,17 @@ def test_customer_ids_for_a_batch_are_parsed_and_bounded():
         parse_customer_ids("C0001 C0002'; DROP TABLE")
     with pytest.raises(InvalidInputError, match="At most 50"):
         parse_customer_ids(" ".join(f"C{i:04d}" for i in range(51)))
+
+
+def test_the_cases_command_lists_on_empty_text_and_closes_on_close_id_resolution():
+    assert parse_case_close("  ") is None
+    assert parse_case_close(" Close h-1a2b3c4d  Called her back;\nall fine. ") == (
+        "H-1A2B3C4D",
+        "Called her back;\nall fine.",
+    )
+    for bad in ("close H-1A2B3C4D", "close", "H-1A2B3C4D done", "list"):
+        with pytest.raises(InvalidInputError, match="To close a case, type"):
+            parse_case_close(bad)
 
 
 def test_a_summary_shows_score_facts_and_plan_or_the_error():
