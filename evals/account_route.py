@@ -1,8 +1,9 @@
 """The routes after the guard's heads: `account` (own money) and `handoff` (a person), on labelled queries.
 
-Three sets: the project's own queries the parsers were tuned on (`data/account_routes.jsonl`: own-account
+Four sets: the project's own queries the parsers were tuned on (`data/account_routes.jsonl`: own-account
 requests, policy questions on the same topics, requests for a person), a test set written after the
-parsers and never tuned on (`data/account_routes_test.jsonl`, the headline), and the BANKING77 slice the
+parsers and never tuned on (`data/account_routes_test.jsonl`), a blind set written by helpers who saw
+neither the parsers nor the other sets (`data/account_routes_blind.jsonl`, the headline), and the BANKING77 slice the
 guard never trained on, whose gold route is `banking` for the guard but which is mostly customers'
 questions about their own money: there the share sent to `account` is shown, not scored.
 """
@@ -19,7 +20,11 @@ from agent.scope.guard import ScopeGuard
 from tools.datasets import LabeledQuery
 
 DATA = Path(__file__).parent / "data"
-SETS = {"tuning": DATA / "account_routes.jsonl", "test": DATA / "account_routes_test.jsonl"}
+SETS = {
+    "tuning": DATA / "account_routes.jsonl",
+    "test": DATA / "account_routes_test.jsonl",
+    "blind": DATA / "account_routes_blind.jsonl",
+}
 GOLDS = ("account", "banking", "handoff")
 
 
