@@ -21,7 +21,7 @@ from tools.credit_facts import parse_facts, verify_facts
 from tools.credit_plan import PlanStep, score_improvement_plan
 from tools.credit_review import PLAN_STEPS_SHOWN
 from tools.credit_sheet import comparison_sheet
-from tools.grounding import grounding_problem
+from tools.draft_checks import complete_sentences, draft_problem
 
 log = logging.getLogger(__name__)
 DRAFT_MAX_TOKENS = 120  # a short paragraph
@@ -123,15 +123,22 @@ def plan_block(plan: list[PlanStep]) -> str:
 
 def checked_answer(model: BaseChatModel, facts: list[Fact], plan: list[PlanStep], question: str) -> str:
     """The model's paragraph if it states only the report's numbers; else one retry; else the template."""
-    trusted = f"{facts_block(facts)}\n{plan_block(plan)}"
     for retry in (False, True):
         # Hidden: an unchecked draft must never reach the user's screen.
         draft = generate_hidden(model, answer_messages(facts, plan, question, retry), DRAFT_MAX_TOKENS)
-        problem = grounding_problem(draft, trusted)
-        if problem is None:
-            return draft
-        log.info("Credit draft rejected (%s)", problem)
+        if (shown := checked_draft(draft, facts, plan)) is not None:
+            return shown
     return templated_answer(facts, plan)
+
+
+def checked_draft(draft: str, facts: list[Fact], plan: list[PlanStep]) -> str | None:
+    """The draft's complete sentences if they pass the checks against the facts and plan; else None."""
+    draft = complete_sentences(draft)
+    problem = draft_problem(draft, f"{facts_block(facts)}\n{plan_block(plan)}")
+    if problem:
+        log.info("Credit draft rejected (%s)", problem)
+        return None
+    return draft
 
 
 def checked_answers(
@@ -144,9 +151,7 @@ def checked_answers(
         batch = [answer_messages(*jobs[i], retry=retry) for i in pending]
         drafts = generate_many(model, batch, DRAFT_MAX_TOKENS, concurrency)
         for index, draft in zip(pending, drafts, strict=True):
-            facts, plan, _ = jobs[index]
-            if grounding_problem(draft, f"{facts_block(facts)}\n{plan_block(plan)}") is None:
-                answers[index] = draft
+            answers[index] = checked_draft(draft, *jobs[index][:2])
     return [answer or templated_answer(*jobs[i][:2]) for i, answer in enumerate(answers)]
 
 

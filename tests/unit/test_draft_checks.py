@@ -1,0 +1,65 @@
+"""The credit draft's checks beyond numbers, on drafts the 135M model really wrote (conversations suite, 2026-12-04)."""
+
+from __future__ import annotations
+
+from tools.draft_checks import complete_sentences, draft_problem, figures, repeats_itself, unknown_names
+
+FACTS = (
+    "Bad:- Your FICO 8 score fell 19 points, from 556 to 537.\n"
+    "Bad:- The limit on the credit card with CITRINE FINANCIAL ****9704 was cut from $2,500 to $1,800.\n"
+    "Good:- Your FICO 8 score held steady at 685.\n"
+    "- Pay your card balances down to bring utilization from 84% to under 10%."
+)
+LOOP = (
+    "To raise your credit score, you should increase your credit utilization ratio. "
+    + "You should also increase your credit score by 10 points. " * 3
+)
+
+
+def test_a_faithful_paraphrase_passes():
+    answer = "Your score fell 19 points, from 556 to 537. Your CITRINE FINANCIAL limit was cut from $2,500 to $1,800."
+    assert draft_problem(answer, FACTS) is None
+
+
+def test_a_draft_that_loops_is_refused_even_when_its_numbers_are_backed():
+    assert repeats_itself(LOOP)
+    assert draft_problem(LOOP, FACTS) == "the draft repeats itself"
+    assert repeats_itself("A credit score is a number that is used to see how much credit you have. " * 2)
+    assert not repeats_itself("Your score fell 19 points. Your limit was cut. Pay your card balances down.")
+
+
+def test_a_creditor_the_facts_never_name_is_refused():
+    draft = "Your FICO 8 score fell 19 points, from 556 to 537, and your card with NORTHSTAR CARD was added."
+    assert unknown_names(draft, FACTS) == {"NORTHSTAR", "CARD"}
+    assert draft_problem(draft, FACTS) == "names not in the trusted text: CARD, NORTHSTAR"
+
+
+def test_a_sentence_mixing_facts_or_moving_the_wrong_way_is_refused():
+    for draft in (
+        "Your score fell from 556 to $1,800.",  # numbers of two different facts
+        "Your FICO 8 score rose 19 points, from 556 to 537.",  # the fact says fell
+        "Your FICO 8 score rose to 685.",  # the fact says it held steady
+        "Your score fell 19 points, from 556 to 537. A lawsuit by a company called CreditCorp caused it.",
+    ):
+        assert draft_problem(draft, FACTS).startswith("no single fact backs"), draft
+
+
+def test_an_account_tail_or_a_score_model_is_not_a_figure_of_the_report():
+    trusted = "Bad:- Your VantageScore 3.0 score fell 261 points, from 641 to 380.\n" + FACTS
+    assert figures("Your VantageScore 3.0 score, your CITRINE FINANCIAL ****9704 card.") == set()
+    for draft in ("The credit score of 3.0 is a credit score.", "A new card with CITRINE FINANCIAL ****9704."):
+        assert draft_problem(draft, trusted) == "the draft states none of the trusted figures"
+
+
+def test_a_draft_that_copies_the_prompt_is_refused():
+    assert draft_problem("<facts> Bad:- Your FICO 8 score fell 19 points, from 556 to 537.", FACTS) == (
+        "the draft copies the prompt's markup"
+    )
+
+
+def test_an_unfinished_tail_is_cut_at_the_last_full_sentence_never_inside_an_amount():
+    assert complete_sentences("Your score fell to 537. Pay your card down.\n\nYou should") == (
+        "Your score fell to 537. Pay your card down."
+    )
+    assert complete_sentences("Your limit fell from $2,500.00 to $1") == "Your limit fell from $2,500.00 to $1"
+    assert complete_sentences("Your limit fell. It went from $2,500.00 to $1") == "Your limit fell."
