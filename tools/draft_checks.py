@@ -13,12 +13,14 @@ import re
 from collections import Counter
 
 from tools.grounding import grounding_problem, numbers_in
-from tools.text import SENTENCE_END, content_words
+from tools.text import content_words
 
 WORD = re.compile(r"[a-z0-9']+")
 # Creditor and bureau names are upper case in the reports ("CITRINE FINANCIAL", "FICO"); three letters or
 # more, so "I" and "OK" are not names.
 NAME = re.compile(r"\b[A-Z][A-Z&'-]{2,}\b")
+# A list item is a claim of its own, like a sentence.
+SENTENCE_OR_LINE = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 # A stop followed by a space or the end: not the point inside "$2,500.00".
 SENTENCE_STOP = re.compile(r"[.!?](?=\s|$)")
 # Numbers that label rather than state: a masked account ("****9035") and a score model ("VantageScore 3.0").
@@ -46,8 +48,8 @@ def complete_sentences(draft: str) -> str:
 
 
 def repeats_itself(draft: str) -> bool:
-    """Whether the draft says one sentence twice, or one run of words three times."""
-    sentences = [" ".join(WORD.findall(s.lower())) for s in SENTENCE_END.split(draft.strip())]
+    """Whether the draft says one sentence twice, or one run of eight words twice."""
+    sentences = [" ".join(WORD.findall(s.lower())) for s in SENTENCE_OR_LINE.split(draft.strip())]
     counted = Counter(s for s in sentences if len(s.split()) >= MIN_SENTENCE_WORDS)
     if any(count > 1 for count in counted.values()):
         return True
@@ -94,7 +96,7 @@ def opposite_moves(sentence: str, line: str) -> bool:
 def unbacked_sentence(draft: str, trusted: str) -> str | None:
     """The first sentence that claims something no single trusted line states."""
     lines = [line for line in trusted.splitlines() if line.strip()]
-    for sentence in SENTENCE_END.split(draft.strip()):
+    for sentence in SENTENCE_OR_LINE.split(draft.strip()):
         if content_words(sentence) and not any(backs(line, sentence) for line in lines):
             return sentence
     return None

@@ -21,6 +21,11 @@ def test_a_faithful_paraphrase_passes():
     assert draft_problem(answer, FACTS) is None
 
 
+def test_a_list_of_plan_steps_is_checked_item_by_item():
+    steps = "- Pay your card balances down to bring utilization from 84% to under 10%.\n- Your score fell 19 points."
+    assert draft_problem(steps, FACTS) is None
+
+
 def test_a_draft_that_loops_is_refused_even_when_its_numbers_are_backed():
     assert repeats_itself(LOOP)
     assert draft_problem(LOOP, FACTS) == "the draft repeats itself"
