@@ -37,6 +37,7 @@ LOOP_REPEATS = 2
 # The prompt's own markup: a draft that copies it is echoing its input, not answering.
 PROMPT_MARKUP = re.compile(r"</?(facts|suggestions|question)>|\b(Good|Bad):-", re.I)
 MIN_SHARED_WORDS = 2  # a sentence must say what one trusted line says, in at least two of its words
+MAX_FRAMING_WORDS = 2  # "Here is what I found." has one meaningful word; a claim has more
 MIN_SENTENCE_WORDS = 4  # "Thank you." twice is not a loop
 
 
@@ -93,11 +94,20 @@ def opposite_moves(sentence: str, line: str) -> bool:
     return bool(said and stated and not said & stated)
 
 
+def claims_something(sentence: str) -> bool:
+    """Whether a sentence states something checkable: a number, a name, or more than a framing phrase.
+
+    "Here is what I found." and "Great news!" frame an answer a stronger model writes; they claim nothing.
+    """
+    has_figure_or_name = bool(numbers_in(sentence) or NAME.search(sentence))
+    return has_figure_or_name or len(content_words(sentence)) > MAX_FRAMING_WORDS
+
+
 def unbacked_sentence(draft: str, trusted: str) -> str | None:
     """The first sentence that claims something no single trusted line states."""
     lines = [line for line in trusted.splitlines() if line.strip()]
     for sentence in SENTENCE_OR_LINE.split(draft.strip()):
-        if content_words(sentence) and not any(backs(line, sentence) for line in lines):
+        if claims_something(sentence) and not any(backs(line, sentence) for line in lines):
             return sentence
     return None
 

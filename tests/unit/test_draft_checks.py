@@ -16,9 +16,10 @@ LOOP = (
 )
 
 
-def test_a_faithful_paraphrase_passes():
+def test_a_faithful_paraphrase_passes_with_its_framing_phrases():
     answer = "Your score fell 19 points, from 556 to 537. Your CITRINE FINANCIAL limit was cut from $2,500 to $1,800."
     assert draft_problem(answer, FACTS) is None
+    assert draft_problem(f"Here is what I found. {answer} Hope this helps!", FACTS) is None
 
 
 def test_a_list_of_plan_steps_is_checked_item_by_item():
