@@ -19,9 +19,11 @@ from tools.errors import BankassistError
 
 DEFAULT_PATH = Path(__file__).parent / "baseline.json"
 DEFAULT_TOLERANCE = 0.01
-# Timings and sizes describe the machine or the data, not quality; the escalated share is the guard's cost.
+# Timings and sizes describe the machine or the data, not quality; the escalated share is the guard's cost;
+# the share of BANKING77 sent to `account` describes that data (customers' own wording), and neither way is better.
 NOT_GATED = re.compile(
     r"seconds|per_second|ms_per|throughput|_count$|^cases$|^attacks$|^pairs$|questions$|escalated|requests$"
+    r"|banking77_account_share"
 )
 LOWER_IS_BETTER = re.compile(
     r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate|failures|_share$"

@@ -27,9 +27,9 @@ from tools.errors import InvalidInputError
 PERSONAS_PATH = Path(__file__).parent / "data" / "personas.jsonl"
 PersonaKind = Literal[
     "banking", "credit", "impatient", "follow_up", "topic_switch", "clarify", "pii", "cross_customer",
-    "injection", "analyst_switch",
+    "injection", "analyst_switch", "account",
 ]  # fmt: skip
-ExpectedRoute = Literal["banking", "credit", "smalltalk", "out_of_scope", "clarify"]
+ExpectedRoute = Literal["banking", "credit", "account", "handoff", "smalltalk", "out_of_scope", "clarify"]
 PII_SLOTS = ("card", "ssn", "account", "phone", "email")
 SLOT = re.compile(r"\{([^{}]*)\}")
 NAME_SLOT = re.compile(r"name:(\S+)")

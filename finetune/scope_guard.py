@@ -23,6 +23,7 @@ from agent.scope.guard import IN_SCOPE, decide
 from agent.scope.weights import LinearHead, ScopeWeights, Thresholds
 from agent.settings import Settings
 from agent.state import ROUTES
+from finetune.account_head import with_account_head
 from finetune.attack_templates import attack_set
 from finetune.intent_head import with_intent_head
 from finetune.scope_encoder import EncoderTraining, TunedEncoder, tune_encoder
@@ -175,6 +176,7 @@ def train_and_save(
     model = tuned.embedder.model  # type: ignore[attr-defined]
     fast = load_static_embedder(model, settings.model_cache_dir, static_table_key(name, tuned.adapter))
     weights = with_intent_head(train_guard(data, fast, tuned, name), data.train, tuned.embedder, fast)
+    weights = with_account_head(weights, require_data_dir(settings.external_data_dir), tuned.embedder, fast)
     weights = replace(
         weights,
         info=weights.info | {"encoder_training": asdict(training), "seconds": round(time.perf_counter() - started)},

@@ -129,6 +129,10 @@ class ScriptedGuard:
         self.calls.append((text, previous_route, previous_text))
         return self.decisions.pop(0)
 
+    def own_account_probabilities(self, texts: list[str]) -> list[float | None]:
+        """No account head: the wording alone decides the account route."""
+        return [None for _ in texts]
+
 
 class EchoChatModel(BaseChatModel):
     """Answers with the question it was asked (the <question> block, else the last message): crossed turns show."""

@@ -160,7 +160,7 @@ def named_in(transaction: Transaction, words: list[str]) -> bool:
 
 def describe_filters(request: AccountRequest) -> str:
     """The filters as words: " in the last 7 days over $500.00"."""
-    parts = [f" in {request.window.label}" if request.window else ""]
+    parts = [f" {request.window.label}" if request.window else ""]
     parts.append(f" over {money(request.min_cents)}" if request.min_cents is not None else "")
     parts.append(f" under {money(request.max_cents)}" if request.max_cents is not None else "")
     return "".join(parts)

@@ -230,9 +230,13 @@ def train_guard(
     intent_only: Annotated[
         bool, typer.Option("--intent-only", help="Keep the saved encoder and heads; fit only the intent head.")
     ] = False,
+    account_only: Annotated[
+        bool, typer.Option("--account-only", help="Keep the saved encoder and heads; fit only the account head.")
+    ] = False,
 ) -> None:
     """Fine-tune the guard's encoder (LoRA) and its heads on our queries and BANKING77/CLINC150, then save."""
     from agent.service import get_settings
+    from finetune.account_head import refit_account_head
     from finetune.intent_head import refit_intent_head
     from finetune.scope_encoder import EncoderTraining
     from finetune.scope_guard import train_and_save
@@ -241,6 +245,8 @@ def train_guard(
     path = out or settings.scope_guard_path
     if intent_only:
         weights = refit_intent_head(settings, settings.scope_guard_path, path, max_per_class)
+    elif account_only:
+        weights = refit_account_head(settings, settings.scope_guard_path, path)
     else:
         weights = train_and_save(settings, path, encoder, max_per_class, EncoderTraining(epochs=epochs), held_out)
     print(f"Saved {path}: {len(weights.class_names)} classes, thresholds {weights.thresholds}, {weights.info}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import HumanMessage
@@ -9,8 +10,9 @@ from langgraph.runtime import Runtime
 
 from agent.context import Context
 from agent.scope.account_route import with_account_route
-from agent.scope.guard import looks_like_follow_up
+from agent.scope.guard import ScopeDecision, looks_like_follow_up
 from agent.state import State
+from tools.account_requests import follow_up_request
 
 
 def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -18,7 +20,10 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     guard = runtime.context.services.guard
     previous = previous_question(state)
     decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
-    decision = with_account_route(decision, state["masked_input"])
+    own = guard.own_account_probabilities([state["masked_input"]])[0]
+    decision = with_account_route(decision, state["masked_input"], own)
+    if follows_account_turn(state, decision, previous):
+        decision = replace(decision, route="account")
     return {
         "route": decision.route,
         "scope_confidence": decision.confidence,
@@ -29,12 +34,24 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     }
 
 
+def follows_account_turn(state: State, decision: ScopeDecision, previous: str | None) -> bool:
+    """A short follow-up to an account turn that changes its window, amount, card or account ("and last month?").
+
+    Whatever the guard made of it alone: "and last month?" reads as small talk, "thanks" changes nothing.
+    """
+    if decision.route == "account" or decision.reason or state.get("route") != "account":
+        return False
+    text = state["masked_input"]
+    return previous is not None and looks_like_follow_up(text) and follow_up_request(previous, text) is not None
+
+
 def points_back(state: State, route: str) -> bool:
     """A short message that points back ("and how long does that take?") on the previous turn's route.
 
-    Retrieval needs the earlier question to know what "that" is; the route alone does not say.
+    Retrieval needs the earlier question to know what "that" is, and the ledger which request "and last
+    month?" changes; the route alone does not say.
     """
-    same_route = route in ("banking", "credit") and route == state.get("route")
+    same_route = route in ("banking", "credit", "account") and route == state.get("route")
     return same_route and looks_like_follow_up(state["masked_input"])
 
 

@@ -19,7 +19,7 @@ from agent.state import State
 from tools.account_actions import record_proposal
 from tools.account_proposals import propose
 from tools.account_reads import ToolAnswer, answer_read
-from tools.account_requests import AccountRequest, read_request
+from tools.account_requests import AccountRequest, follow_up_request, read_request
 
 
 def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -29,7 +29,10 @@ def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER)]}
     if not context.services.accounts.has_ledger(context.customer_id):
         return {"messages": [AIMessage(prompts.NO_ACCOUNTS)]}
-    request = read_request(state["masked_input"])
+    # The route already says the message is about the customer's own accounts; the wording (or else the
+    # guard's BANKING77 intent) names the tool.
+    request = read_request(state["masked_input"], own=True, intent=state.get("intent"))
+    request = request or earlier_request_changed(state)
     if request is None:  # routed here by an earlier turn's wording only
         return tool_update(ToolAnswer([], "Which account, card or transaction do you mean?"))
     if request.is_action:
@@ -38,6 +41,12 @@ def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if request.kind == "transactions" and "why" in request.words:
         update = with_policy(update, context, state["masked_input"])
     return update
+
+
+def earlier_request_changed(state: State) -> AccountRequest | None:
+    """The previous turn's request as a short follow-up changes it ("and last month?"), if it is one."""
+    previous = state.get("follows_up")
+    return follow_up_request(previous, state["masked_input"]) if previous else None
 
 
 def propose_action(context: Context, request: AccountRequest) -> dict[str, Any]:

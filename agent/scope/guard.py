@@ -118,6 +118,14 @@ class ScopeGuard:
         features = np.hstack([np.stack([full[i] for i in rows.tolist()]), fast[rows]])
         intent.refine(probabilities, rows, features)
 
+    def own_account_probabilities(self, texts: list[str]) -> list[float | None]:
+        """Each text's probability of being about the customer's own accounts; None each without an account head."""
+        head = self.weights.account
+        if head is None or not texts:
+            return [None] * len(texts)
+        features = np.hstack([self._full_encoder.embed(texts), self._fast_encoder.embed(texts)])
+        return [float(p) for p in head.class_probabilities(features)[:, 1]]
+
     def full_class_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, classes) probabilities from the transformer head alone."""
         return self.weights.full.class_probabilities(self._full_encoder.embed(texts))

@@ -79,6 +79,8 @@ class ScopeWeights:
     info: dict[str, Any] = field(default_factory=dict)  # provenance; "lora" holds the adapter's peft config
     adapter: dict[str, np.ndarray] = field(default_factory=dict)  # LoRA tensors for the full encoder; none: base
     intent: IntentHead | None = None  # names the BANKING77 intent; weights from before it have none
+    # Rows [not own, own]: is the message about the customer's own accounts? Read from both encoders' vectors.
+    account: LinearHead | None = None
 
     def save(self, path: Path) -> None:
         """Write the weights (float16 for the adapter) and their provenance."""
@@ -96,6 +98,7 @@ class ScopeWeights:
             info=np.array(json.dumps(self.info)),
             **self._adapter_arrays(),
             **self._intent_arrays(),
+            **self._account_arrays(),
         )
         tmp.replace(path)
 
@@ -105,6 +108,12 @@ class ScopeWeights:
             return {}
         head = self.intent.head
         return {"intent_weights": head.weights, "intent_bias": head.bias, "intent_columns": self.intent.columns}
+
+    def _account_arrays(self) -> dict[str, Any]:
+        """The account head's arrays, if it has one."""
+        if self.account is None:
+            return {}
+        return {"account_weights": self.account.weights, "account_bias": self.account.bias}
 
     def _adapter_arrays(self) -> dict[str, Any]:
         """The LoRA tensors under prefixed names, in float16 (half the size, well within LoRA's precision)."""
@@ -138,6 +147,7 @@ def _read(path: Path) -> ScopeWeights:
                 if key.startswith(ADAPTER_KEY)
             },
             intent=_intent_head(data),
+            account=_account_head(data),
         )
     classes = len(weights.class_names)
     if not isinstance(weights.info.get("encoder"), str):
@@ -146,6 +156,8 @@ def _read(path: Path) -> ScopeWeights:
         raise ValueError("heads and classes disagree")
     if weights.intent and not _fits(weights.intent, weights.class_routes):
         raise ValueError("the intent head's classes do not match the guard's, or span more than one route")
+    if weights.account and weights.account.bias.shape != (2,):
+        raise ValueError("the account head is not a two-row head")
     if weights.adapter and not isinstance(weights.info.get("lora"), dict):
         raise ValueError("an adapter without its LoRA config")
     return weights
@@ -157,6 +169,13 @@ def _intent_head(data: Any) -> IntentHead | None:
         return None
     head = LinearHead(data["intent_weights"].astype(np.float32), data["intent_bias"].astype(np.float32))
     return IntentHead(head, data["intent_columns"])
+
+
+def _account_head(data: Any) -> LinearHead | None:
+    """The account head stored beside the others; None in weights trained before it existed."""
+    if "account_weights" not in data.files:
+        return None
+    return LinearHead(data["account_weights"].astype(np.float32), data["account_bias"].astype(np.float32))
 
 
 def _fits(intent: IntentHead, class_routes: np.ndarray) -> bool:

@@ -43,6 +43,30 @@ def test_reads_state_only_the_ledgers_figures(assistant):
     assert policy.route == "banking"  # policy in general is not the customer's ledger
 
 
+def test_requests_without_my_reach_the_ledger_through_the_account_head(assistant):
+    # No own-words for the parser: the guard's trained account head judges them the customer's own.
+    savings = assistant.ask("savings balance please", customer_id=CUSTOMER)
+    balance = next(a for a in assistant.services.accounts.accounts(CUSTOMER) if a.kind == "savings").balance_cents
+    assert savings.route == "account" and f"${balance / 100:,.2f}" in savings.answer
+    card_due = assistant.ask("the replacement card you sent still isnt here, its been two weeks", customer_id=CUSTOMER)
+    cards = assistant.services.accounts.cards(CUSTOMER)
+    assert card_due.route == "account" and all(f"Your {c.label} " in card_due.answer for c in cards)
+    # Worded in the first person, yet about the bank's fees and limits: the policy answers them.
+    for text in ("How much can I deposit by phone per day?", "What's the monthly fee on checking?"):
+        assert assistant.ask(text, customer_id=CUSTOMER).route == "banking", text
+
+
+def test_a_short_follow_up_changes_the_earlier_account_request(assistant):
+    first = assistant.ask("show my card payments last week", customer_id=CUSTOMER, thread_id="follow")
+    assert first.route == "account" and "in the last 7 days" in first.answer
+    later = assistant.ask("and last month?", customer_id=CUSTOMER, thread_id="follow")
+    assert later.route == "account" and "Your transactions last month up to" in later.answer
+    cards = assistant.ask("is my debit card frozen?", customer_id=CUSTOMER, thread_id="cards")
+    other = assistant.ask("what about the credit card?", customer_id=CUSTOMER, thread_id="cards")
+    credit = card(assistant, "credit")
+    assert cards.route == other.route == "account" and other.answer == f"Your {credit.label} is active."
+
+
 def test_a_fee_question_gets_the_transaction_and_the_policy_that_explains_it(assistant):
     result = assistant.ask("why was I charged a fee on my last transfer?", customer_id=CUSTOMER)
     assert result.route == "account" and "Outgoing domestic wire fee, -$25.00" in result.answer

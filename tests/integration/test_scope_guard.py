@@ -120,6 +120,18 @@ def test_train_guard_intent_only_changes_nothing_but_the_intent_head(cli, tmp_pa
     assert json.loads(routed.stdout)["intent"].startswith("banking77:")
 
 
+@needs_external_data
+def test_train_guard_account_only_changes_nothing_but_the_account_head(cli, tmp_path):
+    out = tmp_path / "guard.npz"
+    run = cli("train-guard", "--account-only", "--out", str(out), timeout=600)
+    assert run.code == 0, run.stderr
+    shipped, refitted = load_weights(PACKAGED_SCOPE_GUARD), load_weights(out)
+    np.testing.assert_array_equal(refitted.full.weights, shipped.full.weights)
+    np.testing.assert_array_equal(refitted.intent.head.weights, shipped.intent.head.weights)
+    assert refitted.account is not None and refitted.info["account_head"]["own"] > 300
+    np.testing.assert_allclose(refitted.account.weights, shipped.account.weights, atol=1e-4)  # the shipped fit
+
+
 def test_missing_external_data_is_a_one_line_error(cli, tmp_path):
     run = cli("train-guard", "--out", str(tmp_path / "g.npz"), env={"BANKASSIST_EXTERNAL_DATA_DIR": str(tmp_path)})
     assert run.code != 0 and "BANKASSIST_EXTERNAL_DATA_DIR" in run.stderr

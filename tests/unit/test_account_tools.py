@@ -8,7 +8,7 @@ from tools.account_actions import action_status, decide, record_proposal
 from tools.account_demo import seed_ledgers
 from tools.account_proposals import Proposal, propose
 from tools.account_reads import ToolAnswer, answer_read
-from tools.account_requests import read_request
+from tools.account_requests import follow_up_request, read_request
 from tools.accounts import AccountStore, money
 from tools.cases import close_case, open_handoff
 from tools.errors import CaseClosedError, InvalidInputError, NotFoundError
@@ -58,6 +58,8 @@ def test_reseeding_replaces_a_ledger_rather_than_doubling_it(store):
         ("I lost my credit card", "report_lost"),
         ("I don't recognise the Uber charge", "dispute"),
         ("move $200 to my savings", "move_money"),
+        ("what's the balance on my savings?", "balance"),
+        ("could you tell me the balance on my checking?", "balance"),
     ],
 )
 def test_requests_about_own_money_are_read_into_their_tool(text, kind):
@@ -66,7 +68,17 @@ def test_requests_about_own_money_are_read_into_their_tool(text, kind):
 
 @pytest.mark.parametrize(
     "text",
-    ["how do I freeze my card?", "what is the fee for a wire?", "how long does a transfer take?", "hello", ""],
+    [
+        "how do I freeze my card?",
+        "what is the fee for a wire?",
+        "how long does a transfer take?",
+        "hello",
+        "",
+        # Worded in the first person, but about the bank's limits and fees, not the customer's ledger.
+        "How much can I deposit by phone per day?",
+        "My account number is 1234. What's the monthly fee on checking?",
+        "Remind me of the overdraft fee?",
+    ],
 )
 def test_policy_questions_and_other_messages_are_not_requests(text):
     assert read_request(text) is None
@@ -180,3 +192,34 @@ def test_an_analyst_closes_a_case_once_with_how_it_was_resolved(store):
     with pytest.raises(NotFoundError):
         close_case(store, "H-NOSUCH00", "ana", "done")
     assert open_handoff(store, "C0001", "t1", "asked for a person", "again").id != case.id  # a new one, open
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "kind", "changed"),
+    [
+        ("show my amazon charges last week", "and last month?", "transactions", {"window": "last month"}),
+        ("show my charges this month", "what about over $100?", "transactions", {"min_cents": 10_000}),
+        ("is my debit card frozen?", "what about the credit card?", "card_status", {"card_hint": "credit"}),
+        ("freeze my debit card", "and my credit card too", "freeze_card", {"card_hint": "credit"}),
+    ],
+)
+def test_a_follow_up_changes_the_earlier_request(previous, text, kind, changed):
+    request = follow_up_request(previous, text)
+    assert request.kind == kind
+    for name, value in changed.items():
+        got = getattr(request, name)
+        assert (got.label if name == "window" else got) == value
+    if kind == "transactions" and "amazon" in previous:
+        assert "amazon" in request.words  # the earlier merchant still filters
+
+
+@pytest.mark.parametrize(
+    ("previous", "text"),
+    [
+        ("what's my balance?", "and how long does that take?"),  # changes nothing: maybe policy
+        ("how do I freeze my card?", "and the credit card?"),  # the earlier one was no request
+        ("move $50 to my savings", "and $20 to checking"),  # a money move is not re-read from a fragment
+    ],
+)
+def test_what_is_not_a_follow_up_to_an_account_request(previous, text):
+    assert follow_up_request(previous, text) is None
