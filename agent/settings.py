@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         description="vLLM --quantization: fp8/bitsandbytes quantize the base at load; awq/gptq need such a checkpoint.",
     )
     vllm_gpu_memory_utilization: float = Field(0.90, gt=0, le=1, description="vLLM --gpu-memory-utilization.")
+    vllm_tool_call_parser: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9_]+$",
+        description="vLLM --tool-call-parser with --enable-auto-tool-choice (llama3_json for Llama-3.1), so the "
+        "served model may call the account tools (BANKASSIST_ACCOUNT_TOOL_CALLING on the app side).",
+    )
     vllm_host: str = Field("0.0.0.0", description="Interface vLLM listens on.")
     vllm_port: int = Field(8000, ge=1, le=65535, description="Port vLLM listens on.")
 
@@ -214,6 +220,11 @@ class Settings(BaseSettings):
     action_ttl_s: float = Field(
         900.0, gt=0, description="How long a proposed account action waits for the customer's confirmation."
     )
+    account_tool_calling: bool = Field(
+        False,
+        description="Offer the account tools to the model as LangChain tools (openai backend, a tool-calling "
+        "model such as Llama-3 on vLLM); the parser chooses when the model calls none.",
+    )
     max_upload_bytes: int = Field(
         2_000_000, ge=1024, le=20_000_000, description="Largest credit-report upload in the web UI."
     )
@@ -256,6 +267,13 @@ class Settings(BaseSettings):
         """Production has no default secrets: the demo users' shared password would let anyone in."""
         if self.mode == "production" and self.demo_password is not None:
             raise ValueError("production mode refuses BANKASSIST_DEMO_PASSWORD: unset it to start")
+        return self
+
+    @model_validator(mode="after")
+    def _tool_calling_needs_a_server(self) -> Settings:
+        """The in-process engines serve no tool calls: the tools are offered only to an OpenAI-compatible server."""
+        if self.account_tool_calling and self.backend != "openai":
+            raise ValueError("BANKASSIST_ACCOUNT_TOOL_CALLING needs BANKASSIST_BACKEND=openai (a tool-calling model)")
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
 from agent import prompts
+from agent.account_tools import request_from_model
 from agent.context import Context
 from agent.nodes.answer_banking import extractive_answer, to_source
 from agent.state import State
@@ -29,10 +30,7 @@ def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER)]}
     if not context.services.accounts.has_ledger(context.customer_id):
         return {"messages": [AIMessage(prompts.NO_ACCOUNTS)]}
-    # The route already says the message is about the customer's own accounts; the wording (or else the
-    # guard's BANKING77 intent) names the tool.
-    request = read_request(state["masked_input"], own=True, intent=state.get("intent"))
-    request = request or earlier_request_changed(state)
+    request = chosen_request(state, context)
     if request is None:  # routed here by an earlier turn's wording only
         return tool_update(ToolAnswer([], "Which account, card or transaction do you mean?"))
     if request.is_action:
@@ -41,6 +39,19 @@ def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if request.kind == "transactions" and "why" in request.words:
         update = with_policy(update, context, state["masked_input"])
     return update
+
+
+def chosen_request(state: State, context: Context) -> AccountRequest | None:
+    """The tool and its filters: the model's tool call where it is offered the tools, else the parser's reading."""
+    services = context.services
+    if services.settings.account_tool_calling:
+        chosen = request_from_model(services.synthesizer, state["masked_input"])
+        if chosen is not None:
+            return chosen
+    # The route already says the message is about the customer's own accounts; the wording (or else the
+    # guard's BANKING77 intent) names the tool.
+    request = read_request(state["masked_input"], own=True, intent=state.get("intent"))
+    return request or earlier_request_changed(state)
 
 
 def earlier_request_changed(state: State) -> AccountRequest | None:

@@ -80,6 +80,8 @@ def vllm_command(settings: Settings) -> list[str]:
         command += ["--max-lora-rank", str(settings.vllm_max_lora_rank)]
     if settings.vllm_quantization != "none":
         command += ["--quantization", settings.vllm_quantization]
+    if settings.vllm_tool_call_parser:
+        command += ["--enable-auto-tool-choice", "--tool-call-parser", settings.vllm_tool_call_parser]
     command += ["--max-model-len", str(settings.vllm_max_model_len)]
     command += ["--gpu-memory-utilization", f"{settings.vllm_gpu_memory_utilization:g}"]
     return [*command, "--host", settings.vllm_host, "--port", str(settings.vllm_port)]

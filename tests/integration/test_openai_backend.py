@@ -49,6 +49,16 @@ def test_banking_and_credit_turns_over_http(openai_settings):
     assert credit.route == "credit" and credit.facts and credit.answer
 
 
+def test_account_tools_go_to_the_served_model_and_the_answer_stays_the_ledgers(openai_settings, monkeypatch):
+    # SmolLM2's chat template has no tools, so the server answers without a tool call and the parser chooses;
+    # what this proves is the wire: a real OpenAI-compatible server takes the offered tools.
+    monkeypatch.setenv("BANKASSIST_ACCOUNT_TOOL_CALLING", "true")
+    with open_assistant(Settings()) as assistant:
+        result = assistant.ask("what's my balance?", customer_id="C0002")
+        accounts = assistant.services.accounts.accounts("C0002")
+    assert result.route == "account" and all(f"${a.balance_cents / 100:,.2f}" in result.answer for a in accounts)
+
+
 def test_answer_tokens_stream_over_http(openai_settings):
     with open_assistant(openai_settings) as assistant:
         events = list(assistant.stream("How long does an international wire take?"))

@@ -32,6 +32,12 @@ def test_without_an_adapter_there_are_no_lora_flags():
     assert "--enable-lora" not in vllm_command(Settings())
 
 
+def test_a_tool_call_parser_lets_the_served_model_call_tools():
+    command = vllm_command(Settings(vllm_tool_call_parser="llama3_json"))
+    assert command[command.index("--tool-call-parser") + 1] == "llama3_json" and "--enable-auto-tool-choice" in command
+    assert "--enable-auto-tool-choice" not in vllm_command(Settings())
+
+
 def test_an_adapter_above_the_max_rank_is_refused(tmp_path):
     settings = Settings(adapter_path=adapter_dir(tmp_path, rank=128), vllm_max_lora_rank=64)
     with pytest.raises(ConfigurationError, match="rank is 128, above --max-lora-rank 64"):
