@@ -86,8 +86,8 @@ def evaluate_set(guard: ScopeGuard, name: str, path: Path) -> RouteSet:
 
 def routed(guard: ScopeGuard, texts: list[str]) -> list[str]:
     """Each text's route after the guard and the account and handoff parsers."""
-    decisions, owns = guard.classify(texts), guard.own_account_probabilities(texts)
-    return [with_account_route(d, t, own).route for d, t, own in zip(decisions, texts, owns, strict=True)]
+    decisions, readings = guard.classify(texts), guard.account_readings(texts)
+    return [with_account_route(d, t, r).route for d, t, r in zip(decisions, texts, readings, strict=True)]
 
 
 def ratio(numerator: int, denominator: int) -> float | None:

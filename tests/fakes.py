@@ -129,8 +129,8 @@ class ScriptedGuard:
         self.calls.append((text, previous_route, previous_text))
         return self.decisions.pop(0)
 
-    def own_account_probabilities(self, texts: list[str]) -> list[float | None]:
-        """No account head: the wording alone decides the account route."""
+    def account_readings(self, texts: list[str]) -> list[None]:
+        """No account head: the wording alone decides the account and handoff routes."""
         return [None for _ in texts]
 
 

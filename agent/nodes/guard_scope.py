@@ -20,8 +20,8 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     guard = runtime.context.services.guard
     previous = previous_question(state)
     decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
-    own = guard.own_account_probabilities([state["masked_input"]])[0]
-    decision = with_account_route(decision, state["masked_input"], own)
+    reading = guard.account_readings([state["masked_input"]])[0]
+    decision = with_account_route(decision, state["masked_input"], reading)
     if follows_account_turn(state, decision, previous):
         decision = replace(decision, route="account")
     return {

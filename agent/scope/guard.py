@@ -52,6 +52,14 @@ class ScopeDecision:
     intent_probability: float = 0.0
 
 
+@dataclass(frozen=True)
+class AccountReading:
+    """The account head's probabilities that a message is about the customer's own accounts, or asks for a person."""
+
+    own: float
+    person: float
+
+
 class ScopeGuard:
     """Cascade of the fast and full heads, then the calibrated thresholds."""
 
@@ -118,13 +126,13 @@ class ScopeGuard:
         features = np.hstack([np.stack([full[i] for i in rows.tolist()]), fast[rows]])
         intent.refine(probabilities, rows, features)
 
-    def own_account_probabilities(self, texts: list[str]) -> list[float | None]:
-        """Each text's probability of being about the customer's own accounts; None each without an account head."""
+    def account_readings(self, texts: list[str]) -> list[AccountReading | None]:
+        """What the account head reads in each text; None each for weights without one."""
         head = self.weights.account
         if head is None or not texts:
             return [None] * len(texts)
         features = np.hstack([self._full_encoder.embed(texts), self._fast_encoder.embed(texts)])
-        return [float(p) for p in head.class_probabilities(features)[:, 1]]
+        return [AccountReading(float(row[1]), float(row[2])) for row in head.class_probabilities(features)]
 
     def full_class_probabilities(self, texts: list[str]) -> np.ndarray:
         """(n, classes) probabilities from the transformer head alone."""

@@ -15,6 +15,7 @@ from agent.state import ROUTES
 from tools.errors import ModelFilesError
 
 ADAPTER_KEY = "lora:"  # prefix of the adapter's tensors in the .npz
+ACCOUNT_ROWS = ("other", "own", "person")  # the account head's classes, in its rows' order
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class ScopeWeights:
     info: dict[str, Any] = field(default_factory=dict)  # provenance; "lora" holds the adapter's peft config
     adapter: dict[str, np.ndarray] = field(default_factory=dict)  # LoRA tensors for the full encoder; none: base
     intent: IntentHead | None = None  # names the BANKING77 intent; weights from before it have none
-    # Rows [not own, own]: is the message about the customer's own accounts? Read from both encoders' vectors.
+    # Rows [other, own, person]: about the customer's own accounts, asking for a person, or neither? Read
+    # from both encoders' vectors, after the route heads (agent/scope/account_route.py).
     account: LinearHead | None = None
 
     def save(self, path: Path) -> None:
@@ -156,8 +158,8 @@ def _read(path: Path) -> ScopeWeights:
         raise ValueError("heads and classes disagree")
     if weights.intent and not _fits(weights.intent, weights.class_routes):
         raise ValueError("the intent head's classes do not match the guard's, or span more than one route")
-    if weights.account and weights.account.bias.shape != (2,):
-        raise ValueError("the account head is not a two-row head")
+    if weights.account and weights.account.bias.shape != (len(ACCOUNT_ROWS),):
+        raise ValueError(f"the account head's rows are not {ACCOUNT_ROWS}")
     if weights.adapter and not isinstance(weights.info.get("lora"), dict):
         raise ValueError("an adapter without its LoRA config")
     return weights

@@ -28,7 +28,6 @@ from agent.service.actions import (
     not_pending,
     pending_of,
     resume_command,
-    supersede_command,
     typed_decision,
 )
 from agent.service.streaming import (
@@ -39,6 +38,7 @@ from agent.service.streaming import (
     to_messages,
     turn_events,
 )
+from agent.service.thread_state import alast_completed, aresume_from, last_completed, resume_from
 from agent.settings import Settings, get_settings
 from agent.state import State, fresh_turn
 from tools.own_values import OwnValueStream
@@ -84,7 +84,8 @@ class Assistant:
         if decision := self._typed_decision(config, text):  # "yes" while an action waits
             return self.decide(config["configurable"]["thread_id"], decision, customer_id, user, role)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            values = self.graph.invoke(turn_input, self._resume_from(config, context), context=context)
+            start = resume_from(self.graph, self.checkpointer, config, context)
+            values = self.graph.invoke(turn_input, start, context=context)
             audit.result = result = to_result(config, values)
         return shown_to_customer(result, context.own_values)
 
@@ -105,7 +106,7 @@ class Assistant:
             return
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             own = OwnValueStream(context.own_values)  # filled by mask_pii before any token streams
-            start = self._resume_from(config, context)
+            start = resume_from(self.graph, self.checkpointer, config, context)
             parts = self.graph.stream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 yield from shown_events(turn_events(mode, payload), own)
@@ -125,7 +126,7 @@ class Assistant:
         if decision := await self._atyped_decision(config, text):
             return await self.adecide(config["configurable"]["thread_id"], decision, customer_id, user, role)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
-            start = await self._aresume_from(config, context)
+            start = await aresume_from(self.graph, self.async_graph, self.checkpointer, config, context)
             values = await self.async_graph.ainvoke(turn_input, start, context=context)
             audit.result = result = to_result(config, values)
         return shown_to_customer(result, context.own_values)
@@ -147,7 +148,7 @@ class Assistant:
             return
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             own = OwnValueStream(context.own_values)
-            start = await self._aresume_from(config, context)
+            start = await aresume_from(self.graph, self.async_graph, self.checkpointer, config, context)
             parts = self.async_graph.astream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
                 for event in shown_events(turn_events(mode, payload), own):
@@ -239,57 +240,19 @@ class Assistant:
 
     def thread_messages(self, thread_id: str) -> list[dict[str, str]]:
         """The thread's messages as {role: user|assistant, content} after its last completed turn (masked text)."""
-        completed = self._last_completed({"configurable": {"thread_id": validate_thread_id(thread_id)}})
+        config: RunnableConfig = {"configurable": {"thread_id": validate_thread_id(thread_id)}}
+        completed = last_completed(self.graph, config)
         return to_messages(completed.values if completed else {})
 
     async def athread_messages(self, thread_id: str) -> list[dict[str, str]]:
         """`thread_messages` on the event loop (needs an async checkpointer)."""
-        completed = await self._alast_completed({"configurable": {"thread_id": validate_thread_id(thread_id)}})
+        config: RunnableConfig = {"configurable": {"thread_id": validate_thread_id(thread_id)}}
+        completed = await alast_completed(self.graph, config)
         return to_messages(completed.values if completed else {})
 
     def list_threads(self) -> list[str]:
         """Ids of the threads that have checkpoints."""
         return sorted({c.config["configurable"]["thread_id"] for c in self.checkpointer.list(None)})
-
-    def _resume_from(self, config: RunnableConfig, context: Context) -> RunnableConfig:
-        """Where a turn starts: after the thread's last completed turn.
-
-        A turn that failed half way (a model server down, a node timeout, a crash) left checkpoints with work
-        pending; forking from the last completed one leaves that half turn out of the thread's state. An action
-        still waiting for a decision is settled first: a new message cancels it (superseded).
-        """
-        if pending_of(self.graph.get_state(config)):
-            self.graph.invoke(supersede_command(), config, context=context)
-        completed = self._last_completed(config)
-        if completed is None:  # the thread's only turn failed half way: nothing to keep, it starts afresh
-            self.checkpointer.delete_thread(config["configurable"]["thread_id"])
-        return completed.config if completed else config
-
-    async def _aresume_from(self, config: RunnableConfig, context: Context) -> RunnableConfig:
-        """`_resume_from` on the event loop."""
-        if pending_of(await self.graph.aget_state(config)):
-            await self.async_graph.ainvoke(supersede_command(), config, context=context)
-        completed = await self._alast_completed(config)
-        if completed is None:
-            await self.checkpointer.adelete_thread(config["configurable"]["thread_id"])
-        return completed.config if completed else config
-
-    def _last_completed(self, config: RunnableConfig) -> StateSnapshot | None:
-        """The thread's state after its last completed turn (None when no turn completed)."""
-        state = self.graph.get_state(config)
-        if not state.next or state.interrupts:  # waiting for a decision is a completed turn
-            return state
-        return next((s for s in self.graph.get_state_history(config) if not s.next), None)
-
-    async def _alast_completed(self, config: RunnableConfig) -> StateSnapshot | None:
-        """`_last_completed` on the event loop."""
-        state = await self.graph.aget_state(config)
-        if not state.next or state.interrupts:
-            return state
-        async for snapshot in self.graph.aget_state_history(config):
-            if not snapshot.next:
-                return snapshot
-        return None
 
     def _prepare(
         self, text: str, customer_id: str | None, thread_id: str | None, user: str | None = None, role: str = "customer"

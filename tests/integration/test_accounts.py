@@ -43,7 +43,7 @@ def test_reads_state_only_the_ledgers_figures(assistant):
     assert policy.route == "banking"  # policy in general is not the customer's ledger
 
 
-def test_requests_without_my_reach_the_ledger_through_the_account_head(assistant):
+def test_the_account_head_reads_requests_without_my_and_for_a_person(assistant):
     # No own-words for the parser: the guard's trained account head judges them the customer's own.
     savings = assistant.ask("savings balance please", customer_id=CUSTOMER)
     balance = next(a for a in assistant.services.accounts.accounts(CUSTOMER) if a.kind == "savings").balance_cents
@@ -54,6 +54,10 @@ def test_requests_without_my_reach_the_ledger_through_the_account_head(assistant
     # Worded in the first person, yet about the bank's fees and limits: the policy answers them.
     for text in ("How much can I deposit by phone per day?", "What's the monthly fee on checking?"):
         assert assistant.ask(text, customer_id=CUSTOMER).route == "banking", text
+    # A request for a person in words the parser lacks, and a question about the assistant in words it has.
+    person = assistant.ask("put me through to one of your staff please", customer_id=CUSTOMER)
+    assert person.route == "handoff" and "H-" in person.answer
+    assert assistant.ask("are you a real person?", customer_id=CUSTOMER).route == "smalltalk"
 
 
 def test_a_short_follow_up_changes_the_earlier_account_request(assistant):

@@ -12,8 +12,8 @@ class BankingEverywhere:
     def classify(self, texts):
         return [ScopeDecision("banking", 0.9) for _ in texts]
 
-    def own_account_probabilities(self, texts):
-        return [None for _ in texts]  # no account head: the parser decides alone
+    def account_readings(self, texts):
+        return [None for _ in texts]  # no account head: the parsers decide alone
 
 
 def test_the_wording_decides_account_and_handoff_and_misses_are_listed(tmp_path):
