@@ -1,11 +1,13 @@
 """The routes after the guard's heads: `account` (own money) and `handoff` (a person), on labelled queries.
 
-Four sets: the project's own queries the parsers were tuned on (`data/account_routes.jsonl`: own-account
+Five sets: the project's own queries the parsers were tuned on (`data/account_routes.jsonl`: own-account
 requests, policy questions on the same topics, requests for a person), a test set written after the
 parsers and never tuned on (`data/account_routes_test.jsonl`), a blind set written by helpers who saw
-neither the parsers nor the other sets (`data/account_routes_blind.jsonl`, the headline), and the BANKING77 slice the
-guard never trained on, whose gold route is `banking` for the guard but which is mostly customers'
-questions about their own money: there the share sent to `account` is shown, not scored.
+neither the parsers nor the other sets (`data/account_routes_blind.jsonl`), a second blind set written
+the same way and read only after the account head was built (`data/account_routes_blind2.jsonl`, the
+headline), and the BANKING77 slice the guard never trained on, whose gold route is `banking` for the
+guard but which is mostly customers' questions about their own money: there the share sent to `account`
+is shown, not scored.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ SETS = {
     "tuning": DATA / "account_routes.jsonl",
     "test": DATA / "account_routes_test.jsonl",
     "blind": DATA / "account_routes_blind.jsonl",
+    "blind2": DATA / "account_routes_blind2.jsonl",
 }
 GOLDS = ("account", "banking", "handoff")
 
