@@ -91,12 +91,20 @@ def _common(
 
 
 def model_ids(settings: Settings) -> dict[str, str | None]:
-    """Which models answered: served names on a model server, the local model and adapter otherwise."""
+    """Which models answered: served names on a model server, the local model and adapters otherwise."""
     if settings.backend == "openai":
-        return {"synthesizer": settings.synthesizer_model_name, "extractor": settings.extractor_model_name}
-    adapter = settings.extractor_adapter
+        return {
+            "synthesizer": settings.synthesizer_model_name,
+            "extractor": settings.extractor_model_name,
+            "advisor": settings.advisor_model_name,
+        }
     engine: str = settings.local_engine
     if engine == "ctranslate2":
         engine += f"-{settings.local_precision}"
-    adapter_id = str(adapter) if adapter else None
-    return {"synthesizer": settings.base_model, "extractor_adapter": adapter_id, "engine": engine}
+    extractor, advisor = settings.extractor_adapter, settings.advisor_adapter
+    return {
+        "synthesizer": settings.base_model,
+        "extractor_adapter": str(extractor) if extractor else None,
+        "advisor_adapter": str(advisor) if advisor else None,
+        "engine": engine,
+    }

@@ -105,7 +105,7 @@ def improvement_plan(reports: list[CreditReport]) -> list[PlanStep]:
 
 
 def answer_messages(facts: list[Fact], plan: list[PlanStep], question: str, retry: bool = False) -> list[BaseMessage]:
-    """The synthesizer's prompt; a retry adds a reminder to use only the given numbers."""
+    """The advisor's prompt (the credit-advisor adapter is trained on it); a retry asks for the given numbers only."""
     prompt = prompts.CREDIT_USER.format(facts=facts_block(facts), plan=plan_block(plan), question=question)
     system = prompts.CREDIT_SYSTEM + (" " + prompts.CREDIT_RETRY_NOTE if retry else "")
     return [SystemMessage(system), HumanMessage(prompt)]

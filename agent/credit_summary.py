@@ -16,7 +16,7 @@ from tools.validation import check_customer
 def summarize_customers(
     reports: ReportStore,
     extractor: BaseChatModel,
-    synthesizer: BaseChatModel,
+    advisor: BaseChatModel,
     customer_ids: Sequence[str],
     concurrency: int = 8,
 ) -> list[dict[str, Any]]:
@@ -26,7 +26,7 @@ def summarize_customers(
     checked = extract_facts_many(extractor, [histories[cid] for cid in ready], concurrency)
     plans = [improvement_plan(histories[cid]) for cid in ready]
     jobs = [(c.facts, plan, prompts.ANALYST_SUMMARY_QUESTION) for c, plan in zip(checked, plans, strict=True)]
-    answers = checked_answers(synthesizer, jobs, concurrency)
+    answers = checked_answers(advisor, jobs, concurrency)
     done = {
         cid: {
             "customer_id": cid,
@@ -46,7 +46,7 @@ def summarize_customers(
 def summarize_in_chunks(
     reports: ReportStore,
     extractor: BaseChatModel,
-    synthesizer: BaseChatModel,
+    advisor: BaseChatModel,
     customer_ids: Sequence[str],
     chunk: int,
     concurrency: int = 8,
@@ -56,4 +56,4 @@ def summarize_in_chunks(
         check_customer(reports, cid)  # every id is checked before any model runs
     for start in range(0, len(customer_ids), chunk):
         ids = customer_ids[start : start + chunk]
-        yield from summarize_customers(reports, extractor, synthesizer, ids, concurrency)
+        yield from summarize_customers(reports, extractor, advisor, ids, concurrency)

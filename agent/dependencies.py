@@ -39,6 +39,7 @@ class Services:
     accounts: AccountStore  # the core-banking ledger, in the same app DB
     synthesizer: BaseChatModel
     extractor: BaseChatModel
+    advisor: BaseChatModel  # phrases credit answers: the credit-advisor adapter, else the synthesizer itself
     pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
     selector: AnswerSelector | None = None  # extractive banking answers; None: the model writes them
 
@@ -130,15 +131,21 @@ def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector |
     return AnswerSelector(retriever.embedder, SelectorWeights.load(settings.answer_selector_path))
 
 
-def served_settings(settings: Settings, extractor: BaseChatModel) -> Settings:
-    """The settings as served: audit lines name the model that really answered.
+def served_settings(settings: Settings, extractor: BaseChatModel, advisor: BaseChatModel | None = None) -> Settings:
+    """The settings as served: audit lines name the models that really answered.
 
-    An extractor adapter the model server lacks is recorded as the base model that stands in for it.
+    An adapter the model server lacks (extractor or advisor) is recorded as the base model that stands in for it.
     """
-    served = getattr(extractor, "model_name", None)
-    if settings.backend != "openai" or served in (None, settings.extractor_model_name):
+    if settings.backend != "openai":
         return settings
-    return settings.model_copy(update={"openai_extractor_model": served})
+    update: dict[str, str] = {}
+    served = getattr(extractor, "model_name", None)
+    if served not in (None, settings.extractor_model_name):
+        update["openai_extractor_model"] = served
+    served = getattr(advisor, "model_name", None)
+    if served not in (None, settings.advisor_model_name):
+        update["openai_advisor_model"] = served
+    return settings.model_copy(update=update) if update else settings
 
 
 def build_services(settings: Settings) -> Services:
@@ -146,7 +153,8 @@ def build_services(settings: Settings) -> Services:
     retriever = build_retriever(settings)
     reports = open_report_store(settings)
     extractor = build_chat_model("extractor", settings)
-    settings = served_settings(settings, extractor)
+    advisor = build_chat_model("advisor", settings)  # without an advisor adapter, the synthesizer's twin
+    settings = served_settings(settings, extractor, advisor)
     return Services(
         settings=settings,
         masker=PiiMasker(),
@@ -156,6 +164,7 @@ def build_services(settings: Settings) -> Services:
         accounts=open_account_store(settings, reports),
         synthesizer=build_chat_model("synthesizer", settings),
         extractor=extractor,
+        advisor=advisor,
         pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),
         selector=build_selector(settings, retriever),
     )

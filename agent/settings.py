@@ -19,6 +19,8 @@ PACKAGED_CORPUS = REPO_ROOT / "retrieval" / "corpus"
 PACKAGED_SCOPE_GUARD = REPO_ROOT / "agent" / "data" / "scope_guard.npz"
 # The extractor adapter trained for the default base (finetune/configs/smollm2-cpu.yaml), shipped in the repo.
 PACKAGED_ADAPTER = REPO_ROOT / "finetune" / "adapters" / "smollm2-credit-extractor"
+# The credit advisor adapter for the default base, trained on the synthesizer's credit prompt; shipped once trained.
+PACKAGED_ADVISOR = REPO_ROOT / "finetune" / "adapters" / "smollm2-credit-advisor"
 
 
 def find_external_data_dir() -> Path | None:
@@ -52,6 +54,14 @@ class Settings(BaseSettings):
         None, description="LoRA adapter of the extractor role; unset: the shipped one when base_model is the default."
     )
     use_adapter: bool = Field(True, description="false runs the extractor role as the prompted base model.")
+    advisor_adapter_path: Annotated[Path | None, BeforeValidator(_none_if_blank)] = Field(
+        None,
+        description="LoRA adapter of the advisor role (phrases credit answers); unset: the shipped "
+        "finetune/adapters/smollm2-credit-advisor when base_model is the default and it is there.",
+    )
+    use_advisor: bool = Field(
+        True, description="false has the base model phrase credit answers (the advisor role is the synthesizer)."
+    )
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the local backend runs.")
     local_engine: Literal["ctranslate2", "transformers"] = Field(
         "ctranslate2",
@@ -78,6 +88,9 @@ class Settings(BaseSettings):
     )
     openai_extractor_model: str | None = Field(
         None, description="Served name of the extractor (the LoRA module on vLLM); default: the synthesizer."
+    )
+    openai_advisor_model: str | None = Field(
+        None, description="Served name of the credit advisor (the LoRA module on vLLM); default: the synthesizer."
     )
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout of one request to the model server.")
     max_retries: int = Field(
@@ -294,6 +307,16 @@ class Settings(BaseSettings):
         return PACKAGED_ADAPTER if shipped else None
 
     @property
+    def advisor_adapter(self) -> Path | None:
+        """The adapter the local backend puts on the advisor role: the configured one, else the shipped one."""
+        if not self.use_advisor:
+            return None
+        if self.advisor_adapter_path is not None:
+            return self.advisor_adapter_path
+        shipped = self.base_model == DEFAULT_BASE_MODEL and (PACKAGED_ADVISOR / "adapter_config.json").is_file()
+        return PACKAGED_ADVISOR if shipped else None
+
+    @property
     def synthesizer_model_name(self) -> str:
         """Served model name of the base model on an OpenAI-compatible server."""
         return self.openai_synthesizer_model or self.base_model
@@ -302,6 +325,12 @@ class Settings(BaseSettings):
     def extractor_model_name(self) -> str:
         """Served model name of the extractor; the base model until an adapter is served."""
         return self.openai_extractor_model or self.synthesizer_model_name
+
+    @property
+    def advisor_model_name(self) -> str:
+        """Served model name of the credit advisor; the base model until one is served, or with use_advisor off."""
+        advisor = self.openai_advisor_model if self.use_advisor else None
+        return advisor or self.synthesizer_model_name
 
 
 @lru_cache(maxsize=1)

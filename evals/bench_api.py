@@ -102,7 +102,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), rate_limit_per_minute=1_000_000)
         services = build_services(settings)
-        services.synthesizer = services.extractor = fake_model()
+        services.synthesizer = services.extractor = services.advisor = fake_model()
         direct_db = {"checkpoint_url": f"sqlite:///{Path(tmp) / 'direct-checkpoints.db'}"}
         assistant = DirectAssistant(settings.model_copy(update=direct_db), services)
         users = open_user_store(settings)

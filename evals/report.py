@@ -26,6 +26,7 @@ from evals.targets import (
 )
 
 if TYPE_CHECKING:  # the credit and RAG suites pull in LangChain and RAGAS; the scope report should not
+    from evals.advisor import AdvisorSuite
     from evals.charts import Chart
     from evals.credit import CreditSuite
     from evals.rag import RagSuite
@@ -128,6 +129,24 @@ def credit_markdown(suite: CreditSuite) -> str:
         lines += ["", f"### Pair F1 {example['f1']}", "", "```", example["sheet"], "```"]
         lines += ["", "Truth:", "```", example["truth"], "```"]
         lines += ["", "Fine-tuned extractor:", "```", example["extractor"], "```", "", "Answer: " + example["answer"]]
+    return "\n".join(lines) + "\n"
+
+
+def advisor_markdown(suite: AdvisorSuite) -> str:
+    """Both writers' scores side by side, then a few of each one's answers with the reference."""
+    lines = ["# Credit answers: the credit-advisor adapter against the base model", ""]
+    lines += [f"{len(suite.examples)} held-out questions about synthetic reports; {BERTSCORE_LINE}", ""]
+    names = ("first-try pass", "templated", "numeric grounding", "ROUGE-L", "BERTScore F1", "addresses question")
+    lines += ["| writer | " + " | ".join(names) + " | seconds |", "| --- " * (len(names) + 2) + "|"]
+    for name, result in (("credit-advisor adapter", suite.advisor), ("base model", suite.base)):
+        cells = [result.first_try_pass, result.template_rate, result.numeric_grounding, result.rouge_l]
+        cells += [result.bertscore_f1, result.addresses_question]
+        shown = " | ".join("n/a" if value is None else f"{value:.3f}" for value in cells)
+        lines.append(f"| {name} | {shown} | {result.seconds:.0f} |")
+    lines += ["", "## Examples"]
+    for index, example in enumerate(suite.examples[:6]):
+        lines += ["", f"### {example.kind}: {example.question}", "", f"Advisor: {suite.advisor.answers[index]}"]
+        lines += ["", f"Base: {suite.base.answers[index]}", "", f"Reference: {example.answer}"]
     return "\n".join(lines) + "\n"
 
 

@@ -32,6 +32,7 @@ class Suite(StrEnum):
     retrieval = "retrieval"
     rag = "rag"
     credit = "credit"
+    advisor = "advisor"
     safety = "safety"
     conversations = "conversations"
     all = "all"
@@ -137,6 +138,8 @@ def run_one_suite(suite: Suite, options: SuiteOptions) -> SuiteOutput:
     """One suite's Markdown report, flat metrics and suite-specific plots."""
     if suite is Suite.credit:
         return suites.run_credit(options.pairs)
+    if suite is Suite.advisor:
+        return suites.run_advisor(options.limit)
     if suite is Suite.safety:
         return suites.run_safety(options.limit, options.out, options.resume)
     if suite is Suite.rag:

@@ -74,6 +74,22 @@ def run_credit(pairs: int) -> SuiteOutput:
     return credit_markdown(suite), suite.metrics(), credit_charts(suite)
 
 
+def run_advisor(questions: int | None) -> SuiteOutput:
+    """The credit-advisor adapter against the base model as writers of credit answers, on held-out questions."""
+    from agent.runtime.errors import translate_errors
+    from agent.service import open_credit_models
+    from evals.advisor import DEFAULT_QUESTIONS, run_advisor_suite
+    from evals.report import advisor_markdown
+    from tools.errors import ConfigurationError
+
+    with _stdout_to_stderr(), open_credit_models() as credit, translate_errors(credit.settings):
+        if credit.settings.backend == "local" and credit.settings.advisor_adapter is None:
+            raise ConfigurationError("No credit-advisor adapter is configured, so there is nothing to compare.")
+        concurrency = credit.settings.max_concurrency
+        suite = run_advisor_suite(credit.advisor, credit.synthesizer, questions or DEFAULT_QUESTIONS, concurrency)
+    return advisor_markdown(suite), suite.metrics(), []
+
+
 def run_safety(limit: int | None, out: Path | None, resume: bool) -> SuiteOutput:
     """PII masking, then the red team; with `out` its results are journaled as they come (see `resume`)."""
     from agent.settings import get_settings

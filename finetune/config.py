@@ -31,6 +31,9 @@ class TrainConfig:
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # load_config: an unknown YAML key is an error
 
+    task: Literal["extractor", "advisor"] = field(
+        default="extractor", metadata={"help": "extractor: credit facts from a sheet; advisor: answers to questions."}
+    )
     base_model: str = field(default=DEFAULT_BASE_MODEL, metadata={"help": "Base model: HF id, directory or .gguf."})
     output_dir: Path = field(default=DEFAULT_OUTPUT_DIR, metadata={"help": "Adapter dir; checkpoints go under it."})
     lora_r: Positive = field(default=16, metadata={"help": "LoRA rank."})

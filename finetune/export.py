@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,39 @@ TASK = (
     "lists what changed, one fact a line: `Good:- ...` for a change that helps the customer's credit, "
     "`Bad:- ...` for one that hurts it."
 )
+ADVISOR_TASK = (
+    "Answers a customer's question about their own credit report in a short paragraph, from the checked facts "
+    "and the improvement plan the assistant gives it: it states only their figures and says what to do first."
+)
+
+
+@dataclass(frozen=True)
+class CardText:
+    """What a model card says about one task: its title, what the adapter does, its tags and its data."""
+
+    title: str
+    description: str
+    tag: str
+    module: str  # the served LoRA module name
+    source: str
+
+
+CARDS = {
+    "extractor": CardText(
+        "Credit-fact extractor",
+        TASK + " It is the `extractor` role of bankassist; the assistant turns the facts into the customer's answer.",
+        "information-extraction",
+        "credit-extractor",
+        "`finetune.credit_data.split_pairs` (synthetic report pairs; facts from the report diff)",
+    ),
+    "advisor": CardText(
+        "Credit advisor",
+        ADVISOR_TASK + " It phrases bankassist's credit answers; every draft is still checked against the facts.",
+        "question-answering",
+        "credit-advisor",
+        "`finetune.advisor_data.split_examples` (questions about synthetic reports; answers pass the draft checks)",
+    ),
+}
 
 
 def load_base_model(base_model: str, dtype: Any, quantize_4bit: bool = False) -> tuple[Any, Any]:
@@ -122,16 +156,17 @@ def _make_readable(directory: Path, names: list[str]) -> None:
 
 def write_model_card(adapter_dir: Path, config: TrainConfig, metrics: dict[str, float], command: str) -> Path:
     """Write README.md in the adapter directory: front matter, task, hyper-parameters, data, metrics, use."""
+    text = CARDS[config.task]
     front = {
         "base_model": config.base_model,
         "library_name": "peft",
         "pipeline_tag": "text-generation",
-        "tags": ["lora", "peft", "bankassist", "credit-report", "information-extraction"],
+        "tags": ["lora", "peft", "bankassist", "credit-report", text.tag],
     }
     sections = [
         f"---\n{yaml.safe_dump(front, sort_keys=False)}---",
-        f"# Credit-fact extractor: LoRA adapter for {config.base_model}",
-        TASK + " It is the `extractor` role of bankassist; the assistant turns the facts into the customer's answer.",
+        f"# {text.title}: LoRA adapter for {config.base_model}",
+        text.description,
         "## LoRA\n\n" + _table(_lora_rows(config)),
         *_layer_selection(adapter_dir),
         "## Data\n\n" + _table(_data_rows(config)),
@@ -188,8 +223,8 @@ def _selection_text(config: TrainConfig) -> str:
 def _data_rows(config: TrainConfig) -> list[tuple[str, str]]:
     """Dataset sizes: synthetic pairs from `finetune.credit_data`, disjoint seeds per split."""
     return [
-        ("source", "`finetune.credit_data.split_pairs` (synthetic report pairs; facts from the report diff)"),
-        ("train / val / test pairs", f"{config.train_examples} / {config.val_examples} / {config.test_examples}"),
+        ("source", CARDS[config.task].source),
+        ("train / val / test examples", f"{config.train_examples} / {config.val_examples} / {config.test_examples}"),
         ("data seed", str(config.data_seed)),
         ("max sequence length", f"{config.max_seq_len} tokens (longer chats are dropped)"),
         ("loss", "answer tokens only (the prompt is masked)"),
@@ -198,13 +233,14 @@ def _data_rows(config: TrainConfig) -> list[tuple[str, str]]:
 
 def _serving(adapter_dir: Path, config: TrainConfig) -> str:
     """How to serve the adapter: vLLM with LoRA, or a merged model with `transformers serve`."""
+    module = CARDS[config.task].module
     vllm = (
         f"vllm serve {config.base_model} --enable-lora "
-        f"--lora-modules credit-extractor={adapter_dir} --max-lora-rank {config.lora_r}"
+        f"--lora-modules {module}={adapter_dir} --max-lora-rank {config.lora_r}"
     )
     return (
         f"## Serve\n\nvLLM serves the base and this adapter from one server; request the model "
-        f"`credit-extractor`:\n\n```bash\n{vllm}\n```\n\n"
+        f"`{module}`:\n\n```bash\n{vllm}\n```\n\n"
         f"`transformers serve` needs a merged model: `python -m finetune.export --adapter {adapter_dir} "
         f"--out {merged_path(config)}`."
     )

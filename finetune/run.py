@@ -1,4 +1,4 @@
-"""`bankassist finetune`: build the dataset, train the LoRA extractor, measure it, write its model card.
+"""`bankassist finetune`: build the dataset, train the LoRA extractor or advisor, measure it, write its model card.
 
 Example commands:
     bankassist finetune --config finetune/configs/smollm2-cpu.yaml   # a new folder beside the shipped adapter
@@ -15,9 +15,10 @@ from typing import Any
 
 from agent.runtime.backends import build_base_extractor, build_chat_model
 from agent.settings import get_settings
+from evals.advisor import run_advisor_suite
 from evals.credit import run_credit_suite
+from finetune.chats import generated_chats
 from finetune.config import TrainConfig, load_config
-from finetune.credit_data import split_pairs
 from finetune.export import write_model_card
 from finetune.run_plan import plan_run
 from finetune.train import train
@@ -40,12 +41,12 @@ def run_finetune(
     """Train on generated pairs, evaluate on held-out test pairs, and record both in the model card."""
     plan = plan_run(load_config(config_path, **overrides), run_name, overwrite)
     config = replace(plan.config, test_examples=eval_pairs)  # the model card reports the pairs actually measured
-    train_set = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
-    val_set = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
+    train_set, val_set = generated_chats(config)
     result = train(config, train_set, val_set, plan.run_dir)
     metrics = dict(result.metrics)
     if eval_pairs > 0:
-        metrics |= evaluate_adapter(config, result.adapter_dir, eval_pairs)
+        evaluate = evaluate_advisor if config.task == "advisor" else evaluate_adapter
+        metrics |= evaluate(config, result.adapter_dir, eval_pairs)
     write_model_card(result.adapter_dir, config, metrics, reproduce_command())
     return FinetuneReport(result.adapter_dir, result.merged_dir, metrics, plan.run_dir, plan.moved_from)
 
@@ -57,6 +58,14 @@ def evaluate_adapter(config: TrainConfig, adapter_dir: Path, pairs: int) -> dict
     extractor, synthesizer = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
     suite = run_credit_suite(extractor, build_base_extractor(settings), synthesizer, pairs, config.data_seed)
     return dict(suite.metrics())
+
+
+def evaluate_advisor(config: TrainConfig, adapter_dir: Path, questions: int) -> dict[str, Any]:
+    """The advisor suite on the new adapter against the base model, over held-out questions."""
+    update = {"base_model": config.base_model, "advisor_adapter_path": adapter_dir, "backend": "local"}
+    settings = get_settings().model_copy(update=update | {"use_advisor": True})
+    advisor, base = build_chat_model("advisor", settings), build_chat_model("synthesizer", settings)
+    return dict(run_advisor_suite(advisor, base, questions).metrics())
 
 
 def reproduce_command() -> str:

@@ -1,4 +1,4 @@
-"""LoRA fine-tuning of the credit-fact extractor: transformers Trainer + peft, QLoRA (4-bit) on CUDA.
+"""LoRA fine-tuning of the credit extractor and advisor (`task`): transformers Trainer + peft, QLoRA (4-bit) on CUDA.
 
 Example commands:
     python -m finetune.train --config finetune/configs/smollm2-cpu.yaml  # CPU, the default SmolLM2-135M base
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from finetune.chats import Chat, generated_chats, read_chats
 from finetune.config import LAYER_SELECTION_FILE, TrainConfig, load_config
 from finetune.export import (
     base_module_names,
@@ -36,7 +37,6 @@ from tools.errors import BankassistError, ConfigurationError, InvalidInputError
 log = logging.getLogger(__name__)
 IGNORE_INDEX = -100  # the label torch's cross-entropy skips
 CHECKPOINTS = "checkpoints"
-Chat = list[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -262,16 +262,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resume", action="store_true", default=None, help="Continue from the last checkpoint.")
     parser.add_argument("--run-name", help="TensorBoard run folder under finetune/runs (default: adapter + time).")
     parser.add_argument("--overwrite", action="store_true", help="Replace the adapter already in output_dir.")
+    parser.add_argument("--chats", type=Path, help="Read train.jsonl and val.jsonl here instead of generating them.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from finetune.credit_data import split_pairs
-
     try:
-        overrides = {k: v for k, v in vars(args).items() if k not in ("config", "run_name", "overwrite")}
+        overrides = {k: v for k, v in vars(args).items() if k not in ("config", "run_name", "overwrite", "chats")}
         plan = plan_run(load_config(args.config, **overrides), args.run_name, args.overwrite)
         config = plan.config
-        train_chats = [p.messages() for p in split_pairs("train", config.train_examples, config.data_seed)]
-        val_chats = [p.messages() for p in split_pairs("val", config.val_examples, config.data_seed)]
+        train_chats, val_chats = read_chats(args.chats, config) if args.chats else generated_chats(config)
         result = train(config, train_chats, val_chats, plan.run_dir)
     except BankassistError as exc:
         raise SystemExit(f"error: {exc}") from exc

@@ -104,6 +104,7 @@ def fake_services(
     store = LocalVectorStore(Path(settings.data_dir) / "index.db")
     sync_corpus(settings.corpus_dir, store, embedder)
     reports = open_report_store(settings)
+    synthesizer = scripted_model(synthesizer_replies)
     return Services(
         settings=settings,
         masker=shared_masker(),
@@ -111,8 +112,9 @@ def fake_services(
         retriever=Retriever(store, embedder),
         reports=reports,
         accounts=open_account_store(settings, reports),
-        synthesizer=scripted_model(synthesizer_replies),
+        synthesizer=synthesizer,
         extractor=scripted_model(extractor_replies),
+        advisor=synthesizer,  # as without an advisor adapter: one script phrases banking and credit answers
     )
 
 

@@ -68,7 +68,7 @@ def serve_vllm(
     print_only: Annotated[bool, typer.Option("--print", help="Print only the command.")] = False,
     run: Annotated[bool, typer.Option("--run", help="Run the command (needs the `gpu` extra and a GPU).")] = False,
 ) -> None:
-    """Show (or run) the vLLM command serving the base model and the credit extractor adapter."""
+    """Show (or run) the vLLM command serving the base model and the credit adapters (extractor, advisor)."""
     import os
     import shutil
 
@@ -88,11 +88,12 @@ def serve_vllm(
 
 
 def _client_settings(settings: Settings) -> str:
-    """How to point bankassist at the server the command starts."""
-    from agent.service import EXTRACTOR_MODULE
+    """How to point bankassist at the server the command starts; a role without its adapter uses the base."""
+    from agent.service import ADVISOR_MODULE, EXTRACTOR_MODULE
 
-    return (
+    line = (
         f"# then: BANKASSIST_BACKEND=openai BANKASSIST_OPENAI_BASE_URL=http://<gpu-host>:{settings.vllm_port}/v1 "
         f"BANKASSIST_OPENAI_SYNTHESIZER_MODEL={settings.vllm_served_model_name} "
         f"BANKASSIST_OPENAI_EXTRACTOR_MODEL={EXTRACTOR_MODULE}"
     )
+    return line + (f" BANKASSIST_OPENAI_ADVISOR_MODEL={ADVISOR_MODULE}" if settings.advisor_adapter_path else "")

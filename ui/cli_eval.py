@@ -21,7 +21,10 @@ def evaluate(
         typer.Option(
             "--limit",
             min=1,
-            help="RAG: questions per set (golden, customer, unanswerable); safety: cases; conversations: personas.",
+            help=(
+                "RAG: questions per set (golden, customer, unanswerable); safety: cases; conversations: personas; "
+                "advisor: questions (40)."
+            ),
         ),
     ] = None,
     judge_url: Annotated[

@@ -1,4 +1,4 @@
-"""Credit questions: the extractor's checked facts about the customer's reports, phrased by the base model.
+"""Credit questions: the extractor's checked facts about the customer's reports, phrased by the advisor.
 
 The model only phrases; numbers come from the reports (see `agent.credit`).
 """
@@ -28,7 +28,7 @@ def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"messages": [AIMessage(prompts.NO_REPORTS)]}
     checked = extract_facts(services.extractor, reports)
     plan = improvement_plan(reports)
-    answer = checked_answer(services.synthesizer, checked.facts, plan, state["masked_input"])
+    answer = checked_answer(services.advisor, checked.facts, plan, state["masked_input"])
     if len(reports) == 1:
         answer = f"{single_report_note(reports[0])} {answer}"
     facts = [f.line for f in checked.facts]

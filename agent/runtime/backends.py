@@ -1,10 +1,15 @@
-"""Chat-model factory for the two roles, `synthesizer` and `extractor`, on either backend."""
+"""Chat-model factory for the roles, `synthesizer`, `extractor` and `advisor`, on either backend.
+
+The advisor phrases credit answers: the synthesizer with the credit-advisor adapter on, or exactly the
+synthesizer when there is none.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -16,7 +21,7 @@ from agent.settings import Settings
 from tools.text import cut_at_stop
 
 log = logging.getLogger("bankassist.models")
-Role = Literal["synthesizer", "extractor"]
+Role = Literal["synthesizer", "extractor", "advisor"]
 # Tokens of model calls with this tag are the user-visible answer; every other call's tokens stay hidden.
 ANSWER_TAG = "final_answer"
 # The same mark as run metadata: LangGraph's server streams a token's metadata but not its tags.
@@ -31,39 +36,40 @@ def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 
 
 def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
-    """An in-process engine; both roles share one runtime, the extractor with its adapter on."""
+    """An in-process engine; every role shares one runtime, the extractor and advisor with their adapter on."""
     from agent.runtime.local_model import LocalChatModel
     from agent.runtime.model_files import check_model_source
 
     check_model_source(settings.base_model)
+    adapter = role if role in dict(local_adapters(settings)) else None
     return LocalChatModel(
         runtime_loader=local_runtime_loader(settings),
         model_name=settings.base_model,
-        use_adapter=role == "extractor" and settings.extractor_adapter is not None,
+        adapter=adapter,
         max_new_tokens=role_token_cap(role, settings),
         batch_size=settings.generation_batch_size,
     )
 
 
+def local_adapters(settings: Settings) -> tuple[tuple[str, Path], ...]:
+    """(role, adapter) for each role that has one: one runtime holds them all on one copy of the base."""
+    adapters = (("extractor", settings.extractor_adapter), ("advisor", settings.advisor_adapter))
+    return tuple((role, path) for role, path in adapters if path is not None)
+
+
 def local_runtime_loader(settings: Settings) -> Callable[[], Any]:
     """Loads (once per process) the runtime of the configured engine: CTranslate2 by default, transformers."""
     assert settings.model_cache_dir is not None  # filled by the settings validator
+    adapters, cache = local_adapters(settings), settings.model_cache_dir
     if settings.local_engine == "transformers":
         from agent.runtime.local_model import load_local_runtime
 
-        adapter, cache = settings.extractor_adapter, settings.model_cache_dir
-        return partial(load_local_runtime, settings.base_model, adapter, settings.device, cache)
+        return partial(load_local_runtime, settings.base_model, adapters, settings.device, cache)
     from agent.runtime.ct2_model import load_ct2_runtime, require_ctranslate2
 
     require_ctranslate2()
-    return partial(
-        load_ct2_runtime,
-        settings.base_model,
-        settings.extractor_adapter,
-        settings.local_precision,
-        settings.local_threads,
-        settings.model_cache_dir,
-    )
+    precision, threads = settings.local_precision, settings.local_threads
+    return partial(load_ct2_runtime, settings.base_model, adapters, precision, threads, cache)
 
 
 def served_extractor_name(settings: Settings) -> str:
@@ -72,15 +78,26 @@ def served_extractor_name(settings: Settings) -> str:
     A vLLM started without the adapter (none trained for its base yet) still answers credit questions: the
     base model extracts, and its facts are checked against the report like the adapter's.
     """
-    wanted, base = settings.extractor_model_name, settings.synthesizer_model_name
+    return _served_or_base(settings, settings.extractor_model_name, "extracts credit facts")
+
+
+def served_advisor_name(settings: Settings) -> str:
+    """The advisor's served name; the base model's when the server does not serve the adapter, as before it."""
+    return _served_or_base(settings, settings.advisor_model_name, "phrases credit answers")
+
+
+def _served_or_base(settings: Settings, wanted: str, task: str) -> str:
+    """`wanted` when the server serves it (or does not say), else the base model, with one warning."""
+    base = settings.synthesizer_model_name
     served = served_models(settings) if wanted != base else None
     if served is None or wanted in served:
         return wanted
     log.warning(
-        "The model server does not serve %r: the base model %r extracts credit facts instead "
+        "The model server does not serve %r: the base model %r %s instead "
         "(still checked against the report). Serve the adapter to turn it back on.",
         wanted,
         base,
+        task,
     )
     return base
 
@@ -89,7 +106,7 @@ def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
     """An OpenAI-compatible server (vLLM in production); the role picks the served model name."""
     from langchain_openai import ChatOpenAI
 
-    name = served_extractor_name(settings) if role == "extractor" else settings.synthesizer_model_name
+    name = served_name(role, settings)
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
     return ChatOpenAI(
         model=name,
@@ -100,6 +117,15 @@ def _openai_chat_model(role: Role, settings: Settings) -> BaseChatModel:
         temperature=0.0,
         max_completion_tokens=role_token_cap(role, settings),
     )
+
+
+def served_name(role: Role, settings: Settings) -> str:
+    """The served model name a role selects on the server."""
+    if role == "extractor":
+        return served_extractor_name(settings)
+    if role == "advisor":
+        return served_advisor_name(settings)
+    return settings.synthesizer_model_name
 
 
 def build_base_extractor(settings: Settings) -> BaseChatModel:
@@ -116,7 +142,7 @@ def build_base_extractor(settings: Settings) -> BaseChatModel:
 
 
 def role_token_cap(role: Role, settings: Settings) -> int:
-    """The extractor lists every change, which can take twice an answer's tokens."""
+    """The extractor lists every change, which can take twice an answer's tokens; the advisor writes an answer."""
     return settings.extractor_max_new_tokens if role == "extractor" else settings.max_new_tokens
 
 

@@ -1,7 +1,7 @@
-"""The `local` backend on CTranslate2: int8 weights, made for CPU; the extractor is a merged copy of base + adapter.
+"""The `local` backend on CTranslate2: int8 weights, made for CPU; each adapter role is a merged copy of base + adapter.
 
-CTranslate2 has no runtime LoRA, so the extractor role runs its own converted model (the base with the adapter
-merged in). Each model loads on first use: a banking-only process never loads the extractor.
+CTranslate2 has no runtime LoRA, so the extractor and the advisor each run their own converted model (the base
+with the role's adapter merged in). Each model loads on first use: a banking-only process never loads them.
 """
 
 from __future__ import annotations
@@ -9,39 +9,41 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from agent.runtime.engine_cache import converted_model
-from agent.runtime.local_model import check_prompt_fits, first_line, until_stop
+from agent.runtime.local_model import AdapterChoice, adapter_name, check_prompt_fits, first_line, until_stop
 from agent.runtime.model_files import resolve_model_dir
 from tools.errors import ConfigurationError, ModelFilesError
 from tools.text import cut_at_stop
 
 log = logging.getLogger(__name__)
-GeneratorLoader = Callable[[bool], Any]
+GeneratorLoader = Callable[[AdapterChoice], Any]  # the adapter's name (None: the base) -> Generator
 
 
 @dataclass
 class Ct2Runtime:
-    """A tokenizer and the lazily loaded generators of both roles, with the same methods as LocalRuntime."""
+    """A tokenizer and the lazily loaded generators of the roles, with the same methods as LocalRuntime."""
 
     tokenizer: Any
     load_generator: GeneratorLoader
-    has_adapter: bool
     context_tokens: int
+    adapters: frozenset[str] = frozenset()
     # One generation at a time: the cores are shared anyway, and replies stay reproducible.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def generate(self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]) -> str:
+    def generate(
+        self, chat: list[dict[str, str]], *, use_adapter: AdapterChoice = None, max_new_tokens: int, stop: list[str]
+    ) -> str:
         """The whole reply, through the streaming path so that a stop string ends generation early."""
         return "".join(self.stream(chat, use_adapter=use_adapter, max_new_tokens=max_new_tokens, stop=stop)).strip()
 
     def stream(
-        self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+        self, chat: list[dict[str, str]], *, use_adapter: AdapterChoice = None, max_new_tokens: int, stop: list[str]
     ) -> Iterator[str]:
         """Yield the reply's text piece by piece, greedily, until the end token or a stop string."""
         prompt = self._prompt_tokens(chat, max_new_tokens)
@@ -56,7 +58,12 @@ class Ct2Runtime:
                 steps.close()  # stops the engine when the caller stops reading (a stop string, a cancel)
 
     def generate_batch(
-        self, chats: list[list[dict[str, str]]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+        self,
+        chats: list[list[dict[str, str]]],
+        *,
+        use_adapter: AdapterChoice = None,
+        max_new_tokens: int,
+        stop: list[str],
     ) -> list[str]:
         """Replies to many chats in one call; the engine groups and pads them itself."""
         prompts = [self._prompt_tokens(chat, max_new_tokens) for chat in chats]
@@ -97,14 +104,17 @@ class Ct2Runtime:
 
 
 def load_ct2_runtime(
-    base_model: str, adapter_path: Path | None, precision: str, threads: int, cache_dir: Path
+    base_model: str, adapters: Sequence[tuple[str, Path]], precision: str, threads: int, cache_dir: Path
 ) -> Ct2Runtime:
     """Load (once per process) the tokenizer; each role's converted model loads on its first use."""
-    return _load_cached(base_model, str(adapter_path) if adapter_path else None, precision, threads, str(cache_dir))
+    named = tuple((name, str(path)) for name, path in adapters)
+    return _load_cached(base_model, named, precision, threads, str(cache_dir))
 
 
 @lru_cache(maxsize=2)
-def _load_cached(base_model: str, adapter_path: str | None, precision: str, threads: int, cache_dir: str) -> Ct2Runtime:
+def _load_cached(
+    base_model: str, adapters: tuple[tuple[str, str], ...], precision: str, threads: int, cache_dir: str
+) -> Ct2Runtime:
     from transformers import AutoConfig, AutoTokenizer
 
     model_dir = Path(resolve_model_dir(base_model, Path(cache_dir)))
@@ -113,30 +123,35 @@ def _load_cached(base_model: str, adapter_path: str | None, precision: str, thre
         context = int(getattr(AutoConfig.from_pretrained(model_dir), "max_position_embeddings", 2048))
     except OSError as exc:
         raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
-    adapter = Path(adapter_path) if adapter_path else None  # checked by its hash, on the extractor's first use
-    loader = _generator_loader(model_dir, adapter, precision, threads, Path(cache_dir))
-    has_adapter = adapter is not None
-    return Ct2Runtime(tokenizer=tokenizer, load_generator=loader, has_adapter=has_adapter, context_tokens=context)
+    paths = {name: Path(path) for name, path in adapters}  # each checked by its hash, on its role's first use
+    loader = _generator_loader(model_dir, paths, precision, threads, Path(cache_dir))
+    return Ct2Runtime(tokenizer=tokenizer, load_generator=loader, context_tokens=context, adapters=frozenset(paths))
 
 
 def _generator_loader(
-    model_dir: Path, adapter: Path | None, precision: str, threads: int, cache_dir: Path
+    model_dir: Path, adapters: dict[str, Path], precision: str, threads: int, cache_dir: Path
 ) -> GeneratorLoader:
-    """`use_adapter -> Generator`, converting and loading each role's model once, on first use."""
+    """`adapter name -> Generator`, converting and loading each role's model once, on first use."""
     lock = threading.Lock()
 
-    @lru_cache(maxsize=2)
-    def load(use_adapter: bool) -> Any:
+    @lru_cache(maxsize=len(adapters) + 1)
+    def load_named(name: str | None) -> Any:
+        if name is not None and name not in adapters:
+            raise ValueError(f"No adapter {name!r} is configured (configured: {sorted(adapters)}).")
+        adapter = adapters[name] if name is not None else None
         with lock:  # two threads asking at once convert once
-            folder = converted_model(model_dir, adapter if use_adapter else None, precision, cache_dir)
+            folder = converted_model(model_dir, adapter, precision, cache_dir)
             try:
                 return _open_generator(folder, precision, threads)
             except ModelFilesError:
                 # Damaged after its manifest was written (a disk fault, a hand edit): rebuild it once.
                 log.warning("Cannot load %s: converting it again", folder)
                 shutil.rmtree(folder, ignore_errors=True)
-                folder = converted_model(model_dir, adapter if use_adapter else None, precision, cache_dir)
+                folder = converted_model(model_dir, adapter, precision, cache_dir)
                 return _open_generator(folder, precision, threads)
+
+    def load(use_adapter: AdapterChoice) -> Any:
+        return load_named(adapter_name(use_adapter))
 
     return load
 

@@ -1,4 +1,4 @@
-"""Convert the base model (and the base with the extractor's adapter merged in) once into CTranslate2's format.
+"""Convert the base model (and the base with a role's adapter merged in) once into CTranslate2's format.
 
 Each conversion lands in the model cache under a key naming the model, the adapter's hash, the engine and the
 precision. It is staged in a temporary folder and renamed into place, so a reader never sees half a model; a

@@ -1,11 +1,11 @@
-"""The `local` backend's chat model, and its transformers runtime: one copy of base weights shared by both roles."""
+"""The `local` backend's chat model, and its transformers runtime: one copy of base weights shared by every role."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,19 +22,22 @@ from tools.text import cut_at_stop
 
 log = logging.getLogger(__name__)
 ROLE_OF_MESSAGE_TYPE = {"system": "system", "human": "user", "ai": "assistant"}
+AdapterChoice = str | bool | None  # see adapter_name
 
 
 @dataclass
 class LocalRuntime:
-    """A loaded model and tokenizer; the extractor's LoRA adapter, if any, sits on the same base weights."""
+    """A loaded model and tokenizer; the roles' LoRA adapters, if any, sit on the same base weights, by name."""
 
     model: Any
     tokenizer: Any
-    has_adapter: bool
-    # One generation at a time: toggling the adapter is model-wide, and CPU cores are shared anyway.
+    adapters: frozenset[str] = frozenset()
+    # One generation at a time: switching adapters is model-wide, and CPU cores are shared anyway.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def generate(self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]) -> str:
+    def generate(
+        self, chat: list[dict[str, str]], *, use_adapter: AdapterChoice = None, max_new_tokens: int, stop: list[str]
+    ) -> str:
         """Generate a reply to `chat` greedily and return only the new text, cut at a stop string."""
         inputs = self._encode(chat, max_new_tokens)
         with self.lock, self._adapter(use_adapter):
@@ -43,7 +46,12 @@ class LocalRuntime:
         return cut_at_stop(self.tokenizer.decode(new_tokens, skip_special_tokens=True), stop).strip()
 
     def generate_batch(
-        self, chats: list[list[dict[str, str]]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+        self,
+        chats: list[list[dict[str, str]]],
+        *,
+        use_adapter: AdapterChoice = None,
+        max_new_tokens: int,
+        stop: list[str],
     ) -> list[str]:
         """Generate replies to many chats in one padded batch: far more tokens per second on CPU than one by one."""
         with self.lock, self._adapter(use_adapter):
@@ -54,7 +62,7 @@ class LocalRuntime:
         return [cut_at_stop(text, stop).strip() for text in texts]
 
     def stream(
-        self, chat: list[dict[str, str]], *, use_adapter: bool, max_new_tokens: int, stop: list[str]
+        self, chat: list[dict[str, str]], *, use_adapter: AdapterChoice = None, max_new_tokens: int, stop: list[str]
     ) -> Iterator[str]:
         """Yield the reply's text piece by piece while a background thread generates it."""
         from transformers import TextIteratorStreamer
@@ -112,21 +120,43 @@ class LocalRuntime:
             **stopping,
         }
 
-    def _adapter(self, use_adapter: bool) -> Any:
-        """Switch the LoRA adapter off for the base role; a no-op when no adapter is loaded."""
-        if self.has_adapter and not use_adapter:
-            return self.model.disable_adapter()
-        return nullcontext()
+    @contextmanager
+    def _adapter(self, use_adapter: AdapterChoice) -> Iterator[None]:
+        """Make the named adapter the active one, or switch adapters off for the base; callers hold the lock."""
+        name = adapter_name(use_adapter)
+        if name is not None and name not in self.adapters:
+            raise ValueError(f"No adapter {name!r} is loaded (loaded: {sorted(self.adapters)}).")
+        if not self.adapters:
+            yield
+        elif name is None:
+            with self.model.disable_adapter():
+                yield
+        else:
+            self.model.set_adapter(name)
+            yield
 
 
-def load_local_runtime(base_model: str, adapter_path: Path | None, device: str, cache_dir: Path) -> LocalRuntime:
-    """Load (once per process) the base model, and the adapter on top of it when given."""
-    return _load_cached(base_model, str(adapter_path) if adapter_path else None, device, str(cache_dir))
+def adapter_name(use_adapter: AdapterChoice) -> str | None:
+    """The adapter a call asks for: a role's name, None (or False) for the base, True for the extractor's.
+
+    True and False are the calls from before there was a second adapter (the benchmarks still make them).
+    """
+    if isinstance(use_adapter, bool):
+        return "extractor" if use_adapter else None
+    return use_adapter
+
+
+def load_local_runtime(
+    base_model: str, adapters: Sequence[tuple[str, Path]], device: str, cache_dir: Path
+) -> LocalRuntime:
+    """Load (once per process) the base model, and each named adapter on top of it."""
+    named = tuple((name, str(path)) for name, path in adapters)
+    return _load_cached(base_model, named, device, str(cache_dir))
 
 
 @lru_cache(maxsize=2)
-def _load_cached(base_model: str, adapter_path: str | None, device: str, cache_dir: str) -> LocalRuntime:
-    """Load weights; cached so the synthesizer and extractor share one copy."""
+def _load_cached(base_model: str, adapters: tuple[tuple[str, str], ...], device: str, cache_dir: str) -> LocalRuntime:
+    """Load weights; cached so every role shares one copy."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -139,19 +169,24 @@ def _load_cached(base_model: str, adapter_path: str | None, device: str, cache_d
         model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, device_map=target)
     except OSError as exc:
         raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
-    if adapter_path:
-        model = _attach_adapter(model, adapter_path)
+    if adapters:
+        model = _attach_adapters(model, adapters)
     model.eval()
-    return LocalRuntime(model=model, tokenizer=tokenizer, has_adapter=adapter_path is not None)
+    return LocalRuntime(model=model, tokenizer=tokenizer, adapters=frozenset(name for name, _ in adapters))
 
 
-def _attach_adapter(model: Any, adapter_path: str) -> Any:
-    """Wrap the base model with the extractor's LoRA adapter (no second copy of base weights)."""
+def _attach_adapters(model: Any, adapters: tuple[tuple[str, str], ...]) -> Any:
+    """Wrap the base model with every LoRA adapter, each under its role's name (no second copy of base weights)."""
     from peft import PeftModel
 
-    if not (Path(adapter_path) / "adapter_config.json").is_file():
-        raise ModelFilesError(f"No LoRA adapter found at {adapter_path} (adapter_config.json is missing).")
-    return PeftModel.from_pretrained(model, adapter_path, adapter_name="extractor")
+    for _, path in adapters:
+        if not (Path(path) / "adapter_config.json").is_file():
+            raise ModelFilesError(f"No LoRA adapter found at {path} (adapter_config.json is missing).")
+    (first, first_path), *others = adapters
+    peft_model = PeftModel.from_pretrained(model, first_path, adapter_name=first)
+    for name, path in others:
+        peft_model.load_adapter(path, adapter_name=name)
+    return peft_model
 
 
 def check_prompt_fits(prompt_tokens: int, max_new_tokens: int, context_tokens: int) -> None:
@@ -178,7 +213,7 @@ class LocalChatModel(BaseChatModel):
 
     runtime_loader: Callable[[], LocalRuntime]
     model_name: str
-    use_adapter: bool = False
+    adapter: str | None = None  # the role's LoRA adapter on the shared runtime; None: the base model
     max_new_tokens: int = 160
     batch_size: int = 32
 
@@ -196,7 +231,7 @@ class LocalChatModel(BaseChatModel):
     ) -> ChatResult:
         """Generate the whole reply at once."""
         text = self.runtime_loader().generate(
-            to_chat(messages), use_adapter=self.use_adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
+            to_chat(messages), use_adapter=self.adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
         )
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
@@ -209,7 +244,7 @@ class LocalChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         """Yield the reply token by token, reporting each to the callbacks (LangGraph's message stream)."""
         pieces = self.runtime_loader().stream(
-            to_chat(messages), use_adapter=self.use_adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
+            to_chat(messages), use_adapter=self.adapter, max_new_tokens=self._token_cap(kwargs), stop=stop or []
         )
         produced = False
         for piece in pieces:
@@ -231,7 +266,7 @@ class LocalChatModel(BaseChatModel):
         for start in range(0, len(order), self.batch_size):
             indices = order[start : start + self.batch_size]
             texts = runtime.generate_batch(
-                [chats[i] for i in indices], use_adapter=self.use_adapter, max_new_tokens=cap, stop=[]
+                [chats[i] for i in indices], use_adapter=self.adapter, max_new_tokens=cap, stop=[]
             )
             replies.update(zip(indices, texts, strict=True))
         return [replies[i] for i in range(len(chats))]

@@ -1,4 +1,4 @@
-"""The vLLM command that serves the base model and the credit extractor (a LoRA adapter) from one server."""
+"""The vLLM command that serves the base model and the credit adapters (extractor, advisor) from one server."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from agent.settings import Settings
 from tools.errors import ConfigurationError
 
 EXTRACTOR_MODULE = "credit-extractor"
+ADVISOR_MODULE = "credit-advisor"
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,14 @@ def check_adapter(adapter: AdapterInfo, settings: Settings) -> None:
     """Refuse an adapter vLLM would reject: rank above --max-lora-rank, or trained on another base model."""
     if adapter.rank > settings.vllm_max_lora_rank:
         raise ConfigurationError(
-            f"The adapter's LoRA rank is {adapter.rank}, above --max-lora-rank {settings.vllm_max_lora_rank}; "
-            "raise BANKASSIST_VLLM_MAX_LORA_RANK."
+            f"{adapter.path}: the adapter's LoRA rank is {adapter.rank}, above --max-lora-rank "
+            f"{settings.vllm_max_lora_rank}; raise BANKASSIST_VLLM_MAX_LORA_RANK."
         )
     if settings.vllm_quantization in CHECKPOINT_QUANTIZATIONS:
         check_quantized_checkpoint(adapter, settings)
     elif adapter.base_model != settings.vllm_base_model:
         raise ConfigurationError(
-            f"The adapter was trained on {adapter.base_model!r} but the server would serve "
+            f"{adapter.path}: the adapter was trained on {adapter.base_model!r} but the server would serve "
             f"{settings.vllm_base_model!r}; set BANKASSIST_VLLM_BASE_MODEL to the adapter's base."
         )
 
@@ -64,20 +65,16 @@ def check_quantized_checkpoint(adapter: AdapterInfo, settings: Settings) -> None
     base_name = adapter.base_model.rstrip("/").rsplit("/", 1)[-1].lower()
     if base_name not in served or settings.vllm_quantization not in served:
         raise ConfigurationError(
-            f"--quantization {settings.vllm_quantization} serves a pre-quantized checkpoint, and "
+            f"{adapter.path}: --quantization {settings.vllm_quantization} serves a pre-quantized checkpoint, and "
             f"{settings.vllm_base_model!r} does not look like an {settings.vllm_quantization.upper()} copy of the "
             f"adapter's base {adapter.base_model!r}; set BANKASSIST_VLLM_BASE_MODEL to one (its name holds both)."
         )
 
 
 def vllm_command(settings: Settings) -> list[str]:
-    """`vllm serve` with the served name, the extractor as a LoRA module, and the memory settings."""
+    """`vllm serve` with the served name, the credit adapters as LoRA modules, and the memory settings."""
     command = ["vllm", "serve", settings.vllm_base_model, "--served-model-name", settings.vllm_served_model_name]
-    if settings.adapter_path is not None:
-        adapter = read_adapter(settings.adapter_path)
-        check_adapter(adapter, settings)
-        command += ["--enable-lora", "--lora-modules", f"{EXTRACTOR_MODULE}={adapter.path}"]
-        command += ["--max-lora-rank", str(settings.vllm_max_lora_rank)]
+    command += lora_flags(settings)
     if settings.vllm_quantization != "none":
         command += ["--quantization", settings.vllm_quantization]
     if settings.vllm_tool_call_parser:
@@ -85,6 +82,26 @@ def vllm_command(settings: Settings) -> list[str]:
     command += ["--max-model-len", str(settings.vllm_max_model_len)]
     command += ["--gpu-memory-utilization", f"{settings.vllm_gpu_memory_utilization:g}"]
     return [*command, "--host", settings.vllm_host, "--port", str(settings.vllm_port)]
+
+
+def served_adapters(settings: Settings) -> dict[str, Path]:
+    """The LoRA modules to serve, by name: only adapters the operator configured (the shipped ones are SmolLM2's)."""
+    configured = {EXTRACTOR_MODULE: settings.adapter_path, ADVISOR_MODULE: settings.advisor_adapter_path}
+    return {name: path for name, path in configured.items() if path is not None}
+
+
+def lora_flags(settings: Settings) -> list[str]:
+    """`--enable-lora` and every adapter, checked, in one `--lora-modules` (vLLM keeps only its last occurrence)."""
+    adapters = {name: read_adapter(path) for name, path in served_adapters(settings).items()}
+    if not adapters:
+        return []
+    for adapter in adapters.values():
+        check_adapter(adapter, settings)
+    modules = [f"{name}={adapter.path}" for name, adapter in adapters.items()]
+    flags = ["--enable-lora", "--lora-modules", *modules, "--max-lora-rank", str(settings.vllm_max_lora_rank)]
+    # vLLM's --max-loras (default 1) is how many adapters one batch may mix; at 1 an advisor request waits for
+    # the extractor requests in flight to finish.
+    return flags + ["--max-loras", str(len(adapters))] if len(adapters) > 1 else flags
 
 
 def shell_line(command: list[str]) -> str:

@@ -234,7 +234,7 @@ class Assistant:
         services, settings = self.services, self.services.settings
         with translate_errors(settings):
             yield from summarize_in_chunks(
-                services.reports, services.extractor, services.synthesizer, customer_ids,
+                services.reports, services.extractor, services.advisor, customer_ids,
                 settings.generation_batch_size, settings.max_concurrency,
             )  # fmt: skip
 

@@ -28,22 +28,23 @@ from tools.validation import read_report_file, validate_customer_id
 
 @dataclass
 class CreditModels:
-    """What credit jobs outside a chat turn need: the app DB and the two model roles."""
+    """What credit jobs outside a chat turn need: the app DB and the credit model roles."""
 
     settings: Settings
     reports: ReportStore
     extractor: BaseChatModel
     synthesizer: BaseChatModel
+    advisor: BaseChatModel  # phrases the answers: the credit-advisor adapter, else the synthesizer's twin
 
 
 @contextmanager
 def open_credit_models(settings: Settings | None = None) -> Iterator[CreditModels]:
-    """The report store and the extractor and synthesizer models (weights load on first use)."""
+    """The report store and the extractor, synthesizer and advisor models (weights load on first use)."""
     settings = settings or get_settings()
     reports = open_report_store(settings)
     try:
         extractor, synthesizer = build_chat_model("extractor", settings), build_chat_model("synthesizer", settings)
-        yield CreditModels(settings, reports, extractor, synthesizer)
+        yield CreditModels(settings, reports, extractor, synthesizer, build_chat_model("advisor", settings))
     finally:
         reports.close()
 
@@ -54,7 +55,7 @@ def summarize(customer_ids: list[str] | None, settings: Settings | None = None) 
         ids = customer_ids if customer_ids is not None else [c.id for c in credit.reports.list_customers()]
         chunk = credit.settings.generation_batch_size
         concurrency = credit.settings.max_concurrency
-        yield from summarize_in_chunks(credit.reports, credit.extractor, credit.synthesizer, ids, chunk, concurrency)
+        yield from summarize_in_chunks(credit.reports, credit.extractor, credit.advisor, ids, chunk, concurrency)
 
 
 def seed_demo_customers(count: int, seed: int, settings: Settings | None = None) -> int:

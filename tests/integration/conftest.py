@@ -35,7 +35,7 @@ class Run:
 
 @pytest.fixture(scope="session")
 def converted_model(model_cache_dir: Path) -> Path:
-    """Convert the packaged GGUF (and it, and it with the shipped adapter, for CTranslate2) and distil the
+    """Convert the packaged GGUF (and it, and it with each shipped adapter, for CTranslate2) and distil the
     shipped guard's token table, once for the whole run.
 
     The other xdist worker waits on the lock and then finds both cached, instead of repeating them.
@@ -44,7 +44,7 @@ def converted_model(model_cache_dir: Path) -> Path:
         model_dir = Path(resolve_model_dir(DEFAULT_BASE_MODEL, model_cache_dir))
         open_guard(Settings(model_cache_dir=model_cache_dir))
         settings = Settings(model_cache_dir=model_cache_dir)
-        for adapter in (None, settings.extractor_adapter):  # the default engine's two models
+        for adapter in (None, settings.extractor_adapter, settings.advisor_adapter):  # the default engine's models
             engine_model(model_dir, adapter, settings.local_precision, model_cache_dir)
     return model_dir
 

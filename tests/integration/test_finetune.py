@@ -256,10 +256,30 @@ def test_load_config_rejects_a_missing_file_and_unknown_overrides(tmp_path):
         load_config(tmp_path / "ok.yaml", max_stepz=3)
 
 
-@pytest.mark.parametrize("name", ["llama3-8b.yaml", "smollm2-cpu.yaml"])
+@pytest.mark.parametrize("name", ["llama3-8b.yaml", "smollm2-cpu.yaml", "smollm2-advisor-gpu.yaml"])
 def test_shipped_configs_load(name):
     config = load_config(REPO / "finetune" / "configs" / name)
     assert config.target_modules == ALL_LINEAR and config.adapter_dtype == "bfloat16"
+
+
+def test_the_advisor_config_trains_the_advisor_beside_the_extractor():
+    config = load_config(REPO / "finetune" / "configs" / "smollm2-advisor-gpu.yaml")
+    assert config.task == "advisor" and config.output_dir.name == "smollm2-credit-advisor"
+
+
+def test_an_unknown_task_is_one_line(tmp_path):
+    (tmp_path / "bad.yaml").write_text("task: summarizer\n")
+    with pytest.raises(InvalidInputError, match="'task'") as error:
+        load_config(tmp_path / "bad.yaml")
+    assert "\n" not in str(error.value)
+
+
+def test_the_advisor_model_card_says_what_it_does_and_how_to_serve_it(tmp_path):
+    config = load_config(REPO / "finetune" / "configs" / "smollm2-advisor-gpu.yaml")
+    card = export.write_model_card(tmp_path, config, {"steps": 750}, "python -m finetune.train --chats d").read_text()
+    assert "# Credit advisor: LoRA adapter for HuggingFaceTB/SmolLM2-135M-Instruct" in card
+    assert "finetune.advisor_data.split_examples" in card and "Good:-" not in card
+    assert f"--lora-modules credit-advisor={tmp_path}" in card
 
 
 def test_model_card_lists_the_setup_metrics_and_command(tmp_path):
@@ -291,6 +311,23 @@ def test_command_line_trains_on_credit_pairs_and_writes_the_card(tiny_base, tmp_
     card = (tmp_path / "out" / "README.md").read_text()
     assert f"python -m finetune.train --config {path} --max-steps 2" in card
     assert "| steps | 2 |" in card and "| eval_loss |" in card and "8 / 2 / 200" in card
+
+
+def test_command_line_trains_the_advisor_on_chats_written_earlier(tiny_base, tmp_path, capsys, runs_dir):
+    from finetune.advisor_data import write_splits
+
+    write_splits(tmp_path / "chats", {"train": 8, "val": 2})
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        f"task: advisor\nbase_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
+        "train_examples: 8\nval_examples: 2\neval_steps: 10\nlogging_steps: 1\nmax_seq_len: 1024\n"
+    )
+    out = tmp_path / "out"
+    ft.main(["--config", str(path), "--max-steps", "2", "--chats", str(tmp_path / "chats"), "--output-dir", str(out)])
+
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps"] == 2
+    card = (out / "README.md").read_text()
+    assert "# Credit advisor" in card and f"--chats {tmp_path / 'chats'}" in card
 
 
 def test_command_line_reports_a_bad_config_in_one_line(tmp_path, runs_dir):

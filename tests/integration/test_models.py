@@ -1,4 +1,4 @@
-"""The model layer on real weights: streaming, stop strings, a LoRA extractor on shared base weights."""
+"""The model layer on real weights: streaming, stop strings, LoRA extractor and advisor on shared base weights."""
 
 from pathlib import Path
 
@@ -27,6 +27,20 @@ def random_adapter(converted_model: Path, tmp_path_factory) -> Path:
     return adapter_dir
 
 
+@pytest.fixture(scope="module")
+def advisor_adapter(converted_model: Path, tmp_path_factory) -> Path:
+    """A stand-in for the credit advisor: another random LoRA, on other modules and rank than `random_adapter`."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(1)
+    base = AutoModelForCausalLM.from_pretrained(converted_model)
+    config = LoraConfig(r=8, lora_alpha=32, target_modules=["k_proj", "o_proj", "up_proj"], init_lora_weights=False)
+    adapter_dir = tmp_path_factory.mktemp("advisor")
+    get_peft_model(base, config).save_pretrained(adapter_dir)
+    return adapter_dir
+
+
 def test_local_model_streams_token_by_token(isolated_settings):
     model = build_chat_model("synthesizer", isolated_settings)
     chunks = [chunk.text for chunk in model.stream(PROMPT, max_completion_tokens=24)]
@@ -48,7 +62,7 @@ def test_transformers_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(
     settings = Settings()
     synthesizer, extractor = build_chat_model("synthesizer", settings), build_chat_model("extractor", settings)
     runtime = extractor.runtime_loader()
-    assert synthesizer.runtime_loader() is runtime and runtime.has_adapter
+    assert synthesizer.runtime_loader() is runtime and runtime.adapters == {"extractor"}
     total = sum(p.numel() for p in runtime.model.parameters())
     lora = sum(p.numel() for name, p in runtime.model.named_parameters() if "lora_" in name)
     assert 134_000_000 < total - lora < 135_000_000  # the base counted once: 134.5M parameters
@@ -60,18 +74,51 @@ def test_transformers_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(
     assert with_adapter != without
 
 
-def test_ctranslate2_extractor_is_the_base_with_the_adapter_merged(random_adapter, monkeypatch):
-    """In float32, the merged conversion answers exactly as transformers with the adapter on top."""
+def test_transformers_switches_between_two_adapters_and_the_base_per_call(random_adapter, advisor_adapter, monkeypatch):
+    """Extractor, advisor and base on one copy of the weights: each call, single or batched, gets its own weights."""
+    monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", "transformers")
     monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
+    monkeypatch.setenv("BANKASSIST_ADVISOR_ADAPTER_PATH", str(advisor_adapter))
+    settings = Settings()
+    roles = {role: build_chat_model(role, settings) for role in ("extractor", "advisor", "synthesizer")}
+    runtime = roles["advisor"].runtime_loader()
+    assert all(model.runtime_loader() is runtime for model in roles.values())
+    assert runtime.adapters == {"extractor", "advisor"}
+    lora = sum(p.numel() for name, p in runtime.model.named_parameters() if "lora_" in name)
+    assert 134_000_000 < sum(p.numel() for p in runtime.model.parameters()) - lora < 135_000_000  # base once
+
+    first = {role: model.invoke(PROMPT, max_completion_tokens=16).text for role, model in roles.items()}
+    assert len(set(first.values())) == 3, first  # the base and each adapter answer differently
+    again = {role: roles[role].invoke(PROMPT, max_completion_tokens=16).text for role in reversed(roles)}
+    assert again == first  # switching back and forth leaves each role its own weights
+    for role, model in roles.items():  # a batch (two equal prompts: no padding) runs on the role's weights too
+        assert model.generate_batch([PROMPT, PROMPT], max_tokens=16) == [first[role]] * 2
+    streamed = "".join(chunk.text for chunk in roles["advisor"].stream(PROMPT, max_completion_tokens=16))
+    assert streamed.strip() == first["advisor"]
+
+    # Each adapter alone on the base (another runtime) answers as it does beside the other one.
+    alone = {
+        "extractor": build_chat_model("extractor", settings.model_copy(update={"use_advisor": False})),
+        "advisor": build_chat_model("advisor", settings.model_copy(update={"use_adapter": False})),
+    }
+    assert {role: model.invoke(PROMPT, max_completion_tokens=16).text for role, model in alone.items()} == {
+        "extractor": first["extractor"], "advisor": first["advisor"]
+    }  # fmt: skip
+
+
+def test_ctranslate2_adapter_roles_are_the_base_with_their_adapter_merged(random_adapter, advisor_adapter, monkeypatch):
+    """In float32, each merged conversion answers exactly as transformers with the adapter on top."""
+    monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
+    monkeypatch.setenv("BANKASSIST_ADVISOR_ADAPTER_PATH", str(advisor_adapter))
     monkeypatch.setenv("BANKASSIST_LOCAL_PRECISION", "float32")
     replies = {}
     for engine in ("ctranslate2", "transformers"):
         monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", engine)
         settings = Settings()
-        roles = {role: build_chat_model(role, settings) for role in ("synthesizer", "extractor")}
+        roles = {role: build_chat_model(role, settings) for role in ("synthesizer", "extractor", "advisor")}
         replies[engine] = {role: model.invoke(PROMPT, max_completion_tokens=12).text for role, model in roles.items()}
     assert replies["ctranslate2"] == replies["transformers"]
-    assert replies["ctranslate2"]["extractor"] != replies["ctranslate2"]["synthesizer"]
+    assert len(set(replies["ctranslate2"].values())) == 3
 
 
 @pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from agent.runtime import ct2_model
 from agent.runtime.ct2_model import Ct2Runtime, require_ctranslate2
 from agent.settings import Settings
 from tools.errors import ConfigurationError, InvalidInputError
@@ -51,7 +52,7 @@ class FakeGenerator:
 
 def runtime(generator: FakeGenerator, context: int = 1000) -> Ct2Runtime:
     loader = lambda use_adapter: generator  # noqa: E731
-    return Ct2Runtime(tokenizer=ByteTokenizer(), load_generator=loader, has_adapter=False, context_tokens=context)
+    return Ct2Runtime(tokenizer=ByteTokenizer(), load_generator=loader, context_tokens=context)
 
 
 CHAT = [{"role": "user", "content": "fee?"}]
@@ -85,3 +86,24 @@ def test_ctranslate2_refuses_a_gpu_device(monkeypatch):
         Settings()
     monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", "transformers")
     assert Settings().device == "cuda"
+
+
+def test_each_adapter_role_loads_its_own_merged_conversion_once(tmp_path, monkeypatch):
+    """No runtime LoRA in CTranslate2: the extractor and the advisor are each the base with their adapter merged."""
+    converted: list[object] = []
+
+    def convert(model_dir, adapter, precision, cache_dir):
+        converted.append(adapter)
+        return tmp_path / (adapter.name if adapter else "base")
+
+    monkeypatch.setattr(ct2_model, "converted_model", convert)
+    monkeypatch.setattr(ct2_model, "_open_generator", lambda folder, precision, threads: folder.name)
+    adapters = {"extractor": tmp_path / "credit-extractor", "advisor": tmp_path / "credit-advisor"}
+    load = ct2_model._generator_loader(tmp_path, adapters, "int8", 1, tmp_path)
+    assert [load(name) for name in ("advisor", None, "extractor", "advisor")] == [
+        "credit-advisor", "base", "credit-extractor", "credit-advisor"
+    ]  # fmt: skip
+    assert converted == [adapters["advisor"], None, adapters["extractor"]]  # each once, on its first use
+    assert load(True) == "credit-extractor" and load(False) == "base"  # the calls from before the advisor
+    with pytest.raises(ValueError, match="No adapter 'other'"):
+        load("other")

@@ -51,17 +51,18 @@ def test_the_compose_file_migrates_once_then_starts_the_ui_and_two_api_replicas_
     assert services["api"]["deploy"]["replicas"] == 2
 
 
-@pytest.mark.parametrize("with_adapter", [True, False])
-def test_the_vllm_service_serves_the_adapter_only_when_one_is_mounted(tmp_path, with_adapter):
+@pytest.mark.parametrize("mounted", [(), ("credit-extractor",), ("credit-extractor", "credit-advisor")])
+def test_the_vllm_service_serves_the_adapters_that_are_mounted(tmp_path, mounted):
     """The service's start script, run by sh as compose runs it (`$$` is compose's escape for `$`)."""
     import yaml
 
     service = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["vllm"]
     assert service["entrypoint"] == ["/bin/sh", "-c"]
-    script = service["command"][0].replace("$$", "$").replace("/adapters", str(tmp_path / "adapters"))
-    if with_adapter:
-        (tmp_path / "adapters" / "credit-extractor").mkdir(parents=True)
-        (tmp_path / "adapters" / "credit-extractor" / "adapter_config.json").write_text("{}")
+    adapters = tmp_path / "adapters"
+    script = service["command"][0].replace("$$", "$").replace("/adapters", str(adapters))
+    for name in mounted:
+        (adapters / name).mkdir(parents=True)
+        (adapters / name / "adapter_config.json").write_text("{}")
     fake = tmp_path / "bin" / "vllm"
     fake.parent.mkdir()
     fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
@@ -70,6 +71,10 @@ def test_the_vllm_service_serves_the_adapter_only_when_one_is_mounted(tmp_path, 
     done = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, text=True, timeout=10)
     args = done.stdout.splitlines()
     assert done.returncode == 0 and args[:2] == ["serve", "--model=meta-llama/Meta-Llama-3-8B-Instruct"]
-    assert ("--enable-lora" in args) is with_adapter
-    assert any(a.startswith("--lora-modules=credit-extractor=") for a in args) is with_adapter
-    assert ("serving the base model only" in done.stderr) is not with_adapter
+    assert ("--enable-lora" in args) is bool(mounted)
+    assert args.count("--lora-modules") == (1 if mounted else 0)  # vLLM keeps only the last such flag
+    assert [a for a in args if "=" in a and a.split("=")[0] in ("credit-extractor", "credit-advisor")] == [
+        f"{name}={adapters / name}" for name in mounted
+    ]
+    for name in ("credit-extractor", "credit-advisor"):
+        assert (f"no adapter in {adapters / name}" in done.stderr) is (name not in mounted)

@@ -62,6 +62,15 @@ def test_the_key_names_model_adapter_hash_engine_and_precision(model_dir: Path, 
     assert conversion_key(model_dir, adapter, "int8") != key
 
 
+def test_two_adapters_on_one_base_get_two_conversions(model_dir: Path, adapter: Path, tmp_path: Path):
+    advisor = tmp_path / "advisor"
+    advisor.mkdir()
+    (advisor / "adapter_config.json").write_text('{"r": 8}')
+    (advisor / "adapter_model.safetensors").write_bytes(b"advisor weights")
+    keys = {conversion_key(model_dir, folder, "int8") for folder in (None, adapter, advisor)}
+    assert len(keys) == 3
+
+
 def test_a_missing_adapter_file_is_a_one_line_error(model_dir: Path, adapter: Path):
     (adapter / "adapter_model.safetensors").unlink()
     with pytest.raises(ModelFilesError, match="adapter_model.safetensors is missing"):

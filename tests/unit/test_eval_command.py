@@ -27,7 +27,7 @@ def run_eval(monkeypatch, interrupt_at: str | None, *args: str) -> int:
 def test_all_runs_every_suite_into_one_report(isolated_settings, tmp_path, monkeypatch, capsys):
     assert run_eval(monkeypatch, None, "--suite", "all", "--json", "--out", str(tmp_path / "r")) == 0
     metrics = json.loads(capsys.readouterr().out)
-    suites = ("scope", "retrieval", "rag", "credit", "safety", "conversations")
+    suites = ("scope", "retrieval", "rag", "credit", "advisor", "safety", "conversations")
     assert metrics == {f"{suite}_metric": 0.5 for suite in suites}
     headings = [line for line in (tmp_path / "r" / "report.md").read_text().splitlines() if line.startswith("# ")]
     assert headings == ["# Eval report", *(f"# {suite}" for suite in suites)]

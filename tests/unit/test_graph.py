@@ -7,7 +7,7 @@ from agent import prompts
 from agent.nodes.route_turn import route_turn
 from agent.scope.guard import ScopeDecision
 from agent.service import Assistant, Done, Step, Token
-from tests.fakes import ScriptedGuard, fake_services
+from tests.fakes import ScriptedGuard, fake_services, scripted_model
 from tools.credit_diff import diff_reports
 from tools.demo_data import demo_customers
 
@@ -109,6 +109,21 @@ def test_credit_turn_keeps_extracted_facts_the_reports_support_and_drops_the_res
     assert result.route == "credit"
     assert result.facts == expected and result.facts_dropped == 2 and result.facts_source == "extractor"
     assert result.answer == draft_quoting_facts
+
+
+def test_credit_answers_are_phrased_by_the_advisor_and_banking_answers_by_the_synthesizer(
+    isolated_settings, checkpointer
+):
+    _, _, (older, newer) = demo_customers(count=1)[0]
+    facts = "\n".join(true_facts())
+    services = fake_services(isolated_settings, ["A domestic wire costs $25 [1]."], [facts, facts])
+    advised = f"Your score moved from {older.score} to {newer.score}."
+    services.advisor = scripted_model([advised, advised])
+    assistant = Assistant(services, checkpointer)
+    assert assistant.ask("How can I improve my credit score?", customer_id="C0001").answer == advised
+    [summary] = assistant.summaries(["C0001"])  # the analysts' batch summaries too
+    assert summary["summary"] == advised
+    assert assistant.ask(WIRE).answer == "A domestic wire costs $25 [1]."  # the synthesizer's script is untouched
 
 
 def test_an_extractor_that_states_nothing_true_falls_back_to_the_diff(isolated_settings, checkpointer):

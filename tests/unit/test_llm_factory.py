@@ -1,3 +1,4 @@
+import pytest
 from langchain_openai import ChatOpenAI
 
 from agent.audit import model_ids
@@ -26,12 +27,12 @@ def test_local_roles_share_one_loader_and_only_the_extractor_uses_the_adapter(tm
     settings = Settings()
     synthesizer, extractor = build_chat_model("synthesizer", settings), build_chat_model("extractor", settings)
     assert synthesizer.runtime_loader.args == extractor.runtime_loader.args  # same cached runtime
-    assert not synthesizer.use_adapter and extractor.use_adapter
+    assert synthesizer.adapter is None and extractor.adapter == "extractor"
 
 
 def test_with_use_adapter_off_the_extractor_is_the_base(monkeypatch):
     monkeypatch.setenv("BANKASSIST_USE_ADAPTER", "false")
-    assert not build_chat_model("extractor", Settings()).use_adapter
+    assert build_chat_model("extractor", Settings()).adapter is None
 
 
 def test_the_shipped_adapter_is_the_default_only_for_the_default_base(tmp_path, monkeypatch):
@@ -41,6 +42,55 @@ def test_the_shipped_adapter_is_the_default_only_for_the_default_base(tmp_path, 
     assert Settings(adapter_path=tmp_path).extractor_adapter == tmp_path
     assert Settings(base_model="/models/llama3").extractor_adapter is None
     assert Settings(use_adapter=False, adapter_path=tmp_path).extractor_adapter is None
+
+
+def test_the_advisor_wears_its_adapter_on_the_shared_runtime_with_the_synthesizers_cap(tmp_path, monkeypatch):
+    monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(tmp_path / "extractor"))
+    monkeypatch.setenv("BANKASSIST_ADVISOR_ADAPTER_PATH", str(tmp_path / "advisor"))
+    settings = Settings()
+    roles = {role: build_chat_model(role, settings) for role in ("synthesizer", "extractor", "advisor")}
+    assert len({model.runtime_loader.args for model in roles.values()}) == 1  # one runtime, one copy of the base
+    assert roles["synthesizer"].runtime_loader.args[1] == (
+        ("extractor", tmp_path / "extractor"), ("advisor", tmp_path / "advisor")
+    )  # fmt: skip
+    assert {role: model.adapter for role, model in roles.items()} == {
+        "synthesizer": None, "extractor": "extractor", "advisor": "advisor"
+    }  # fmt: skip
+    assert roles["advisor"].max_new_tokens == roles["synthesizer"].max_new_tokens == 160
+
+
+@pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])
+def test_without_an_advisor_adapter_the_advisor_is_exactly_the_synthesizer(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr("agent.settings.PACKAGED_ADVISOR", tmp_path / "not-shipped")
+    monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", engine)
+    for settings in (Settings(), Settings(advisor_adapter_path=tmp_path, use_advisor=False)):
+        advisor, synthesizer = build_chat_model("advisor", settings), build_chat_model("synthesizer", settings)
+        assert advisor.adapter is None and advisor.max_new_tokens == synthesizer.max_new_tokens
+        assert advisor.runtime_loader.func is synthesizer.runtime_loader.func
+        assert advisor.runtime_loader.args == synthesizer.runtime_loader.args
+        assert "advisor" not in dict(advisor.runtime_loader.args[1])
+
+
+def test_the_shipped_advisor_is_the_default_only_for_the_default_base_when_it_is_there(tmp_path, monkeypatch):
+    shipped = tmp_path / "smollm2-credit-advisor"
+    monkeypatch.setattr("agent.settings.PACKAGED_ADVISOR", shipped)
+    assert Settings().advisor_adapter is None  # not trained yet: the base phrases credit answers
+    shipped.mkdir()
+    (shipped / "adapter_config.json").write_text("{}")
+    assert Settings().advisor_adapter == shipped
+    assert Settings(base_model="/models/llama3").advisor_adapter is None
+    assert Settings(use_advisor=False).advisor_adapter is None
+    assert Settings(advisor_adapter_path=tmp_path).advisor_adapter == tmp_path
+    monkeypatch.setenv("BANKASSIST_ADVISOR_ADAPTER_PATH", "")
+    assert Settings().advisor_adapter_path is None
+
+
+def test_the_audit_names_the_advisor(tmp_path):
+    assert model_ids(Settings(advisor_adapter_path=tmp_path))["advisor_adapter"] == str(tmp_path)
+    assert model_ids(Settings(use_advisor=False))["advisor_adapter"] is None
+    served = Settings(backend="openai", openai_synthesizer_model="base", openai_advisor_model="credit-advisor")
+    assert model_ids(served)["advisor"] == "credit-advisor"
+    assert model_ids(served.model_copy(update={"use_advisor": False}))["advisor"] == "base"
 
 
 def test_the_extractor_gets_its_own_token_cap(isolated_settings):
@@ -56,7 +106,7 @@ def test_the_eval_baseline_needs_an_extractor_to_compare(monkeypatch):
     from tools.errors import ConfigurationError
 
     base = build_base_extractor(Settings())
-    assert not base.use_adapter and base.max_new_tokens == 320
+    assert base.adapter is None and base.max_new_tokens == 320
     with pytest.raises(ConfigurationError, match="nothing to compare"):
         build_base_extractor(Settings(use_adapter=False))
     monkeypatch.setenv("BANKASSIST_BACKEND", "openai")
@@ -84,6 +134,29 @@ def serve_model_list(names):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Models)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def test_an_advisor_the_server_does_not_serve_falls_back_to_the_base_with_one_warning(caplog):
+    without, with_adapter = (
+        serve_model_list(["bankassist-base", "credit-extractor"]),
+        serve_model_list(["bankassist-base", "credit-extractor", "credit-advisor"]),
+    )
+    try:
+        for server, expected in ((without, "bankassist-base"), (with_adapter, "credit-advisor")):
+            settings = Settings(
+                backend="openai", openai_base_url=f"http://127.0.0.1:{server.server_port}/v1",
+                openai_synthesizer_model="bankassist-base", openai_advisor_model="credit-advisor",
+            )  # fmt: skip
+            caplog.clear()
+            advisor = build_chat_model("advisor", settings)
+            assert advisor.model_name == expected and advisor.max_tokens == settings.max_new_tokens
+            extractor = build_chat_model("extractor", settings)
+            assert model_ids(served_settings(settings, extractor, advisor))["advisor"] == expected  # the audit's name
+            warned = [r.getMessage() for r in caplog.records if "does not serve" in r.getMessage()]
+            assert len(warned) == (expected == "bankassist-base") and all("credit answers" in w for w in warned)
+    finally:
+        without.shutdown()
+        with_adapter.shutdown()
 
 
 def test_an_extractor_the_server_does_not_serve_falls_back_to_the_base_with_one_warning(caplog):

@@ -3,15 +3,15 @@ import shlex
 
 import pytest
 
-from agent.runtime.serving import EXTRACTOR_MODULE, read_adapter, shell_line, vllm_command
+from agent.runtime.serving import ADVISOR_MODULE, EXTRACTOR_MODULE, read_adapter, shell_line, vllm_command
 from agent.settings import Settings
 from tools.errors import ConfigurationError
 
 LLAMA = "meta-llama/Meta-Llama-3-8B-Instruct"
 
 
-def adapter_dir(tmp_path, rank=16, base=LLAMA):
-    folder = tmp_path / "credit-extractor"
+def adapter_dir(tmp_path, rank=16, base=LLAMA, name="credit-extractor"):
+    folder = tmp_path / name
     folder.mkdir()
     (folder / "adapter_config.json").write_text(json.dumps({"r": rank, "base_model_name_or_path": base}))
     return folder
@@ -26,6 +26,40 @@ def test_the_command_serves_the_base_and_the_adapter_as_a_named_lora_module(tmp_
     assert flags["--max-lora-rank"] == "32" and flags["--served-model-name"] == "bankassist-base"
     assert flags["--port"] == "9000" and flags["--gpu-memory-utilization"] == "0.9"
     assert shlex.split(shell_line(command)) == command
+
+
+def test_the_advisor_is_a_second_lora_module_in_the_same_flag(tmp_path):
+    extractor, advisor = adapter_dir(tmp_path), adapter_dir(tmp_path, rank=32, name="credit-advisor")
+    command = vllm_command(Settings(adapter_path=extractor, advisor_adapter_path=advisor))
+    modules = command.index("--lora-modules")
+    # vLLM keeps only the last --lora-modules it is given, so both modules follow one flag.
+    assert command.count("--lora-modules") == 1 and command.count("--enable-lora") == 1
+    assert command[modules + 1 : modules + 3] == [f"{EXTRACTOR_MODULE}={extractor}", f"{ADVISOR_MODULE}={advisor}"]
+    assert command[command.index("--max-loras") + 1] == "2"  # one batch may mix both adapters
+    alone = vllm_command(Settings(advisor_adapter_path=advisor))
+    assert alone[alone.index("--lora-modules") + 1] == f"{ADVISOR_MODULE}={advisor}" and "--max-loras" not in alone
+    assert "--max-loras" not in vllm_command(Settings(adapter_path=extractor))
+
+
+def test_the_advisor_is_checked_like_the_extractor(tmp_path):
+    extractor = adapter_dir(tmp_path)
+    too_big = adapter_dir(tmp_path, rank=128, name="big-advisor")
+    with pytest.raises(ConfigurationError, match=r"big-advisor: the adapter's LoRA rank is 128") as raised:
+        vllm_command(Settings(adapter_path=extractor, advisor_adapter_path=too_big))
+    assert "\n" not in str(raised.value)
+    other_base = adapter_dir(tmp_path, base="HuggingFaceTB/SmolLM2-135M-Instruct", name="smol-advisor")
+    with pytest.raises(ConfigurationError, match=r"smol-advisor: the adapter was trained on 'HuggingFaceTB"):
+        vllm_command(Settings(adapter_path=extractor, advisor_adapter_path=other_base))
+    with pytest.raises(ConfigurationError, match="no adapter_config.json"):
+        vllm_command(Settings(advisor_adapter_path=tmp_path / "missing"))
+
+
+def test_the_client_settings_name_the_advisor_when_it_is_served(tmp_path):
+    from ui.cli_admin import _client_settings
+
+    served = Settings(advisor_adapter_path=adapter_dir(tmp_path, name="credit-advisor"))
+    assert f"BANKASSIST_OPENAI_ADVISOR_MODEL={ADVISOR_MODULE}" in _client_settings(served)
+    assert "ADVISOR" not in _client_settings(Settings())
 
 
 def test_without_an_adapter_there_are_no_lora_flags():
