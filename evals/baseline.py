@@ -26,7 +26,7 @@ NOT_GATED = re.compile(
     r"|banking77_account_share"
 )
 LOWER_IS_BETTER = re.compile(
-    r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate|failures|_share$"
+    r"attack_success|leaks|near_miss|changed_by|output_check_trips|errors|lost|clarify_rate|failures|_share$|template_rate"
 )
 
 
