@@ -9,7 +9,6 @@ with arguments that do not validate, leaves the choice to the parser.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -18,7 +17,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field, ValidationError
 
-from tools.account_requests import AccountRequest, Kind, Window
+from tools.account_requests import AccountRequest, Kind, Window, words_of
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +96,13 @@ def request_reader(kind: Kind, message: str) -> Callable[..., AccountRequest]:
 
 def request_of(kind: Kind, message: str, args: dict[str, Any]) -> AccountRequest:
     """The request a tool call describes, in the parser's terms (the message's words still match merchants)."""
-    words = re.findall(r"[a-z0-9']+", f"{message} {args.get('merchant') or ''}".lower())
-    days = args.get("days_back")
+    words = words_of(f"{message} {args.get('merchant') or ''}")
+    days, card = args.get("days_back"), args.get("card")
     text = f"{message} (to {args['to_account']})" if kind == "move_money" else message
     return AccountRequest(
         kind=kind,
         text=text,
-        card_hint=(args.get("card") or None) and str(args["card"]).lower(),
+        card_hint=str(card).lower() if card else None,
         window=Window(f"in the last {days} days", days - 1) if days else None,
         min_cents=cents(args.get("min_amount")),
         max_cents=cents(args.get("max_amount")),

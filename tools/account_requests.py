@@ -111,6 +111,7 @@ UNDER = re.compile(r"\b(under|below|less than|smaller than)" + AMOUNT_AFTER, re.
 AMOUNT = re.compile(r"(?<![\w.])(-\s*)?\$?\s*(\d[\d,]*(?:\.\d+)?)(?![\w%])")
 LAST4 = re.compile(r"\b(?:ending|ends|ending in|last four|last 4)\D{0,12}(\d{4})\b", re.I)
 CARD_WORD = re.compile(r"\b([a-z]+)\s+card\b", re.I)
+WORD = re.compile(r"[a-z0-9']+")  # apostrophes kept: "what's" and "don't" stay one word
 GENERIC_CARD_WORDS = {
     "my",
     "the",
@@ -193,7 +194,7 @@ def read_request(text: str, own: bool = False, intent: str | None = None) -> Acc
     """
     if HOW_TO.search(text) or (not own and asks_what_in_general(text)):
         return None
-    window, min_cents, max_cents = window_of(text), cents_after(OVER, text), cents_after(UNDER, text)
+    window, min_cents, max_cents = filters_of(text)
     kind = next((kind for kind, pattern in PATTERNS if pattern.search(text)), None)
     if kind is None and own and intent:
         kind = INTENT_KINDS.get(intent.split(":", 1)[-1])
@@ -212,8 +213,18 @@ def read_request(text: str, own: bool = False, intent: str | None = None) -> Acc
         min_cents=min_cents,
         max_cents=max_cents,
         amount_text=amount_text(text) if kind in ("move_money", "dispute") else None,
-        words=re.findall(r"[a-z0-9']+", text.lower()),
+        words=words_of(text),
     )
+
+
+def filters_of(text: str) -> tuple[Window | None, int | None, int | None]:
+    """The time window and the amount bounds the words set ("last week", "over $500", "under $20")."""
+    return window_of(text), cents_after(OVER, text), cents_after(UNDER, text)
+
+
+def words_of(text: str) -> list[str]:
+    """The request's lower-cased words, which the tools match merchants and filters against."""
+    return WORD.findall(text.lower())
 
 
 def follow_up_request(previous: str, text: str) -> AccountRequest | None:
@@ -227,11 +238,11 @@ def follow_up_request(previous: str, text: str) -> AccountRequest | None:
     earlier = read_request(previous, own=True)
     if earlier is not None and earlier.kind in ("move_money", "dispute"):
         return None
-    window, min_cents, max_cents = window_of(text), cents_after(OVER, text), cents_after(UNDER, text)
+    window, min_cents, max_cents = filters_of(text)
     hint, account = card_hint(text), SAVINGS.search(text) or CHECKING.search(text)
     if earlier is None or not (window or min_cents is not None or max_cents is not None or hint or account):
         return None
-    words = re.findall(r"[a-z0-9']+", text.lower())
+    words = words_of(text)
     return replace(
         earlier,
         text=f"{previous} {text}",
