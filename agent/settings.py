@@ -299,22 +299,21 @@ class Settings(BaseSettings):
     @property
     def extractor_adapter(self) -> Path | None:
         """The adapter the local backend puts on the extractor role: the configured one, else the shipped one."""
-        if not self.use_adapter:
-            return None
-        if self.adapter_path is not None:
-            return self.adapter_path
-        shipped = self.base_model == DEFAULT_BASE_MODEL and (PACKAGED_ADAPTER / "adapter_config.json").is_file()
-        return PACKAGED_ADAPTER if shipped else None
+        return self._role_adapter(self.use_adapter, self.adapter_path, PACKAGED_ADAPTER)
 
     @property
     def advisor_adapter(self) -> Path | None:
         """The adapter the local backend puts on the advisor role: the configured one, else the shipped one."""
-        if not self.use_advisor:
+        return self._role_adapter(self.use_advisor, self.advisor_adapter_path, PACKAGED_ADVISOR)
+
+    def _role_adapter(self, enabled: bool, configured: Path | None, packaged: Path) -> Path | None:
+        """None when the role's adapter is off; the configured one; else the packaged one for the default base."""
+        if not enabled:
             return None
-        if self.advisor_adapter_path is not None:
-            return self.advisor_adapter_path
-        shipped = self.base_model == DEFAULT_BASE_MODEL and (PACKAGED_ADVISOR / "adapter_config.json").is_file()
-        return PACKAGED_ADVISOR if shipped else None
+        if configured is not None:
+            return configured
+        shipped = self.base_model == DEFAULT_BASE_MODEL and (packaged / "adapter_config.json").is_file()
+        return packaged if shipped else None
 
     @property
     def synthesizer_model_name(self) -> str:

@@ -12,8 +12,6 @@ Example commands:
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import re
 from collections.abc import Callable
@@ -23,6 +21,7 @@ from typing import Any
 
 from agent.credit import answer_messages, facts_block, plan_block
 from finetune.credit_data import SPLIT_SEED_OFFSETS, make_pair
+from finetune.split_files import write_split_files, write_splits_command
 from tools.credit_diff import Fact
 from tools.credit_plan import PlanStep, score_improvement_plan
 from tools.credit_review import PLAN_STEPS_SHOWN
@@ -304,29 +303,10 @@ def example_record(example: AdvisorExample) -> dict[str, Any]:
 
 
 def write_splits(out_dir: Path, sizes: dict[str, int], seed: int = 0) -> dict[str, Path]:
-    """Each split as JSON lines under `out_dir`."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for split, count in sizes.items():
-        path = out_dir / f"{split}.jsonl"
-        lines = [json.dumps(example_record(e)) for e in split_examples(split, count, seed)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        files[split] = path
-    return files
-
-
-def main() -> None:
-    """Write the dataset (training reads these files with `python -m finetune.train --chats DIR`)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--train", type=int, default=4000)
-    parser.add_argument("--val", type=int, default=64)
-    parser.add_argument("--test", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    files = write_splits(args.out, {"train": args.train, "val": args.val, "test": args.test}, args.seed)
-    print(" ".join(str(path) for path in files.values()))
+    """Each split as JSON lines under `out_dir` (training reads them with `python -m finetune.train --chats`)."""
+    records = {split: [example_record(e) for e in split_examples(split, count, seed)] for split, count in sizes.items()}
+    return write_split_files(out_dir, records)
 
 
 if __name__ == "__main__":
-    main()
+    write_splits_command(__doc__.splitlines()[0], write_splits, {"train": 6000, "val": 64, "test": 200})

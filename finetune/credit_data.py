@@ -6,8 +6,6 @@ Example commands:
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +14,7 @@ from typing import Any
 
 from agent.credit import extractor_chat
 from finetune.narratives import reference_narrative
+from finetune.split_files import write_split_files, write_splits_command
 from tools.credit import CreditReport
 from tools.credit_diff import Fact, diff_reports
 from tools.credit_generator import generate_history
@@ -80,28 +79,9 @@ def pair_record(pair: CreditPair) -> dict[str, Any]:
 
 def write_splits(out_dir: Path, sizes: dict[str, int], seed: int = 0) -> dict[str, Path]:
     """Write each split as JSON lines under `out_dir`; returns the files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    files = {}
-    for split, count in sizes.items():
-        path = out_dir / f"{split}.jsonl"
-        lines = [json.dumps(pair_record(p)) for p in split_pairs(split, count, seed)]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        files[split] = path
-    return files
-
-
-def main() -> None:
-    """Write the dataset to a directory (for inspection; training builds it in memory)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--train", type=int, default=2000)
-    parser.add_argument("--val", type=int, default=100)
-    parser.add_argument("--test", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    files = write_splits(args.out, {"train": args.train, "val": args.val, "test": args.test}, args.seed)
-    print(" ".join(str(path) for path in files.values()))
+    records = {split: [pair_record(p) for p in split_pairs(split, count, seed)] for split, count in sizes.items()}
+    return write_split_files(out_dir, records)
 
 
 if __name__ == "__main__":
-    main()
+    write_splits_command(__doc__.splitlines()[0], write_splits, {"train": 2000, "val": 100, "test": 200})
