@@ -59,6 +59,7 @@ def test_stop_strings_end_the_answer(isolated_settings):
 def test_transformers_extractor_is_base_plus_adapter_on_one_copy_of_the_weights(random_adapter, monkeypatch):
     monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", "transformers")
     monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
+    monkeypatch.setenv("BANKASSIST_USE_ADVISOR", "false")  # the extractor alone; the next test adds the advisor
     settings = Settings()
     synthesizer, extractor = build_chat_model("synthesizer", settings), build_chat_model("extractor", settings)
     runtime = extractor.runtime_loader()
