@@ -145,14 +145,25 @@ def checked_answers(
     model: BaseChatModel, jobs: Sequence[tuple[list[Fact], list[PlanStep], str]], concurrency: int = 8
 ) -> list[str]:
     """`checked_answer` for many customers: drafts, then retries, each generated as one batch."""
+    answers, _ = shown_drafts(model, jobs, concurrency)
+    return [answer or templated_answer(*jobs[i][:2]) for i, answer in enumerate(answers)]
+
+
+def shown_drafts(
+    model: BaseChatModel, jobs: Sequence[tuple[list[Fact], list[PlanStep], str]], concurrency: int = 8
+) -> tuple[list[str | None], int]:
+    """Each job's draft that passed the checks (first try, else the retry; None: neither), and how many passed first."""
     answers: list[str | None] = [None] * len(jobs)
+    first_passed = 0
     for retry in (False, True):
         pending = [i for i, answer in enumerate(answers) if answer is None]
         batch = [answer_messages(*jobs[i], retry=retry) for i in pending]
         drafts = generate_many(model, batch, DRAFT_MAX_TOKENS, concurrency)
         for index, draft in zip(pending, drafts, strict=True):
             answers[index] = checked_draft(draft, *jobs[index][:2])
-    return [answer or templated_answer(*jobs[i][:2]) for i, answer in enumerate(answers)]
+        if not retry:
+            first_passed = sum(answer is not None for answer in answers)
+    return answers, first_passed
 
 
 def templated_answer(facts: list[Fact], plan: list[PlanStep]) -> str:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from agent.credit import DRAFT_MAX_TOKENS, answer_messages, checked_draft, facts_block, plan_block, templated_answer
-from agent.runtime.backends import generate_many
+from agent.credit import facts_block, plan_block, shown_drafts, templated_answer
 from evals.bertscore import bertscore_f1
 from evals.text_metrics import rouge_l
 from finetune.advisor_data import KIND_KEYWORDS, AdvisorExample, split_examples
@@ -71,19 +70,7 @@ def trusted_text(example: AdvisorExample) -> str:
 
 def answer_all(writer: BaseChatModel, examples: list[AdvisorExample], concurrency: int) -> tuple[list[str], int]:
     """Every answer through the app's path (draft, checks, one retry, template) and how many first drafts passed."""
-
-    def drafts(indexes: list[int], retry: bool) -> list[str]:
-        prompts = [answer_messages(*examples[i].inputs(), retry=retry) for i in indexes]
-        return generate_many(writer, prompts, DRAFT_MAX_TOKENS, concurrency)
-
-    shown: list[str | None] = [None] * len(examples)
-    first_passed = 0
-    for retry in (False, True):
-        pending = [i for i, answer in enumerate(shown) if answer is None]
-        for index, draft in zip(pending, drafts(pending, retry), strict=True):
-            shown[index] = checked_draft(draft, examples[index].facts, examples[index].plan)
-        if not retry:
-            first_passed = sum(answer is not None for answer in shown)
+    shown, first_passed = shown_drafts(writer, [e.inputs() for e in examples], concurrency)
     answers = [a or templated_answer(e.facts, e.plan) for a, e in zip(shown, examples, strict=True)]
     return answers, first_passed
 
