@@ -12,6 +12,10 @@ from agent.credit import checked_answers, extract_facts_many, improvement_plan
 from tools.reports import ReportStore
 from tools.validation import check_customer
 
+# An analyst's summary states every fact and then the first step; four facts alone fill a chat answer's
+# 120 tokens: demo customer C0001's four-fact summary lost its step at 120 and keeps it at 220.
+SUMMARY_MAX_TOKENS = 220
+
 
 def summarize_customers(
     reports: ReportStore,
@@ -26,7 +30,7 @@ def summarize_customers(
     checked = extract_facts_many(extractor, [histories[cid] for cid in ready], concurrency)
     plans = [improvement_plan(histories[cid]) for cid in ready]
     jobs = [(c.facts, plan, prompts.ANALYST_SUMMARY_QUESTION) for c, plan in zip(checked, plans, strict=True)]
-    answers = checked_answers(advisor, jobs, concurrency)
+    answers = checked_answers(advisor, jobs, concurrency, SUMMARY_MAX_TOKENS)
     done = {
         cid: {
             "customer_id": cid,

@@ -154,10 +154,11 @@ def say_fact(fact: Fact, rng: random.Random) -> str:
     """A fact in varied words that still say what its line says (the same figures, names and direction)."""
     if match := SCORE_FACT.fullmatch(fact.text):
         move = "drop" if match["verb"] == "fell" else "gain"
+        points = "point" if match["pts"] == "1" else "points"
         options: tuple[str, ...] = (
             f"Your score {match['verb']} from {match['a']} to {match['b']}, a {match['pts']}-point {move}.",
-            f"Your {match['model']} score {match['verb']} {match['pts']} points, from {match['a']} to {match['b']}.",
-            f"Your score went from {match['a']} to {match['b']}: it {match['verb']} {match['pts']} points.",
+            f"Your {match['model']} score {match['verb']} {match['pts']} {points}, from {match['a']} to {match['b']}.",
+            f"Your score went from {match['a']} to {match['b']}: it {match['verb']} {match['pts']} {points}.",
         )
         return rng.choice(options)
     if match := UTILIZATION_FACT.fullmatch(fact.text):

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from agent.credit import check_extraction, checked_answers, extract_facts_many, templated_answer
+from agent.credit import DRAFT_MAX_TOKENS, check_extraction, checked_answers, extract_facts_many, templated_answer
 from agent.credit_summary import summarize_customers, summarize_in_chunks
 from agent.runtime.backends import generate_many
 from evals.text_metrics import rouge_l
@@ -51,6 +51,33 @@ def test_batched_answers_retry_ungrounded_drafts_then_use_the_template():
     model = scripted_model([f"Your score is {score}.", "It is 999999.", "Still 999999."])
     answers = checked_answers(model, jobs, concurrency=1)  # one at a time: the scripted replies keep their order
     assert answers[0] == f"Your score is {score}." and answers[1] == templated_answer(facts, [])
+
+
+def test_summaries_get_more_tokens_than_a_chat_answer(store, monkeypatch):
+    import agent.credit
+    from agent.credit_summary import SUMMARY_MAX_TOKENS
+
+    caps = []
+
+    def recording(model, conversations, max_tokens=None, concurrency=8):
+        caps.append(max_tokens)
+        return generate_many(model, conversations, max_tokens, concurrency)
+
+    monkeypatch.setattr(agent.credit, "generate_many", recording)
+    truth = "\n".join(f.line for f in diff_reports(*reversed(newest_first(0))))
+    summarize_customers(store, scripted_model([truth]), scripted_model(["No figures."] * 2), ["C0001"])
+    summary_caps = set(caps[1:])  # the first call is the extractor's
+    caps.clear()
+    checked_answers(scripted_model(["No figures."] * 2), [([], [], "q")], concurrency=1)
+    assert summary_caps == {SUMMARY_MAX_TOKENS} and set(caps) == {DRAFT_MAX_TOKENS}
+    assert SUMMARY_MAX_TOKENS > DRAFT_MAX_TOKENS
+
+
+def test_a_one_point_change_is_not_called_points():
+    facts = check_extraction("", diff_reports(*reversed(newest_first(2)))).facts
+    assert "fell 1 point," in facts[0].text
+    [answer] = checked_answers(scripted_model(["Your score went from 724 to 723: it fell 1 points."]), [(facts, [], "q")])
+    assert answer == "Your score went from 724 to 723: it fell 1 point."
 
 
 def test_summaries_keep_the_order_and_flag_customers_without_reports(store):
