@@ -43,6 +43,10 @@ POLICY, PERSON = AccountReading(OWN_UNLIKELY / 2, 0.0), AccountReading(0.0, PERS
         ("are you a real person?", ScopeDecision("smalltalk", 0.9), AccountReading(0.0, 0.01), "smalltalk"),
         ("are you a real person?", ScopeDecision("smalltalk", 0.9), None, "handoff"),
         ("representative", ScopeDecision("out_of_scope", 1.0, reason="frame"), PERSON, "out_of_scope"),  # refused
+        # Without the head, "human" asks for a person only in a request's words.
+        ("how many bones are in the human body", OFF_TOPIC, None, "out_of_scope"),
+        ("i want to talk to a human", BANKING, None, "handoff"),
+        ("human agent please", OFF_TOPIC, None, "handoff"),
     ],
 )
 def test_the_head_and_the_parsers_decide_the_account_and_handoff_routes_together(text, decision, reading, route):
