@@ -76,7 +76,9 @@ def test_summaries_get_more_tokens_than_a_chat_answer(store, monkeypatch):
 def test_a_one_point_change_is_not_called_points():
     facts = check_extraction("", diff_reports(*reversed(newest_first(2)))).facts
     assert "fell 1 point," in facts[0].text
-    [answer] = checked_answers(scripted_model(["Your score went from 724 to 723: it fell 1 points."]), [(facts, [], "q")])
+    [answer] = checked_answers(
+        scripted_model(["Your score went from 724 to 723: it fell 1 points."]), [(facts, [], "q")]
+    )
     assert answer == "Your score went from 724 to 723: it fell 1 point."
 
 
