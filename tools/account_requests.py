@@ -31,7 +31,7 @@ ME_AS_LISTENER = re.compile(r"\b(remind|explain to) me\b", re.I)
 # At the start of any sentence: "my card was stolen. How do I report it?" asks how, and gets the policy.
 HOW_TO = re.compile(
     r"(^|[.!?]\s+|,\s*)(how (do|can|would|should|does|long)\b|how to\b|what (is|are) (the|a|an)\b|what happens\b"
-    r"|what (should|do|can) i do\b"
+    r"|what (should|do|can) i do\b|why (would|might|could)\b"
     r"|how much (can|could|may|should|will|would|does)\b"
     r"|is it possible|is there\b|are there\b|can i\b|do you\b)",
     re.I,

@@ -22,7 +22,8 @@ WANTS_PERSON = re.compile(
     r"\b((a|to|real|live) human|human (agent|being|rep|representative|please)|real person|a person|someone real"
     r"|live (agent|chat|person)|(customer )?(service|support) "
     r"(rep|representative|agent|team)|an agent|speak to (someone|somebody)|talk to (someone|somebody)"
-    r"|call me back|operator)\b",
+    r"|call me back|operator)\b"
+    r"|^\W*(representative|agent|human|person|operator)\W*$",  # the one word people type to reach a person
     re.I,
 )
 FRAUD = re.compile(

@@ -38,7 +38,10 @@ POLICY, PERSON = AccountReading(OWN_UNLIKELY / 2, 0.0), AccountReading(0.0, PERS
         ("get me a human", BANKING, AccountReading(0.0, 0.5), "handoff"),  # the head unsure: the wording decides
         ("representative", ScopeDecision("smalltalk", 0.9), PERSON, "handoff"),  # the head alone
         ("could a member of staff ring me this afternoon", OFF_TOPIC, PERSON, "handoff"),
-        ("representative", ScopeDecision("smalltalk", 0.9), None, "smalltalk"),
+        ("representative", ScopeDecision("smalltalk", 0.9), None, "handoff"),  # the one word people type for a person
+        ("a representative sample of fees", ScopeDecision("smalltalk", 0.9), None, "smalltalk"),
+        ("why would a card payment be declined", BANKING, OWN, "banking"),  # why it can happen: policy
+        ("why was my card payment declined", BANKING, OWN, "account"),
         # "Real person" to the parser; a question about the assistant to the head.
         ("are you a real person?", ScopeDecision("smalltalk", 0.9), AccountReading(0.0, 0.01), "smalltalk"),
         ("are you a real person?", ScopeDecision("smalltalk", 0.9), None, "handoff"),
