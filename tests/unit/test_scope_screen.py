@@ -79,6 +79,8 @@ def test_other_languages_are_identified_and_english_is_not(text, language):
         ("are you a bot?", "identity"),
         ("bye!", "goodbye"),
         ("who programmed you", "identity"),
+        ("who am I talking to?", "identity"),
+        ("who im chatting with", "identity"),
         ("what kind of questions can you answer", "capabilities"),
         ("i owe you one", "thanks"),
         ("the weather is nice", None),
