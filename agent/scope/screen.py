@@ -87,7 +87,8 @@ SMALLTALK_KINDS = {
     r"(?:big|great|real)\s+help|helped\s+me|helpful)\b",
     "goodbye": r"\b(?:bye|goodbye|farewell|see\s+(?:you|ya)|later|good\s*night|that's\s+all|take\s+care|"
     r"talk\s+(?:to\s+you\s+)?(?:soon|later)|have\s+a\s+(?:good|nice|great))\b",
-    "identity": r"\b(?:who\s+are\s+you|who\s+(?:am\s+i|i'?m)\s+(?:talking|speaking|chatting)\s+(?:to|with)|your\s+(?:name|designer|creator|maker|manufacturer|boss|supervisor|superior)|"
+    "identity": r"\b(?:who\s+are\s+you|who\s+(?:am\s+i|i'?m)\s+(?:talking|speaking|chatting)\s+(?:to|with)|"
+    r"your\s+(?:name|designer|creator|maker|manufacturer|boss|supervisor|superior)|"
     r"call\s+you|are\s+you\s+(?:a\s+|an\s+)?(?:bot|robot|human|real|"
     r"person|ai|machine|computer)|(?:made|built|created|designed|programmed|manufactur\w*|creat\w*|design\w*|"
     r"work\s+for|employ\w*|supervisor|superior|boss|owns?)\b.*\byou|\byou\b.*\b(?:made|built|created|designed|"
