@@ -137,13 +137,15 @@ def serve_model_list(names):
 
 
 @pytest.mark.parametrize(
-    ("role", "served", "adapter"),
+    ("role", "served", "adapter", "task"),
     [
-        ("extractor", ["bankassist-base"], "credit-extractor"),
-        ("advisor", ["bankassist-base", "credit-extractor"], "credit-advisor"),
+        ("extractor", ["bankassist-base"], "credit-extractor", "extracts credit facts"),
+        ("advisor", ["bankassist-base", "credit-extractor"], "credit-advisor", "credit answers"),
     ],
 )
-def test_an_adapter_the_server_does_not_serve_falls_back_to_the_base_with_one_warning(caplog, role, served, adapter):
+def test_an_adapter_the_server_does_not_serve_falls_back_to_the_base_with_one_warning(
+    caplog, role, served, adapter, task
+):
     without, with_adapter = serve_model_list(served), serve_model_list([*served, adapter])
     try:
         for server, expected in ((without, "bankassist-base"), (with_adapter, adapter)):
@@ -161,7 +163,7 @@ def test_an_adapter_the_server_does_not_serve_falls_back_to_the_base_with_one_wa
             advisor = model if role == "advisor" else None
             assert model_ids(served_settings(settings, extractor, advisor))[role] == expected  # the audit's name
             warned = [r.getMessage() for r in caplog.records if "does not serve" in r.getMessage()]
-            assert len(warned) == (expected == "bankassist-base")
+            assert len(warned) == (expected == "bankassist-base") and all(task in w for w in warned)
     finally:
         without.shutdown()
         with_adapter.shutdown()
