@@ -12,7 +12,7 @@ from agent.scope.guard import ScopeGuard
 from agent.scope.loading import build_guard
 from agent.settings import Settings
 from retrieval.answer_selector import AnswerSelector, SelectorWeights
-from retrieval.embeddings import Embedder, SentenceTransformerEmbedder, load_retrieval_embedder
+from retrieval.embeddings import Embedder, Encoder, load_retrieval_embedder
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
@@ -98,7 +98,7 @@ def open_vector_store(settings: Settings, kind: str | None = None) -> VectorStor
     return open_store(kind or settings.vector_store, settings.data_dir, weaviate)
 
 
-def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def build_embedder(settings: Settings) -> Encoder:
     """The retrieval embedder: the base model with the retrieval adapter merged (both queries and passages)."""
     return load_retrieval_embedder(settings.embedding_model, settings.retrieval_adapter)
 

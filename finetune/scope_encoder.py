@@ -16,7 +16,7 @@ import numpy as np
 from agent.scope.weights import LinearHead
 from finetune.schedules import warmup_then_linear_decay
 from finetune.typos import with_typos
-from retrieval.embeddings import Embedder, SentenceTransformerEmbedder
+from retrieval.embeddings import SentenceTransformerEmbedder
 from tools.datasets import LabeledQuery
 
 MAX_TRAIN_TOKENS = 64  # queries are short; a long one is cut in training only, for speed
@@ -29,7 +29,7 @@ TARGET_MODULES = r".*\.layer\.\d+\..*(query|key|value|dense)"
 class TunedEncoder:
     """The guard's full encoder and head; `adapter` and `lora` (peft's tensors and config) rebuild the encoder."""
 
-    embedder: Embedder
+    embedder: SentenceTransformerEmbedder
     head: LinearHead
     adapter: dict[str, np.ndarray]
     lora: dict[str, Any]

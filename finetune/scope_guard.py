@@ -173,8 +173,7 @@ def train_and_save(
     training = training or EncoderTraining()
     tuned = tune_encoder(load_sentence_transformer(name), data.train, data.weights, class_names_of(data), training)
     # Distilled from the tuned encoder and cached under the key the runtime looks up, so it is reused there.
-    model = tuned.embedder.model  # type: ignore[attr-defined]
-    fast = load_static_embedder(model, settings.model_cache_dir, static_table_key(name, tuned.adapter))
+    fast = load_static_embedder(tuned.embedder, settings.model_cache_dir, static_table_key(name, tuned.adapter))
     weights = with_intent_head(train_guard(data, fast, tuned, name), data.train, tuned.embedder, fast)
     weights = with_account_head(weights, require_data_dir(settings.external_data_dir), tuned.embedder, fast)
     weights = replace(

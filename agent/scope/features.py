@@ -8,14 +8,30 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from retrieval.bert_numpy import LoraFactors
 from tools.errors import ConfigurationError, ModelFilesError
 
 log = logging.getLogger(__name__)
-MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+
+
+class TokenEncoder(Protocol):
+    """The encoder the fast head's token table is distilled from (numpy BERT, or sentence-transformers)."""
+
+    def token_ids(self, texts: list[str], *, special_tokens: bool) -> list[list[int]]:
+        """Each text's token ids, truncated at the model's maximum length."""
+        ...
+
+    def special_ids(self) -> tuple[int | None, int | None, int]:
+        """([CLS] id, [SEP] id, vocabulary size)."""
+        ...
+
+    def hidden_states(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The last layer's (batch, tokens, dim) output."""
+        ...
 
 
 class StaticEmbedder:
@@ -23,15 +39,16 @@ class StaticEmbedder:
 
     # About 100x faster than running the transformer and a little less accurate: the guard's first stage.
 
-    def __init__(self, tokenizer: Any, table: np.ndarray) -> None:
-        """Keep the tokenizer and the (vocab, dim) table, centred so common tokens do not dominate."""
-        self._tokenizer = tokenizer
-        self._table = (table - table.mean(axis=0)).astype(np.float32)
+    def __init__(self, encoder: TokenEncoder, table: np.ndarray) -> None:
+        """Keep the encoder (for its tokenizer) and the (vocab, dim) table, centred so common tokens do not dominate."""
+        self._encoder = encoder
+        self._table = table.astype(np.float32, copy=False)  # centred in place: the table is 47 MB
+        self._table -= self._table.mean(axis=0)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-length mean token vector of each text (zeros for a text with no tokens)."""
-        # Truncate like the transformer does, so both heads read the same part of a very long message.
-        ids = self._tokenizer(texts, add_special_tokens=False, truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        # Truncated like the transformer's input, so both heads read the same part of a very long message.
+        ids = self._encoder.token_ids(texts, special_tokens=False)
         vectors = np.zeros((len(texts), self._table.shape[1]), dtype=np.float32)
         for row, token_ids in enumerate(ids):
             if token_ids:
@@ -56,42 +73,53 @@ def static_table_path(cache_dir: Path, table_key: str) -> Path:
     return cache_dir / f"static-{hashlib.sha1(table_key.encode()).hexdigest()[:12]}.npy"
 
 
-def load_static_embedder(model: Any, cache_dir: Path, table_key: str) -> StaticEmbedder:
+def load_static_embedder(encoder: TokenEncoder, cache_dir: Path, table_key: str) -> StaticEmbedder:
     """Distil the token table once per encoder (about 30 s on 2 cores) and cache it beside the converted models."""
     path = static_table_path(cache_dir, table_key)
     if path.exists():
-        return StaticEmbedder(model.tokenizer, np.load(path))
+        return StaticEmbedder(encoder, np.load(path))
     log.info("Distilling static token vectors from %s (one time)", table_key)
-    table = distil_token_table(model)
+    table = distil_token_table(encoder)
     cache_dir.mkdir(parents=True, exist_ok=True)
     # A name of its own: two processes distilling at once (two servers starting) never share a half-written file.
     with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=f".{path.stem}-", suffix=".npy", delete=False) as tmp:
         np.save(tmp, table)
     os.chmod(tmp.name, 0o644)  # as np.save would leave it: other users of a shared cache may read it
     Path(tmp.name).replace(path)  # atomic: a killed run never leaves half a table
-    return StaticEmbedder(model.tokenizer, table)
+    return StaticEmbedder(encoder, table)
 
 
-def distil_token_table(model: Any, batch: int = 1024) -> np.ndarray:
+def distil_token_table(encoder: TokenEncoder, batch: int = 1024) -> np.ndarray:
     """Run every vocabulary token through the transformer alone ([CLS] token [SEP]) and mean-pool."""
-    import torch
-
-    tokenizer, transformer = model.tokenizer, model[0].auto_model.eval()
-    if tokenizer.cls_token_id is None or tokenizer.sep_token_id is None:
+    cls_id, sep_id, size = encoder.special_ids()
+    if cls_id is None or sep_id is None:
         raise ConfigurationError(
             "The scope guard needs a BERT-style encoder ([CLS]/[SEP] tokens), such as all-MiniLM-L6-v2."
         )
-    size = len(tokenizer)
-    table = np.zeros((size, transformer.config.hidden_size), dtype=np.float32)
-    with torch.inference_mode():
-        for start in range(0, size, batch):
-            ids = torch.arange(start, min(size, start + batch))
-            inputs = torch.stack(
-                [torch.full_like(ids, tokenizer.cls_token_id), ids, torch.full_like(ids, tokenizer.sep_token_id)], 1
-            )
-            hidden = transformer(input_ids=inputs, attention_mask=torch.ones_like(inputs)).last_hidden_state
-            table[start : start + len(ids)] = hidden.mean(dim=1).numpy()
+    table: np.ndarray | None = None
+    for start in range(0, size, batch):
+        ids = np.arange(start, min(size, start + batch), dtype=np.int64)
+        inputs = np.stack([np.full_like(ids, cls_id), ids, np.full_like(ids, sep_id)], axis=1)
+        hidden = encoder.hidden_states(inputs, np.ones(inputs.shape, dtype=np.float32)).mean(axis=1)
+        if table is None:
+            table = np.zeros((size, hidden.shape[1]), dtype=np.float32)
+        table[start : start + len(ids)] = hidden
+    assert table is not None  # a tokenizer has at least one token
     return table
+
+
+def guard_lora(adapter: dict[str, np.ndarray], lora: dict[str, Any]) -> tuple[LoraFactors, float] | None:
+    """The guard's peft adapter as (layer -> (A, B), scaling) for the numpy encoder; None for a variant it lacks."""
+    if lora.get("use_rslora") or lora.get("use_dora"):
+        return None
+    factors: LoraFactors = {}
+    for key, tensor in adapter.items():
+        name, _, part = key.removeprefix("base_model.model.").rpartition(".lora_")
+        if part not in ("A.weight", "B.weight"):
+            raise ModelFilesError(f"The scope guard's adapter does not fit its encoder: {key}")
+        a, b = factors.get(name, (np.empty(0), np.empty(0)))
+        factors[name] = (tensor.astype(np.float32), b) if part == "A.weight" else (a, tensor.astype(np.float32))
+    return factors, float(lora["lora_alpha"]) / float(lora["r"])
 
 
 def merge_adapter(model: Any, adapter: dict[str, np.ndarray], lora: dict[str, Any]) -> Any:

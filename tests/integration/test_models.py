@@ -7,7 +7,9 @@ import torch
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from agent.runtime.backends import build_chat_model, generate_answer
+from agent.runtime.chat_tokenizer import load_chat_tokenizer
 from agent.runtime.local_model import to_chat
+from agent.runtime.model_files import resolve_model_dir
 from agent.settings import Settings
 
 PROMPT = [SystemMessage("You are a bank assistant."), HumanMessage("Name two kinds of bank accounts.")]
@@ -157,8 +159,8 @@ def test_a_padded_batch_gives_each_prompt_its_own_reply(engine, isolated_setting
     batched = model.generate_batch(prompts, max_tokens=12)
     assert len(batched) == 3 and all(batched) and len(set(batched)) == 3
     # The longest prompt (in tokens, template included) is not padded: its greedy reply is the one it gets alone.
-    tokenizer = model.runtime_loader().tokenizer
-    lengths = [len(tokenizer.apply_chat_template(to_chat(p), add_generation_prompt=True)["input_ids"]) for p in prompts]
+    tokenizer = load_chat_tokenizer(Path(resolve_model_dir(settings.base_model, settings.model_cache_dir)))
+    lengths = [len(tokenizer.chat_ids(to_chat(p))) for p in prompts]
     longest = lengths.index(max(lengths))
     assert lengths.count(max(lengths)) == 1
     assert batched[longest] == model.invoke(prompts[longest], max_completion_tokens=12).text

@@ -20,13 +20,13 @@ PIECES = {1: b"Fee: ", 2: b"\xe2\x82", 3: b"\xac25", 4: b". Done", 5: b" here."}
 class ByteTokenizer:
     eos_token = "</s>"
 
-    def apply_chat_template(self, chat, add_generation_prompt: bool):
-        return {"input_ids": [9] * sum(len(m["content"]) for m in chat)}
+    def chat_ids(self, chat):
+        return [9] * sum(len(m["content"]) for m in chat)
 
-    def convert_ids_to_tokens(self, ids):
+    def tokens(self, ids):
         return [f"t{i}" for i in ids]
 
-    def decode(self, ids, skip_special_tokens: bool = True) -> str:
+    def decode(self, ids) -> str:
         return b"".join(PIECES[i] for i in ids).decode("utf-8", errors="replace")
 
 
