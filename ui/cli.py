@@ -125,7 +125,7 @@ async def _chat_turn(assistant: Assistant, line: str, customer: str | None, thre
                 shown += event.text
                 print(event.text, end="", flush=True)
             elif isinstance(event, Done):
-                print()
+                print(unstreamed_end(shown, event.result.answer))
                 if event.result.output_check and shown != event.result.answer:  # a check replaced the draft
                     print(f"bank> (the answer above is withdrawn) {event.result.answer}")
                 _print_details(event.result.sources, event.result.facts)
@@ -133,6 +133,12 @@ async def _chat_turn(assistant: Assistant, line: str, customer: str | None, thre
                     print(f"bank> {decided.answer}")
     except BankassistError as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
+
+
+def unstreamed_end(shown: str, answer: str) -> str:
+    """What the answer adds after the streamed tokens (a node's closing note, such as the pointer to sign in)."""
+    streamed = shown.rstrip()
+    return answer[len(streamed) :] if streamed and answer.startswith(streamed) else ""
 
 
 def _prompt_lines(prompt: str) -> Iterator[str]:

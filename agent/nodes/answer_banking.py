@@ -30,7 +30,22 @@ ABSTAINED = "abstained"  # no sentence of the passages answers the question: the
 
 
 def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Answer from the top-k passages; below the relevance threshold, give the contact channel instead."""
+    """Answer from the top-k passages; below the relevance threshold, give the contact channel instead.
+
+    A question about the customer's own account asked while signed out gets the policy's answer and the
+    pointer to sign in; where the policy has none ("what's my balance?"), just the request to sign in.
+    """
+    update = policy_answer(state, runtime)
+    if state.get("needs_sign_in"):
+        if ABSTAINED in update.get("output_check", []):
+            return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER)], "sources": []}
+        answer = update["messages"][0]
+        update["messages"] = [AIMessage(f"{answer.text} {prompts.SIGN_IN_FOR_ACCOUNTS}")]
+    return update
+
+
+def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The answer from the policy passages alone."""
     services = runtime.context.services
     settings = services.settings
     question = state["masked_input"]

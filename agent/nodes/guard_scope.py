@@ -19,12 +19,17 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the masked message; an unclear follow-up keeps the thread's banking or credit route."""
     guard = runtime.context.services.guard
     previous = previous_question(state)
-    decision = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
+    guarded = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
     reading = guard.account_readings([state["masked_input"]])[0]
-    decision = with_account_route(decision, state["masked_input"], reading)
+    decision = with_account_route(guarded, state["masked_input"], reading)
     if follows_account_turn(state, decision, previous):
         decision = replace(decision, route="account")
+    # Signed out, "why was my transfer declined?" cannot reach a ledger, but the policy answers it in general.
+    needs_sign_in = decision.route == "account" and runtime.context.customer_id is None and guarded.route == "banking"
+    if needs_sign_in:
+        decision = replace(decision, route="banking")
     return {
+        "needs_sign_in": needs_sign_in,
         "route": decision.route,
         "scope_confidence": decision.confidence,
         "scope_reason": decision.reason,

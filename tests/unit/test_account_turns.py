@@ -5,6 +5,7 @@ import json
 import sqlite3
 
 import pytest
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
@@ -101,8 +102,29 @@ def test_an_analyst_may_read_but_not_act(open_assistant):
         assistant.decide("t", "confirm", customer_id="C0001", role="analyst")
 
 
-def test_without_a_customer_nothing_is_read(open_assistant):
-    assert open_assistant().ask("what's my balance?").answer == prompts.NO_ACCOUNT_CUSTOMER
+def signed_out(settings, replies=()) -> Assistant:
+    services = fake_services(settings, guard=ScriptedGuard([BANKING]), synthesizer_replies=replies)
+    return Assistant(services, InMemorySaver())
+
+
+def test_signed_out_an_own_account_question_gets_the_policy_and_the_pointer_to_sign_in(isolated_settings):
+    assistant = signed_out(isolated_settings, ["Your balance is shown in the app under Accounts."])
+    result = assistant.ask("what's my balance?")
+    assert result.route == "banking" and result.facts_source != "accounts"  # the policy, not a ledger
+    assert result.answer == f"Your balance is shown in the app under Accounts. {prompts.SIGN_IN_FOR_ACCOUNTS}"
+
+
+def test_signed_out_nothing_is_read_and_a_lookup_the_policy_cannot_answer_asks_to_sign_in(isolated_settings):
+    nothing_relevant = isolated_settings.model_copy(update={"retrieval_min_score": 2.0})
+    result = signed_out(nothing_relevant).ask("what's my balance?")
+    assert result.answer == prompts.NO_ACCOUNT_CUSTOMER and result.sources == []
+
+
+def test_a_policy_question_signed_out_gets_no_pointer_to_sign_in(isolated_settings):
+    result = signed_out(isolated_settings, ["Wires sent before 3 p.m. go out the same day."]).ask(
+        "when do wires go out?"
+    )
+    assert result.route == "banking" and prompts.SIGN_IN_FOR_ACCOUNTS not in result.answer
 
 
 def test_another_customers_card_gets_a_question_and_no_action(open_assistant):
