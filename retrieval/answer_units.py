@@ -8,6 +8,7 @@ from dataclasses import dataclass
 # A sentence ends at . ! or ? followed by a space and a capital or a digit ("U.S. dollars" stays whole).
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
 BULLET = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
+MAX_JOINED_LIST = 500  # characters: beyond it a list's items are quoted one by one (full RAG suite, 2026-12-04)
 ABBREVIATIONS = ("U.S.", "e.g.", "i.e.", "a.m.", "p.m.", "No.", "St.")
 
 
@@ -33,23 +34,35 @@ def passage_units(passage: str, doc_id: str, title: str) -> list[AnswerUnit]:
     heading = first_line.split(" - ", 1)[1] if " - " in first_line else ""
     texts: list[str] = []
     for paragraph in body.split("\n\n"):
-        items = list_items(paragraph)
+        lead_in, items = split_list(paragraph)
+        texts.extend(split_sentences(" ".join(lead_in.split())) if lead_in else [])
         if items and texts and texts[-1].endswith(":"):
-            # "To unblock your PIN:" and its list are one answer: the steps read together.
-            texts[-1] = f"{texts[-1]} {'; '.join(_lower_first(item).rstrip('.') for item in items)}."
-        elif items:
-            texts.extend(items)
+            texts.extend(with_intro(texts.pop(), items))
         else:
-            texts.extend(split_sentences(" ".join(paragraph.split())))
+            texts.extend(items)
     return [AnswerUnit(text, heading, doc_id, title, n) for n, text in enumerate(texts)]
 
 
-def list_items(paragraph: str) -> list[str]:
-    """A list paragraph's items (without their bullets); prose has none."""
+def with_intro(intro: str, items: list[str]) -> list[str]:
+    """A list and the sentence that introduces it ("Common reasons:"), which means nothing alone.
+
+    A short list is one unit: "To unblock your PIN: in the app; at any ATM" reads together. A long one (a
+    fee schedule) would quote every fee for one question, so each item is a unit with the intro before it.
+    """
+    joined = f"{intro} {'; '.join(_lower_first(item).rstrip('.') for item in items)}."
+    if len(joined) <= MAX_JOINED_LIST:
+        return [joined]
+    return [f"{intro} {_lower_first(item)}" for item in items]
+
+
+def split_list(paragraph: str) -> tuple[str, list[str]]:
+    """(the prose before the paragraph's first bullet, the list's items without their bullets).
+
+    "Common reasons:" on the line above its list is the list's lead-in, as it is a paragraph above it.
+    """
     lines = [line.strip() for line in paragraph.strip().splitlines() if line.strip()]
-    if not any(BULLET.match(line) for line in lines):
-        return []
-    return [BULLET.sub("", line) for line in lines]
+    first = next((n for n, line in enumerate(lines) if BULLET.match(line)), len(lines))
+    return " ".join(lines[:first]), [BULLET.sub("", line) for line in lines[first:]]
 
 
 def _lower_first(text: str) -> str:

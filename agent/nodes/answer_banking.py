@@ -92,10 +92,14 @@ def extractive_answer(
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     cited = sorted({scored.source for scored in chosen})
+    # Numbered as the answer's sources are listed (only the cited ones), not as they were retrieved.
+    number = {source: n for n, source in enumerate(cited, start=1)}
     # The units in reading order; one citation per document, after its last unit.
     ordered = sorted(chosen, key=lambda s: (s.source, s.unit.position))
     answer = " ".join(
-        f"{s.unit.text} [{s.source}]" if n == len(ordered) - 1 or ordered[n + 1].source != s.source else s.unit.text
+        f"{s.unit.text} [{number[s.source]}]"
+        if n == len(ordered) - 1 or ordered[n + 1].source != s.source
+        else s.unit.text
         for n, s in enumerate(ordered)
     )
     return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}

@@ -42,6 +42,28 @@ def test_a_passage_splits_into_sentences_and_a_list_joins_its_intro():
     assert passage_units(PIN, "pin-help", "PIN")[0].heading == "PIN blocked after wrong attempts"
 
 
+DECLINED = (
+    "Transfers - Declined\n"
+    "A declined transfer shows an error in the app. Common reasons:\n"
+    "- Not enough available money.\n- Your limit was reached.\n- The account is not verified yet."
+)
+
+
+def test_an_intro_on_the_line_above_its_list_is_joined_with_it_and_never_quoted_alone():
+    assert [u.text for u in passage_units(DECLINED, "transfers", "Transfers")] == [
+        "A declined transfer shows an error in the app.",
+        "Common reasons: not enough available money; your limit was reached; the account is not verified yet.",
+    ]
+
+
+def test_a_long_list_is_quoted_item_by_item_each_after_its_intro():
+    items = [f"- Fee number {n}: ${n}, charged {'each time ' * 8}it applies." for n in range(1, 6)]
+    passage = "Fees - Transfers\nFees that can apply:\n" + "\n".join(items)
+    units = [u.text for u in passage_units(passage, "fees", "Fees")]
+    assert len(units) == 5 and all(u.startswith("Fees that can apply: fee number") for u in units)
+    assert "$3" in units[2] and "$2" not in units[2]
+
+
 def test_list_items_without_an_intro_stay_separate_and_abbreviations_do_not_split():
     assert [u.text for u in passage_units(FEES, "fee-schedule", "Fees")] == [
         "Paper statements: $1.00 per statement.",
@@ -104,7 +126,7 @@ def test_an_extractive_turn_quotes_the_policy_sentence_with_its_citation(isolate
     services = fake_services(isolated_settings)  # no synthesizer replies: the model is never called
     weights = SelectorWeights({"cosine": 2.0, "lexical": 10.0}, -5.0, 0.5, 1.01)
     services.selector = AnswerSelector(services.retriever.embedder, weights)
-    result = Assistant(services, checkpointer).ask("What is the fee for an outgoing domestic wire transfer?")
+    result = Assistant(services, checkpointer).ask("How much is an outgoing domestic wire sent online?")
     assert result.route == "banking" and result.answer.endswith(" [1]")
     assert "$25" in result.answer and len(result.sources) == 1
     quoted = result.answer.removesuffix(" [1]")
@@ -147,3 +169,18 @@ def test_an_extractive_follow_up_quotes_a_new_sentence_not_the_one_just_read(iso
     documents = services.retriever.retrieve(f"{wire} and how long does that take?", 3)
     repeated = services.selector.choose(f"{wire} and how long does that take?", documents)
     assert repeated[0].unit.text == quoted
+
+
+def test_citations_are_numbered_as_the_cited_sources_are_listed():
+    from agent.nodes.answer_banking import extractive_answer
+
+    documents = [
+        RetrievedDocument("fee-schedule", "Fees", 0.9, (FEES,)),
+        RetrievedDocument("other", "Other", 0.8, ("Other - Misc\nNothing about this here.",)),
+        RetrievedDocument("pin-help", "PIN", 0.7, (PIN,)),
+    ]
+    sources = [{"id": d.id, "title": d.title, "score": d.score} for d in documents]
+    question = "the block clears at midnight eastern time"
+    update = extractive_answer(selector(answer_threshold=0.3), question, documents, sources)
+    assert update["messages"][0].text.endswith("[1]") and "[3]" not in update["messages"][0].text
+    assert [s["id"] for s in update["sources"]] == ["pin-help"]  # retrieved third, listed and cited first
