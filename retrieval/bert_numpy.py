@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.errors import ModelFilesError
+from tools.errors import ModelFilesError, first_line
 
 LoraFactors = dict[str, tuple[np.ndarray, np.ndarray]]  # linear layer name -> (A: rank x in, B: out x rank)
 BATCH_ROWS = 64  # as sentence-transformers encodes
@@ -75,17 +75,34 @@ def load_bert_weights(model_dir: str) -> BertWeights:
             for name, t in load_file(folder / "model.safetensors").items()
         }
         tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelFilesError(f"Cannot load the encoder in {folder}: {exc}") from exc
+        weights = BertWeights(
+            tensors,
+            int(config["num_hidden_layers"]),
+            int(config["num_attention_heads"]),
+            float(config["layer_norm_eps"]),
+            tokenizer,
+        )
+        max_tokens = min(int(settings["max_seq_length"]), int(config["max_position_embeddings"]))
+        missing = [name for name in required_tensors(weights.layers) if name not in tensors]
+    except Exception as exc:  # safetensors and tokenizers raise bare Exception subclasses for a damaged file
+        raise ModelFilesError(f"Cannot load the encoder in {folder}: {first_line(exc)}") from exc
+    if missing:
+        raise ModelFilesError(f"Cannot load the encoder in {folder}: it has no tensor {missing[0]!r}.")
     tokenizer.no_padding()
-    tokenizer.enable_truncation(min(int(settings["max_seq_length"]), int(config["max_position_embeddings"])))
-    return BertWeights(
-        tensors,
-        int(config["num_hidden_layers"]),
-        int(config["num_attention_heads"]),
-        float(config["layer_norm_eps"]),
-        tokenizer,
-    )
+    tokenizer.enable_truncation(max_tokens)
+    return weights
+
+
+def required_tensors(layers: int) -> list[str]:
+    """The tensors the forward pass reads."""
+    embeddings = ["word_embeddings", "position_embeddings", "token_type_embeddings"]
+    names = [f"embeddings.{part}.weight" for part in embeddings]
+    names += ["embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"]
+    attention = ["attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"]
+    parts = [*attention, "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm"]
+    return names + [
+        f"encoder.layer.{n}.{p}.{kind}" for n in range(layers) for p in parts for kind in ("weight", "bias")
+    ]
 
 
 @dataclass

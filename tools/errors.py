@@ -51,3 +51,8 @@ class CaseClosedError(BankassistError):
 
 class NothingToConfirmError(BankassistError):
     """A decision arrived but no action waits for one (it was done, cancelled, expired or never proposed)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """Shorten a library error to its first line for a one-line user message."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.runtime.local_model import first_line
-from tools.errors import ModelFilesError
+from tools.errors import ModelFilesError, first_line
 
 
 @dataclass(frozen=True)

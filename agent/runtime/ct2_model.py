@@ -18,9 +18,9 @@ from typing import Any
 
 from agent.runtime.chat_tokenizer import ChatTokenizer, load_chat_tokenizer
 from agent.runtime.engine_cache import converted_model
-from agent.runtime.local_model import AdapterChoice, adapter_name, check_prompt_fits, first_line, until_stop
+from agent.runtime.local_model import AdapterChoice, adapter_name, check_prompt_fits, until_stop
 from agent.runtime.model_files import resolve_model_dir
-from tools.errors import ConfigurationError, ModelFilesError
+from tools.errors import ConfigurationError, ModelFilesError, first_line
 from tools.memory import release_free_memory
 from tools.text import cut_at_stop
 

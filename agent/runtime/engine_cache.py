@@ -16,8 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from agent.runtime.local_model import first_line
-from tools.errors import ModelFilesError
+from tools.errors import ModelFilesError, first_line
 
 log = logging.getLogger(__name__)
 ENGINE = "ct2"

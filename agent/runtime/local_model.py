@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from agent.runtime.model_files import resolve_model_dir
-from tools.errors import InvalidInputError, ModelFilesError
+from tools.errors import InvalidInputError, ModelFilesError, first_line
 from tools.text import cut_at_stop
 
 log = logging.getLogger(__name__)
@@ -196,11 +196,6 @@ def check_prompt_fits(prompt_tokens: int, max_new_tokens: int, context_tokens: i
             f"This request is too long for the model: {prompt_tokens} prompt tokens plus {max_new_tokens} for the "
             f"reply exceed its context of {context_tokens} tokens; shorten the message or the report."
         )
-
-
-def first_line(exc: BaseException) -> str:
-    """Shorten a library error to its first line for a one-line user message."""
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def to_chat(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:

@@ -122,3 +122,19 @@ def _first(encoder, size):
             return encoder.hidden_states(ids, mask)
 
     return Cut()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_damaged_encoder_folder_is_a_one_line_error(tmp_path, damage):
+    import shutil
+
+    from retrieval.bert_numpy import load_bert_weights
+    from retrieval.embeddings import packaged_minilm_path
+
+    folder = tmp_path / "minilm"
+    shutil.copytree(packaged_minilm_path(), folder)
+    weights = folder / "model.safetensors"
+    data = weights.read_bytes()
+    weights.write_bytes(b"garbage" * 10 if damage == "garbage" else data[: len(data) // 2])
+    with pytest.raises(ModelFilesError, match=r"^Cannot load the encoder in .*minilm: [^\n]+$"):
+        load_bert_weights(str(folder))
