@@ -2,6 +2,7 @@
 
 import json
 
+from evals.baseline import DEFAULT_PATH as BASELINE
 from evals.rag_samples import LOCAL_METRICS
 
 
@@ -21,3 +22,15 @@ def test_rag_eval_scores_real_answers_and_reports_the_worst(cli, tmp_path):
     assert "# RAG answers" in report and "## Worst 6 answers" in report and "Reference:" in report
     assert "No judge given" in report
     assert "rag: answering" in run.stderr  # the progress bar, on stderr so --json stays one line
+
+
+def test_the_banking_answers_hold_their_baseline(cli, tmp_path):
+    """The gate on what customers read: 40 questions of each set against `evals/baseline.json`'s rag entries.
+
+    Without it, routing 16% of these banking questions to the account route went unnoticed for two days.
+    """
+    run = cli(
+        "eval", "--suite", "rag", "--limit", "40", "--baseline", str(BASELINE), "--out", str(tmp_path), timeout=900
+    )
+    assert run.code == 0, run.stderr[-1500:]
+    assert "none dropped beyond its tolerance" in run.stderr + run.stdout
