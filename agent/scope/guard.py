@@ -31,6 +31,12 @@ FOLLOW_UP_MAX_WORDS = 12
 # Below this in-scope probability a message is clearly something else ("tell me a joke about that"),
 # even right after a banking turn; above it, an out-of-scope or clarify decision may be a follow-up.
 FOLLOW_UP_FLOOR = 0.2
+# A text chat has no voice, so CLINC150's voice controls are never what a customer means: after a banking turn
+# "And is there a faster option?" is 0.89 change_speed and 0.09 in scope alone, yet asks about the transfer.
+# A short message pointing back that reads as one of them is read with the thread, whatever its in-scope share.
+VOICE_CONTROLS = frozenset(
+    f"clinc150:{name}" for name in ("change_speed", "change_volume", "change_accent", "whisper_mode")
+)
 # An in-scope route less likely than this may belong to the thread's other route. The fine-tuned head is
 # sharp: "what about a late payment from two years ago?" is 0.95 banking alone, credit after a score question.
 ROUTE_SURE = 0.97
@@ -206,5 +212,5 @@ def is_unclear(decision: ScopeDecision, previous_route: str | None) -> bool:
     if previous_route not in ("banking", "credit", "clarify") or decision.route == "smalltalk":
         return False
     if decision.route in ("out_of_scope", "clarify"):
-        return decision.in_scope >= FOLLOW_UP_FLOOR
+        return decision.in_scope >= FOLLOW_UP_FLOOR or decision.intent in VOICE_CONTROLS
     return decision.route != previous_route and decision.confidence < ROUTE_SURE

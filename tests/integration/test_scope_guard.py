@@ -36,6 +36,14 @@ def test_a_follow_up_keeps_the_threads_route(guard):
     assert guard.classify_follow_up("what about a late payment from two years ago?", "credit", SCORE).route == "credit"
 
 
+def test_asking_for_a_faster_option_after_an_ach_answer_stays_on_banking(guard):
+    ach = "How long does an ACH transfer take?"
+    assert guard.classify(["Can it go faster?"])[0].intent == "clinc150:change_speed"  # alone: a voice control
+    assert guard.classify_follow_up("And is there a faster option?", "banking", ach).route == "banking"
+    assert guard.classify_follow_up("Can it go faster?", "banking", ach).route == "banking"
+    assert guard.classify_follow_up("can you talk faster?", None, None).route == "out_of_scope"
+
+
 def test_thanks_after_a_banking_turn_stays_small_talk(guard):
     assert guard.classify_follow_up("thanks, that helps a lot", "banking", WIRE).route == "smalltalk"
 

@@ -244,6 +244,23 @@ def test_a_follow_up_is_looked_up_with_the_question_it_points_back_to(isolated_s
     ]
 
 
+def test_a_chain_of_follow_ups_keeps_the_threads_first_question(isolated_settings, checkpointer):
+    ach = "How long does an ACH transfer take?"
+    follow_ups = ["And is there a faster option?", "and how much does that cost?", "and can I cancel it?", "and then?"]
+    services = fake_services(isolated_settings, synthesizer_replies=["1 to 3 days [1]."] * 5)
+    services.guard = ScriptedGuard([ScopeDecision("banking", 0.99)] * 5)
+    services.retriever = RecordingRetriever(services.retriever)
+    assistant = Assistant(services, checkpointer)
+    for message in [ach, *follow_ups]:
+        assistant.ask(message, thread_id="c1")
+    assert services.retriever.queries[1:] == [
+        f"{ach} {follow_ups[0]}",
+        f"{ach}\n{follow_ups[0]} {follow_ups[1]}",
+        f"{ach}\n{follow_ups[0]}\n{follow_ups[1]} {follow_ups[2]}",
+        f"{ach}\n{follow_ups[1]}\n{follow_ups[2]} {follow_ups[3]}",  # the first question and the last two
+    ]
+
+
 def test_source_numbers_do_not_vouch_for_a_figure():
     from agent.nodes.answer_banking import grounded
     from retrieval.retriever import RetrievedDocument

@@ -194,6 +194,9 @@ def test_the_project_query_set_is_big_varied_and_split():
         (ScopeDecision("clarify", 0.5, 0.5), "banking", True),
         (ScopeDecision("out_of_scope", 0.7, 0.3), "banking", True),
         (ScopeDecision("out_of_scope", 0.95, 0.05), "banking", False),  # clearly another topic
+        (ScopeDecision("out_of_scope", 0.91, 0.09, intent="clinc150:weather"), "banking", False),
+        # "And is there a faster option?": a voice control means nothing in a text chat
+        (ScopeDecision("out_of_scope", 0.91, 0.09, intent="clinc150:change_speed"), "banking", True),
         (ScopeDecision("banking", 0.7, 0.97), "credit", True),  # torn between banking and credit
         (ScopeDecision("banking", 0.99, 0.99), "credit", False),  # sure of the other route
         (ScopeDecision("banking", 0.7, 0.97), "banking", False),  # already the thread's route
