@@ -106,7 +106,8 @@ def ctranslate2_engine(precision: str, threads: int) -> Engine:
     from agent.runtime.backends import local_runtime_loader
 
     engine, state = Engine(), {}
-    loader = local_runtime_loader(settings_for("ctranslate2", precision, threads))
+    settings = settings_for("ctranslate2", precision, threads)
+    loader = local_runtime_loader(settings)
 
     def load() -> None:
         state["rt"] = loader()
@@ -121,7 +122,7 @@ def ctranslate2_engine(precision: str, threads: int) -> Engine:
         next(iter(state["rt"].stream(chat, use_adapter=False, max_new_tokens=16, stop=[])))
 
     engine.load, engine.generate, engine.first_token = load, generate, first_token
-    cache = Path(loader.args[-1])  # type: ignore[attr-defined]
+    cache = Path(settings.model_cache_dir)
     engine.disk_bytes = sum(p.stat().st_size for p in cache.glob(f"*-base-ct2-{precision}/*"))
     return engine
 

@@ -68,8 +68,8 @@ def local_runtime_loader(settings: Settings) -> Callable[[], Any]:
     from agent.runtime.ct2_model import load_ct2_runtime, require_ctranslate2
 
     require_ctranslate2()
-    precision, threads = settings.local_precision, settings.local_threads
-    return partial(load_ct2_runtime, settings.base_model, adapters, precision, threads, cache)
+    precision, threads, resident = settings.local_precision, settings.local_threads, settings.local_resident_models
+    return partial(load_ct2_runtime, settings.base_model, adapters, precision, threads, cache, resident)
 
 
 def served_extractor_name(settings: Settings) -> str:

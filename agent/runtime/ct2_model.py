@@ -1,7 +1,9 @@
 """The `local` backend on CTranslate2: int8 weights, made for CPU; each adapter role is a merged copy of base + adapter.
 
 CTranslate2 has no runtime LoRA, so the extractor and the advisor each run their own converted model (the base
-with the role's adapter merged in). Each model loads on first use: a banking-only process never loads them.
+with the role's adapter merged in). Each model loads on first use: a banking-only process never loads them. Only
+`resident` models stay in memory at once (one by default): a credit turn uses the extractor, then the advisor, and
+swapping one for the other from the page cache takes about 0.08 s, against 0.13 GiB for keeping both.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class Ct2Runtime:
     """A tokenizer and the lazily loaded generators of the roles, with the same methods as LocalRuntime."""
 
     tokenizer: ChatTokenizer
-    load_generator: GeneratorLoader
+    load_generator: GeneratorLoader  # called under `lock` only: loading one role may unload another
     context_tokens: int
     adapters: frozenset[str] = frozenset()
     # One generation at a time: the cores are shared anyway, and replies stay reproducible.
@@ -50,8 +52,8 @@ class Ct2Runtime:
     ) -> Iterator[str]:
         """Yield the reply's text piece by piece, greedily, until the end token or a stop string."""
         prompt = self._prompt_tokens(chat, max_new_tokens)
-        generator = self.load_generator(use_adapter)
         with self.lock:
+            generator = self.load_generator(use_adapter)
             steps = generator.generate_tokens(
                 prompt, max_length=max_new_tokens, sampling_topk=1, end_token=self._end_tokens()
             )
@@ -71,8 +73,8 @@ class Ct2Runtime:
     ) -> list[str]:
         """Replies to many chats in one call; the engine groups and pads them itself."""
         prompts = [self._prompt_tokens(chat, max_new_tokens) for chat in chats]
-        generator = self.load_generator(use_adapter)
         with self.lock:
+            generator = self.load_generator(use_adapter)
             results = generator.generate_batch(
                 prompts,
                 max_batch_size=len(prompts),
@@ -108,17 +110,42 @@ class Ct2Runtime:
                 shown = text
 
 
+@dataclass
+class ResidentModels:
+    """The roles' generators whose weights are in memory, at most `limit`, the least recently used first."""
+
+    limit: int
+    loaded: dict[str | None, Any] = field(default_factory=dict)
+
+    def use(self, name: str | None, open_generator: Callable[[str | None], Any]) -> Any:
+        """The role's generator with its weights loaded; others are unloaded first to stay within the limit."""
+        generator = self.loaded.pop(name, None)
+        if generator is None:
+            while self.loaded and len(self.loaded) >= self.limit:
+                self.loaded.pop(next(iter(self.loaded))).unload_model()
+            generator = open_generator(name)  # created once per role, loaded as it is created
+            if not generator.model_is_loaded:
+                generator.load_model()
+        self.loaded[name] = generator
+        return generator
+
+
 def load_ct2_runtime(
-    base_model: str, adapters: Sequence[tuple[str, Path]], precision: str, threads: int, cache_dir: Path
+    base_model: str,
+    adapters: Sequence[tuple[str, Path]],
+    precision: str,
+    threads: int,
+    cache_dir: Path,
+    resident: int = 1,
 ) -> Ct2Runtime:
     """Load (once per process) the tokenizer; each role's converted model loads on its first use."""
     named = tuple((name, str(path)) for name, path in adapters)
-    return _load_cached(base_model, named, precision, threads, str(cache_dir))
+    return _load_cached(base_model, named, precision, threads, str(cache_dir), resident)
 
 
 @lru_cache(maxsize=2)
 def _load_cached(
-    base_model: str, adapters: tuple[tuple[str, str], ...], precision: str, threads: int, cache_dir: str
+    base_model: str, adapters: tuple[tuple[str, str], ...], precision: str, threads: int, cache_dir: str, resident: int
 ) -> Ct2Runtime:
     model_dir = Path(resolve_model_dir(base_model, Path(cache_dir)))
     tokenizer = load_chat_tokenizer(model_dir)  # not transformers': that would import torch into every process
@@ -127,14 +154,14 @@ def _load_cached(
     except (OSError, ValueError) as exc:
         raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
     paths = {name: Path(path) for name, path in adapters}  # each checked by its hash, on its role's first use
-    loader = _generator_loader(model_dir, paths, precision, threads, Path(cache_dir))
+    loader = _generator_loader(model_dir, paths, precision, threads, Path(cache_dir), ResidentModels(resident))
     return Ct2Runtime(tokenizer=tokenizer, load_generator=loader, context_tokens=context, adapters=frozenset(paths))
 
 
 def _generator_loader(
-    model_dir: Path, adapters: dict[str, Path], precision: str, threads: int, cache_dir: Path
+    model_dir: Path, adapters: dict[str, Path], precision: str, threads: int, cache_dir: Path, resident: ResidentModels
 ) -> GeneratorLoader:
-    """`adapter name -> Generator`, converting and loading each role's model once, on first use."""
+    """`adapter name -> Generator`, converting each role's model once, on first use, and keeping `resident` loaded."""
     lock = threading.Lock()
 
     @lru_cache(maxsize=len(adapters) + 1)
@@ -154,7 +181,7 @@ def _generator_loader(
                 return _open_generator(folder, precision, threads)
 
     def load(use_adapter: AdapterChoice) -> Any:
-        return load_named(adapter_name(use_adapter))
+        return resident.use(adapter_name(use_adapter), load_named)
 
     return load
 

@@ -114,14 +114,18 @@ def test_ctranslate2_adapter_roles_are_the_base_with_their_adapter_merged(random
     monkeypatch.setenv("BANKASSIST_ADAPTER_PATH", str(random_adapter))
     monkeypatch.setenv("BANKASSIST_ADVISOR_ADAPTER_PATH", str(advisor_adapter))
     monkeypatch.setenv("BANKASSIST_LOCAL_PRECISION", "float32")
-    replies = {}
+    replies, roles = {}, {}
     for engine in ("ctranslate2", "transformers"):
         monkeypatch.setenv("BANKASSIST_LOCAL_ENGINE", engine)
         settings = Settings()
-        roles = {role: build_chat_model(role, settings) for role in ("synthesizer", "extractor", "advisor")}
-        replies[engine] = {role: model.invoke(PROMPT, max_completion_tokens=12).text for role, model in roles.items()}
+        roles[engine] = {role: build_chat_model(role, settings) for role in ("synthesizer", "extractor", "advisor")}
+        replies[engine] = {role: m.invoke(PROMPT, max_completion_tokens=12).text for role, m in roles[engine].items()}
     assert replies["ctranslate2"] == replies["transformers"]
     assert len(set(replies["ctranslate2"].values())) == 3
+    # One role resident at a time (the default): each reload answers as its first load did, in any order.
+    ct2 = roles["ctranslate2"]
+    again = {role: ct2[role].invoke(PROMPT, max_completion_tokens=12).text for role in ("advisor", "synthesizer")}
+    assert again == {role: replies["transformers"][role] for role in again}
 
 
 @pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])

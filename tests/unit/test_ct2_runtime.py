@@ -88,22 +88,61 @@ def test_ctranslate2_refuses_a_gpu_device(monkeypatch):
     assert Settings().device == "cuda"
 
 
-def test_each_adapter_role_loads_its_own_merged_conversion_once(tmp_path, monkeypatch):
-    """No runtime LoRA in CTranslate2: the extractor and the advisor are each the base with their adapter merged."""
+class FakeModel:
+    """A converted model's generator: loaded as it is created, unloaded and reloaded on request."""
+
+    def __init__(self, name: str, events: list[str]) -> None:
+        self.name, self.events, self.model_is_loaded = name, events, True
+        events.append(f"open {name}")
+
+    def unload_model(self) -> None:
+        self.model_is_loaded = False
+        self.events.append(f"unload {self.name}")
+
+    def load_model(self) -> None:
+        self.model_is_loaded = True
+        self.events.append(f"load {self.name}")
+
+
+def fake_loader(tmp_path, monkeypatch, resident: int):
     converted: list[object] = []
+    events: list[str] = []
 
     def convert(model_dir, adapter, precision, cache_dir):
         converted.append(adapter)
         return tmp_path / (adapter.name if adapter else "base")
 
     monkeypatch.setattr(ct2_model, "converted_model", convert)
-    monkeypatch.setattr(ct2_model, "_open_generator", lambda folder, precision, threads: folder.name)
+    monkeypatch.setattr(ct2_model, "_open_generator", lambda folder, precision, threads: FakeModel(folder.name, events))
     adapters = {"extractor": tmp_path / "credit-extractor", "advisor": tmp_path / "credit-advisor"}
-    load = ct2_model._generator_loader(tmp_path, adapters, "int8", 1, tmp_path)
-    assert [load(name) for name in ("advisor", None, "extractor", "advisor")] == [
+    load = ct2_model._generator_loader(tmp_path, adapters, "int8", 1, tmp_path, ct2_model.ResidentModels(resident))
+    return load, adapters, converted, events
+
+
+def test_each_adapter_role_loads_its_own_merged_conversion_once(tmp_path, monkeypatch):
+    """No runtime LoRA in CTranslate2: the extractor and the advisor are each the base with their adapter merged."""
+    load, adapters, converted, events = fake_loader(tmp_path, monkeypatch, resident=3)
+    assert [load(name).name for name in ("advisor", None, "extractor", "advisor")] == [
         "credit-advisor", "base", "credit-extractor", "credit-advisor"
     ]  # fmt: skip
     assert converted == [adapters["advisor"], None, adapters["extractor"]]  # each once, on its first use
-    assert load(True) == "credit-extractor" and load(False) == "base"  # the calls from before the advisor
+    assert load(True).name == "credit-extractor" and load(False).name == "base"  # the calls from before the advisor
+    assert not any(event.startswith("unload") for event in events)  # three may stay resident
     with pytest.raises(ValueError, match="No adapter 'other'"):
         load("other")
+
+
+def test_one_resident_model_unloads_the_other_role_before_loading_its_own(tmp_path, monkeypatch):
+    load, _, converted, events = fake_loader(tmp_path, monkeypatch, resident=1)
+    extractor = load("extractor")
+    assert load("advisor").model_is_loaded and not extractor.model_is_loaded
+    assert load("extractor") is extractor and extractor.model_is_loaded  # the same generator, reloaded
+    assert load("extractor") is extractor  # already resident: nothing to do
+    assert events == [
+        "open credit-extractor",
+        "unload credit-extractor",  # before the advisor is opened: never both in memory
+        "open credit-advisor",
+        "unload credit-advisor",
+        "load credit-extractor",
+    ]
+    assert len(converted) == 2
