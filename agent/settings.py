@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     retrieval_min_score: float = Field(
         0.30, ge=-1, le=1, description="Below this cosine score the bank answers that it does not know."
     )
+    # Read with the question before it, a follow-up on the thread's topic matches its documents well (0.54-0.88 on
+    # the personas' follow-ups); one that matches weakly has lost the thread: after "And is there a faster option?",
+    # "and how much does that cost?" matched the mortgage paid off "faster" at 0.36.
+    retrieval_follow_up_min_score: float = Field(
+        0.45, ge=-1, le=1, description="Below this score a banking follow-up gets the abstention, not another topic."
+    )
     banking_answers: Literal["extractive", "generative"] = Field(
         "extractive",
         description="extractive: quote the policy sentences that answer, or abstain; generative: the model writes.",

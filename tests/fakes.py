@@ -101,6 +101,8 @@ def fake_services(
 ) -> Services:
     """Real stores, guard and retrieval logic on the fake embedder; scripted models; a guard given skips training."""
     embedder = FakeEmbedder()
+    # The fake embedder's scores are not MiniLM's: a follow-up needs no more than a first question.
+    settings = settings.model_copy(update={"retrieval_follow_up_min_score": settings.retrieval_min_score})
     store = LocalVectorStore(Path(settings.data_dir) / "index.db")
     sync_corpus(settings.corpus_dir, store, embedder)
     reports = open_report_store(settings)

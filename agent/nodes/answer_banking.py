@@ -52,7 +52,8 @@ def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # A follow-up is looked up with the question it points back to: "that" in "how long does that take?".
     earlier = state.get("follows_up")
     documents = services.retriever.retrieve(in_context(question, earlier), settings.retrieval_top_k)
-    relevant = [d for d in documents if d.score >= settings.retrieval_min_score]
+    floor = max(settings.retrieval_min_score, settings.retrieval_follow_up_min_score if earlier else -1.0)
+    relevant = [d for d in documents if d.score >= floor]
     if not relevant:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     sources = [to_source(d) for d in relevant]

@@ -14,8 +14,6 @@ from agent.scope.guard import ScopeDecision, looks_like_follow_up
 from agent.state import State
 from tools.account_requests import follow_up_request
 
-MAX_THREAD_QUESTIONS = 3
-
 
 def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the masked message; an unclear follow-up keeps the thread's banking or credit route."""
@@ -37,25 +35,8 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "scope_reason": decision.reason,
         "intent": decision.intent,
         "intent_probability": decision.intent_probability,
-        "follows_up": thread_question(state, previous, decision.route) if points_back(state, decision.route) else None,
+        "follows_up": previous if points_back(state, decision.route) else None,
     }
-
-
-def thread_question(state: State, previous: str | None, route: str) -> str | None:
-    """What a banking follow-up points back to: the previous question, after the one it followed up on in turn.
-
-    After "How long does an ACH transfer take?" and "And is there a faster option?", "and how much does that
-    cost?" is still about ACH; read with the last question alone, it found the "faster" mortgage. The thread's
-    first question is kept with the last two (MAX_THREAD_QUESTIONS) so a long thread stays about its topic.
-    An account follow-up changes only the request just before it, so it gets that request alone.
-    """
-    earlier = state.get("follows_up") if route == "banking" and state.get("route") == "banking" else None
-    if not earlier or previous is None:
-        return previous
-    questions = [*earlier.split("\n"), previous]
-    if len(questions) > MAX_THREAD_QUESTIONS:
-        questions = [questions[0], *questions[1 - MAX_THREAD_QUESTIONS :]]
-    return "\n".join(questions)
 
 
 def follows_account_turn(state: State, decision: ScopeDecision, previous: str | None) -> bool:

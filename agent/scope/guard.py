@@ -19,6 +19,7 @@ from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
 
 IN_SCOPE = 3  # the first three ROUTES are in scope
+ANSWERED: tuple[Decision, ...] = ("banking", "credit")  # the routes a follow-up may stay on
 # Big batches let the transformer see the fast head's unsure rows together: 256 gave 385/s, 1,024 560/s.
 BATCH = 1024
 # Words that point back at an earlier turn ("and how long does that take?").
@@ -158,8 +159,15 @@ class ScopeGuard:
         # Read the message together with the one before; keep that reading only if it lands on a route we
         # answer (the thread's own route, or any of them after a clarifying question).
         combined = self.classify([f"{previous_text} {text}"])[0]
-        wanted = ("banking", "credit") if previous_route == "clarify" else (previous_route,)
-        return combined if combined.route in wanted else decision
+        wanted = ANSWERED if previous_route == "clarify" else (previous_route,)
+        if combined.route in wanted:
+            return combined
+        # Torn between the two routes we answer, alone and with the thread: the thread's route breaks the tie
+        # ("Back to the first one: how can they improve?" after a credit turn is 0.38 banking, then 0.80).
+        thread_route = next((route for route in ANSWERED if route == previous_route), None)
+        if thread_route and is_torn(decision) and is_torn(combined):
+            return replace(combined, route=thread_route)
+        return decision
 
 
 def decide(probabilities: np.ndarray, thresholds: Thresholds) -> ScopeDecision:
@@ -200,6 +208,11 @@ def screen(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
 def refused(decision: ScopeDecision, reason: str) -> ScopeDecision:
     """The decision turned into a refusal, with why (the heads' intent kept: it shows what was asked)."""
     return replace(decision, route="out_of_scope", confidence=1.0, reason=reason)
+
+
+def is_torn(decision: ScopeDecision) -> bool:
+    """On banking or credit, but not sure which."""
+    return decision.route in ANSWERED and decision.confidence < ROUTE_SURE
 
 
 def looks_like_follow_up(text: str) -> bool:

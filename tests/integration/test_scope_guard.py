@@ -34,6 +34,10 @@ def test_a_follow_up_keeps_the_threads_route(guard):
     assert guard.classify_follow_up(follow_up, "credit", SCORE).route == "credit"
     assert guard.classify_follow_up("how long does it stay there?", "credit", SCORE).route == "credit"
     assert guard.classify_follow_up("what about a late payment from two years ago?", "credit", SCORE).route == "credit"
+    # Unsure between banking and credit alone and with the previous question: the thread's route decides.
+    analyst = "Back to the first one: how can they improve?"
+    assert guard.classify([analyst])[0].route == "banking" and guard.classify([analyst])[0].confidence < 0.97
+    assert guard.classify_follow_up(analyst, "credit", "Now this customer: what changed?").route == "credit"
 
 
 def test_asking_for_a_faster_option_after_an_ach_answer_stays_on_banking(guard):
@@ -138,9 +142,10 @@ def test_train_guard_account_only_changes_nothing_but_the_account_head(cli, tmp_
     np.testing.assert_array_equal(refitted.intent.head.weights, shipped.intent.head.weights)
     head = refitted.info["account_head"]
     assert refitted.account is not None and head["own"] > 300 and head["person"] > 40
-    # The shipped fit: it was made on sentence-transformers' vectors, which the numpy encoder gives to 3e-7;
-    # the solver's stopping point turns that into weights up to 2.3e-4 apart.
-    np.testing.assert_allclose(refitted.account.weights, shipped.account.weights, atol=1e-3)
+    # The shipped fit: it was made on sentence-transformers' vectors, which the numpy encoder gives to 3e-7, and on
+    # the fast head's token table in float32 (float16 since 2026-12-05); the solver's stopping point turns that
+    # into weights up to 1.2e-3 apart (of 2,304; a real change of data or procedure moves them by far more).
+    np.testing.assert_allclose(refitted.account.weights, shipped.account.weights, atol=2e-3)
 
 
 def test_missing_external_data_is_a_one_line_error(cli, tmp_path):
