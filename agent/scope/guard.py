@@ -149,7 +149,9 @@ class ScopeGuard:
         """(n, 4) route probabilities from the fast head alone."""
         return self.weights.fast.route_probabilities(self._fast_encoder.embed(texts), self.weights.class_routes)
 
-    def classify_follow_up(self, text: str, previous_route: str | None, previous_text: str | None) -> ScopeDecision:
+    def classify_follow_up(
+        self, text: str, previous_route: Decision | None, previous_text: str | None
+    ) -> ScopeDecision:
         """Route a message in its thread: an unclear follow-up to a banking or credit turn keeps that route."""
         decision = self.classify([text])[0]
         if decision.reason or not previous_text or not is_unclear(decision, previous_route):
@@ -164,9 +166,8 @@ class ScopeGuard:
             return combined
         # Torn between the two routes we answer, alone and with the thread: the thread's route breaks the tie
         # ("Back to the first one: how can they improve?" after a credit turn is 0.38 banking, then 0.80).
-        thread_route = next((route for route in ANSWERED if route == previous_route), None)
-        if thread_route and is_torn(decision) and is_torn(combined):
-            return replace(combined, route=thread_route)
+        if previous_route in ANSWERED and is_torn(decision) and is_torn(combined):
+            return replace(combined, route=previous_route)
         return decision
 
 
