@@ -12,7 +12,8 @@ from agent.scope.guard import ScopeGuard
 from agent.scope.loading import build_guard
 from agent.settings import Settings
 from retrieval.answer_selector import AnswerSelector, SelectorWeights
-from retrieval.embeddings import Embedder, Encoder, load_retrieval_embedder
+from retrieval.documents import load_corpus
+from retrieval.embeddings import Embedder, Encoder, load_retrieval_embedder, packaged_minilm_words
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
@@ -22,6 +23,7 @@ from tools.demo_data import seed_store
 from tools.pii import PiiMasker
 from tools.pii_memory import load_pii_key
 from tools.reports import ReportStore
+from tools.spelling import Speller, build_speller
 from tools.users import UserStore, seed_demo_users
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,11 @@ class Services:
     advisor: BaseChatModel  # phrases credit answers: the credit-advisor adapter, else the synthesizer itself
     pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
     selector: AnswerSelector | None = None  # extractive banking answers; None: the model writes them
+    speller: Speller | None = None  # reads hurried typing as meant; None: the guard and retrieval read it as typed
+
+    def as_meant(self, text: str) -> str:
+        """The text the guard and retrieval read: slips corrected ("wire efe?" is "wire fee?")."""
+        return self.speller.correct(text) if self.speller else text
 
     def close(self) -> None:
         """Close the stores' connections."""
@@ -131,6 +138,14 @@ def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector |
     return AnswerSelector(retriever.embedder, SelectorWeights.load(settings.answer_selector_path))
 
 
+def build_corpus_speller(settings: Settings) -> Speller | None:
+    """A speller toward the policy corpus's words, unless spelling correction is off."""
+    if not settings.correct_spelling:
+        return None
+    documents = load_corpus(settings.corpus_dir)
+    return build_speller((f"{d.title}\n{d.body}" for d in documents), packaged_minilm_words())
+
+
 def served_settings(settings: Settings, extractor: BaseChatModel, advisor: BaseChatModel | None = None) -> Settings:
     """The settings as served: audit lines name the models that really answered.
 
@@ -167,4 +182,5 @@ def build_services(settings: Settings) -> Services:
         advisor=advisor,
         pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),
         selector=build_selector(settings, retriever),
+        speller=build_corpus_speller(settings),
     )

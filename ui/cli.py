@@ -28,6 +28,7 @@ from ui.cli_eval import evaluate
 from ui.cli_retrieval import train_retriever_command
 from ui.cli_users import users_app
 from ui.cli_web import feedback_app, serve_ui
+from ui.process_memory import limit_malloc_arenas
 
 if TYPE_CHECKING:
     from agent.service import Assistant, TurnResult
@@ -283,10 +284,11 @@ def _print_details(sources: Iterable[dict[str, Any]], facts: Iterable[str]) -> N
 
 
 def _set_runtime_defaults() -> None:
-    """Offline by default (nothing downloads from a hub), and quiet libraries."""
+    """Offline by default (nothing downloads from a hub), quiet libraries, and one malloc arena."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    limit_malloc_arenas()
 
 
 def _configure_logging(level: str) -> None:

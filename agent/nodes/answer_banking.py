@@ -48,9 +48,10 @@ def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """The answer from the policy passages alone."""
     services = runtime.context.services
     settings = services.settings
-    question = state["masked_input"]
+    question = services.as_meant(state["masked_input"])  # "wire efe?" finds the wire fee
     # A follow-up is looked up with the question it points back to: "that" in "how long does that take?".
-    earlier = state.get("follows_up")
+    follows_up = state.get("follows_up")
+    earlier = services.as_meant(follows_up) if follows_up else None
     documents = services.retriever.retrieve(in_context(question, earlier), settings.retrieval_top_k)
     floor = max(settings.retrieval_min_score, settings.retrieval_follow_up_min_score if earlier else -1.0)
     relevant = [d for d in documents if d.score >= floor]

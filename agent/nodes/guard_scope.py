@@ -17,10 +17,14 @@ from tools.account_requests import follow_up_request
 
 def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Classify the masked message; an unclear follow-up keeps the thread's banking or credit route."""
-    guard = runtime.context.services.guard
+    services = runtime.context.services
+    guard = services.guard
     previous = previous_question(state)
-    guarded = guard.classify_follow_up(state["masked_input"], state.get("route"), previous)
-    reading = guard.account_readings([state["masked_input"]])[0]
+    # The heads read the words meant ("intenational one how amny days"); the parsers and the thread keep the
+    # customer's own.
+    meant = services.as_meant(state["masked_input"])
+    guarded = guard.classify_follow_up(meant, state.get("route"), services.as_meant(previous) if previous else None)
+    reading = guard.account_readings([meant])[0]
     decision = with_account_route(guarded, state["masked_input"], reading)
     if follows_account_turn(state, decision, previous):
         decision = replace(decision, route="account")
