@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel
 from agent import prompts
 from agent.credit import checked_answers, extract_facts_many, improvement_plan
 from tools.reports import ReportStore
+from tools.third_person import third_person
 from tools.validation import check_customer
 
 # An analyst's summary states every fact and then the first step; four facts alone fill a chat answer's
@@ -36,11 +37,12 @@ def summarize_customers(
             "customer_id": cid,
             "report_dates": [r.report_date.isoformat() for r in histories[cid]],
             "score": histories[cid][0].score,
-            "summary": answer,
-            "facts": [f.line for f in facts.facts],
+            # For the analyst: the advisor and the diff speak to the customer ("Your score ...").
+            "summary": third_person(answer),
+            "facts": [third_person(f.line) for f in facts.facts],
             "facts_dropped": facts.dropped,
             "facts_source": facts.source,
-            "plan": [step.action for step in plan],
+            "plan": [third_person(step.action) for step in plan],
         }
         for cid, facts, plan, answer in zip(ready, checked, plans, answers, strict=True)
     }

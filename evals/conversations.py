@@ -28,7 +28,7 @@ from agent.events import Done, TurnResult
 from evals.conversation_checks import TurnChecker
 from evals.conversation_customer import check_requests, next_message
 from evals.conversation_generate import SEED, Conversation, ScriptedTurn, generate
-from evals.conversation_personas import PERSONAS_PATH, load_personas
+from evals.conversation_personas import PERSONAS_PATH, Persona, load_personas
 from evals.conversation_result import ConversationResult, ConversationSuite, TurnRecord
 from evals.rag_judge import JudgeConfig, JudgeRun, judge_client, verify_judge
 from evals.redteam_judge import corpus_text
@@ -101,7 +101,7 @@ async def run_conversation(
     result = ConversationResult(persona)
     earlier_pii: tuple[str, ...] = ()
     for turn in conversation.turns:
-        result.turns.append(await run_turn(assistant, checker, turn, thread_id, earlier_pii, persona.target))
+        result.turns.append(await run_turn(assistant, checker, turn, thread_id, earlier_pii, persona))
         earlier_pii += turn.pii
     return result
 
@@ -136,7 +136,7 @@ async def llm_conversation(
         # No persona expectations: only the checks that hold whatever the customer writes.
         turn = ScriptedTurn(message, scripted.customer_id, first.pii if number == 0 else ())
         earlier_pii = first.pii if number else ()
-        result.turns.append(await run_turn(assistant, checker, turn, thread_id, earlier_pii, persona.target))
+        result.turns.append(await run_turn(assistant, checker, turn, thread_id, earlier_pii, persona))
     return result
 
 
@@ -146,21 +146,24 @@ async def run_turn(
     turn: ScriptedTurn,
     thread_id: str,
     earlier_pii: tuple[str, ...],
-    target: str | None,
+    persona: Persona,
 ) -> TurnRecord:
-    """Send one message, as the web UI does, and check what came back."""
+    """Send one message, as the web UI does for the persona's role, and check what came back."""
     started = time.perf_counter()
-    result = await streamed_turn(assistant, turn.message, turn.customer_id, thread_id)
+    result = await streamed_turn(assistant, turn.message, turn.customer_id, thread_id, persona.role)
     seconds = round(time.perf_counter() - started, 2)
-    outcomes = tuple(checker.check(turn, result, earlier_pii, target))
+    outcomes = tuple(checker.check(turn, result, earlier_pii, persona.target))
     shown = (result.route, result.answer, result.masked_input, tuple(result.facts))
     return TurnRecord(turn.message, turn.customer_id, *shown, outcomes, seconds)
 
 
-async def streamed_turn(assistant: Assistant, text: str, customer_id: str, thread_id: str) -> TurnResult:
+async def streamed_turn(
+    assistant: Assistant, text: str, customer_id: str, thread_id: str, role: str = "customer"
+) -> TurnResult:
     """One turn streamed on the event loop, as the web UI's `answer` runs it; its result is the last event."""
     result = None
-    async for event in assistant.astream(text, customer_id=customer_id, thread_id=thread_id, user="eval-persona"):
+    events = assistant.astream(text, customer_id=customer_id, thread_id=thread_id, user="eval-persona", role=role)
+    async for event in events:
         if isinstance(event, Done):
             result = event.result
     assert result is not None  # the stream always ends with Done

@@ -15,6 +15,7 @@ from agent.context import Context
 from agent.credit import checked_answer, extract_facts, improvement_plan
 from agent.state import State
 from tools.credit import CreditReport
+from tools.third_person import third_person
 
 
 def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -32,6 +33,8 @@ def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if len(reports) == 1:
         answer = f"{single_report_note(reports[0])} {answer}"
     facts = [f.line for f in checked.facts]
+    if runtime.context.role == "analyst":  # written to the customer; an analyst reads about them
+        answer, facts = third_person(answer), [third_person(fact) for fact in facts]
     return {
         "messages": [AIMessage(answer)],
         "facts": facts,

@@ -112,6 +112,20 @@ def test_credit_turn_keeps_extracted_facts_the_reports_support_and_drops_the_res
     assert result.answer == draft_quoting_facts
 
 
+def test_an_analyst_reads_about_the_customer_not_to_them(isolated_settings, checkpointer):
+    _, _, (older, newer) = demo_customers(count=1)[0]
+    draft = f"Your score moved from {older.score} to {newer.score}. Pay your card balances down."
+    assistant = assistant_with(isolated_settings, checkpointer, [draft] * 2, ["\n".join(true_facts())] * 2)
+    analyst = assistant.ask("What changed in my credit report?", customer_id="C0001", role="analyst")
+    assert (
+        analyst.answer
+        == f"The customer's score moved from {older.score} to {newer.score}. Pay their card balances down."
+    )
+    assert analyst.facts and not any("Your" in fact or "your" in fact for fact in analyst.facts)
+    customer = assistant.ask("What changed in my credit report?", customer_id="C0001")
+    assert customer.answer == draft and customer.facts == true_facts()  # the customer is still spoken to
+
+
 def test_credit_answers_are_phrased_by_the_advisor_and_banking_answers_by_the_synthesizer(
     isolated_settings, checkpointer
 ):
@@ -122,8 +136,8 @@ def test_credit_answers_are_phrased_by_the_advisor_and_banking_answers_by_the_sy
     services.advisor = scripted_model([advised, advised])
     assistant = Assistant(services, checkpointer)
     assert assistant.ask("How can I improve my credit score?", customer_id="C0001").answer == advised
-    [summary] = assistant.summaries(["C0001"])  # the analysts' batch summaries too
-    assert summary["summary"] == advised
+    [summary] = assistant.summaries(["C0001"])  # the analysts' batch summaries too, turned for the analyst
+    assert summary["summary"] == f"The customer's score moved from {older.score} to {newer.score}."
     assert assistant.ask(WIRE).answer == "A domestic wire costs $25 [1]."  # the synthesizer's script is untouched
 
 
