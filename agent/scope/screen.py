@@ -87,7 +87,7 @@ WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 SMALLTALK_KINDS = {
     "thanks": r"\b(?:thanks?|thank\s+you|thankful|thx|ty|cheers|appreciated?|gratitude|grateful|owe\s+you|"
     r"(?:big|great|real)\s+help|helped\s+me|helpful)\b",
-    "goodbye": r"\b(?:bye|goodbye|farewell|see\s+(?:you|ya)|later|good\s*night|that's\s+all|take\s+care|"
+    "goodbye": r"\b(?:bye|goodbye|farewell|see\s+(?:you|ya)|cya|ttyl|later|good\s*night|that's\s+all|take\s+care|"
     r"talk\s+(?:to\s+you\s+)?(?:soon|later)|have\s+a\s+(?:good|nice|great))\b",
     "identity": r"\b(?:who\s+are\s+you|who\s+(?:am\s+i|i'?m)\s+(?:talking|speaking|chatting)\s+(?:to|with)|"
     r"your\s+(?:name|designer|creator|maker|manufacturer|boss|supervisor|superior)|"

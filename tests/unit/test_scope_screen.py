@@ -78,6 +78,7 @@ def test_other_languages_are_identified_and_english_is_not(text, language):
         ("what can you do?", "capabilities"),
         ("are you a bot?", "identity"),
         ("bye!", "goodbye"),
+        ("cya", "goodbye"),  # chat shorthand: not the list of what the assistant can do
         ("who programmed you", "identity"),
         ("who am I talking to?", "identity"),
         ("who im chatting with", "identity"),
