@@ -117,11 +117,11 @@ def packaged_minilm_path() -> str:
 
 
 def packaged_minilm_words() -> list[str]:
-    """The whole lower-case words of the packaged MiniLM's WordPiece vocabulary (about 22,000)."""
+    """The whole lower-case ASCII words of the packaged MiniLM's WordPiece vocabulary (about 21,000)."""
     vocabulary = Path(packaged_minilm_path()) / "vocab.txt"
     try:
         lines = vocabulary.read_text(encoding="utf-8").split("\n")
-        return [word for word in lines if word.isalpha() and word.islower()]
+        return [word for word in lines if word.isascii() and word.isalpha() and word.islower()]
     except OSError as exc:
         raise ModelFilesError(f"Cannot read the embedding model's vocabulary {vocabulary}: {exc}") from exc
 

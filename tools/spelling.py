@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from tools.errors import ModelFilesError
 from tools.text import STOPWORDS
@@ -28,9 +29,12 @@ MIN_LENGTH = 3  # "ty", "rn", "u": too short to tell a slip from shorthand
 # Below this length only a swap is read as a slip ("efe" is "fee"): "ltv" is an acronym, not "cltv" misspelt.
 SHORT_WORD = 4
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Chat shorthand, and the finance acronyms and payment brands customers type that the word lists lack.
 SHORTHAND = frozenset(
     "acct accts thx thanx ty tysm ppl plz pls cya idk bc cuz tho rn yr yrs hr hrs mins msg txt asap btw fyi "
-    "omg lol smh ngl imo tbh wtf nvm sry pmt pmts amt bal txn xfer xfers dept govt todo todos".split()  # fmt: skip
+    "omg lol smh ngl imo tbh wtf nvm sry pmt pmts amt bal txn xfer xfers dept govt todo todos yall wats "
+    "otp hsa cpa apy apys aprs ein itin kyc ssn llc usaa citi zelle zell venmo cashapp paypal lyft uber ubers "
+    "gmail hwy".split()
 )
 DICTIONARY_LINE = re.compile(r'^"([^"\n]*)": \d+,?$', re.MULTILINE)
 CONTRACTION = re.compile(r"^[a-z]+'[a-z]{1,2}$", re.MULTILINE)  # "haven't", "there's", "you're", not "zürich's"
@@ -49,22 +53,39 @@ class Speller:
 
     def _word(self, written: str) -> str:
         lower = written.lower()
-        if len(lower) < MIN_LENGTH or "'" in lower or self.is_known(lower):
+        if not self.may_be_a_slip(lower):
             return written
-        # A swap keeps every letter, so it is the likeliest reading: "amny" is "many" before it is "any".
-        candidates = [word for word in swapped(lower) if word in self.domain]
-        if not candidates and len(lower) >= SHORT_WORD:
-            candidates = [word for word in one_slip_from(lower) if word in self.domain]
-        if not candidates:
+        candidates = self.meant_candidates(lower)
+        # The dictionary is read last (a scan of its string): most words have no policy word one slip away.
+        if not candidates or f"\n{lower}\n" in self.english:
             return written
         meant = max(candidates, key=lambda word: (self.domain[word], word))
         if written.isupper():
             return meant.upper()
         return meant.capitalize() if written[:1].isupper() else meant
 
-    def is_known(self, word: str) -> bool:
-        """A policy word, chat shorthand, a stop word or a dictionary word."""
-        return word in self.domain or word in SHORTHAND or word in STOPWORDS or f"\n{word}\n" in self.english
+    def may_be_a_slip(self, word: str) -> bool:
+        """Not a policy, stop or shorthand word, and of a length a slip of a policy word can have."""
+        if not MIN_LENGTH <= len(word) <= self.longest + 1 or "'" in word:
+            return False  # a 4,000-letter "word" is no slip, and its slips would cost seconds
+        return word not in self.domain and word not in SHORTHAND and word not in STOPWORDS
+
+    def meant_candidates(self, word: str) -> list[str]:
+        """The policy words one slip away that the word may have meant.
+
+        A swap keeps every letter, so it is the likeliest reading: "amny" is "many" before it is "any". Other
+        slips keep the first letter, which typists rarely miss ("zell" is not "tell"). Never a stop word: it
+        says nothing to retrieval, and "is ther a fee" read as "is the a fee" only misleads the guard.
+        """
+        found = [meant for meant in swapped(word) if meant in self.domain]
+        if not found and len(word) >= SHORT_WORD:
+            found = [meant for meant in one_slip_from(word) if meant[:1] == word[:1] and meant in self.domain]
+        return [meant for meant in found if meant not in STOPWORDS]
+
+    @cached_property
+    def longest(self) -> int:
+        """The longest policy word's length."""
+        return max(map(len, self.domain), default=0)
 
 
 def one_slip_from(word: str) -> set[str]:

@@ -14,21 +14,26 @@ import re
 # Where a sentence (or a `Good:- ` fact) starts: "Your" there becomes "The customer's".
 SENTENCE_START = r"(?:^|(?<=[.!?]\s)|(?<=:-\s)|(?<=:-))"
 # After these "you" is an object ("it helps you"): "them", not "they".
-OBJECT_OF = r"\b(for|to|with|help|helps|tell|give|gives|let|lets|show|shows|cost|costs) you\b"
+OBJECT_OF = (
+    r"\b(for|to|with|of|on|about|from|at|by|help|helps|tell|give|gives|let|lets|show|shows|cost|costs|thank|keep|keeps|"
+    r"hurt|hurts|remind|reminds|protect|protects) you\b"
+)
+# "You paid off ..." (a diff fact) names the customer, since a fact line has nothing before it; other verbs
+# after "You" take "They", which agrees with them ("You need" -> "They need", not "The customer need").
+PAST_TENSE = r"(?= (?:paid|made|had|opened|closed|missed)\b)"
 RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(SENTENCE_START + r"Your\b"), "The customer's"),
     (re.compile(r"\bwhat your\b"), "what the customer's"),  # "Here is what your credit report shows."
     (re.compile(r"\byour\b"), "their"),
-    (re.compile(r"\b[Yy]ours\b"), "theirs"),
-    (re.compile(r"\b[Yy]ourself\b"), "themselves"),
-    (re.compile(OBJECT_OF), r"\1 them"),
-    # "You paid off ..." (a diff fact): the customer, named, since a fact line has nothing before it.
-    (re.compile(SENTENCE_START + r"You have\b"), "The customer has"),
-    (re.compile(SENTENCE_START + r"You are\b"), "The customer is"),
-    (re.compile(SENTENCE_START + r"You were\b"), "The customer was"),
-    (re.compile(SENTENCE_START + r"You(?= [a-z])"), "The customer"),
-    (re.compile(r"\bYou(?=\b)"), "They"),
-    (re.compile(r"\byou(?=\b)"), "they"),
+    (re.compile(r"\bYour\b"), "Their"),  # after a dash, a bracket or a quote
+    (re.compile(r"\byours\b"), "theirs"),
+    (re.compile(r"\bYours\b"), "Theirs"),
+    (re.compile(r"\byourself\b"), "themselves"),
+    (re.compile(r"\bYourself\b"), "Themselves"),
+    (re.compile(OBJECT_OF, re.IGNORECASE), r"\1 them"),
+    (re.compile(SENTENCE_START + r"You" + PAST_TENSE), "The customer"),
+    (re.compile(r"\bYou\b"), "They"),
+    (re.compile(r"\byou\b"), "they"),
 )
 
 

@@ -283,12 +283,17 @@ def _print_details(sources: Iterable[dict[str, Any]], facts: Iterable[str]) -> N
         print(f"  {fact}")
 
 
+# Long-running servers answer concurrent requests; their malloc arenas were not measured, so they keep glibc's.
+SERVER_COMMANDS = frozenset({"api", "ui", "serve"})
+
+
 def _set_runtime_defaults() -> None:
-    """Offline by default (nothing downloads from a hub), quiet libraries, and one malloc arena."""
+    """Offline by default (nothing downloads from a hub), quiet libraries, and one malloc arena for a command."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    limit_malloc_arenas()
+    if not SERVER_COMMANDS & set(sys.argv[1:2]):
+        limit_malloc_arenas()
 
 
 def _configure_logging(level: str) -> None:

@@ -68,7 +68,8 @@ def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     messages = [
         SystemMessage(prompts.BANKING_SYSTEM),
         *earlier_messages(state, settings.history_messages),
-        HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=question)),
+        # The model reads the customer's own words; only the lookup needed them corrected.
+        HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=state["masked_input"])),
     ]
     draft = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
     answer, dropped = grounded(draft, relevant)

@@ -26,7 +26,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     guarded = guard.classify_follow_up(meant, state.get("route"), services.as_meant(previous) if previous else None)
     reading = guard.account_readings([meant])[0]
     decision = with_account_route(guarded, state["masked_input"], reading)
-    if follows_account_turn(state, decision, previous):
+    if follows_account_turn(state, decision, previous, meant):
         decision = replace(decision, route="account")
     # Signed out, "why was my transfer declined?" cannot reach a ledger, but the policy answers it in general.
     needs_sign_in = decision.route == "account" and runtime.context.customer_id is None and guarded.route == "banking"
@@ -39,29 +39,29 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "scope_reason": decision.reason,
         "intent": decision.intent,
         "intent_probability": decision.intent_probability,
-        "follows_up": previous if points_back(state, decision.route) else None,
+        "follows_up": previous if points_back(state, decision.route, meant) else None,
     }
 
 
-def follows_account_turn(state: State, decision: ScopeDecision, previous: str | None) -> bool:
+def follows_account_turn(state: State, decision: ScopeDecision, previous: str | None, meant: str) -> bool:
     """A short follow-up to an account turn that changes its window, amount, card or account ("and last month?").
 
     Whatever the guard made of it alone: "and last month?" reads as small talk, "thanks" changes nothing.
     """
     if decision.route == "account" or decision.reason or state.get("route") != "account":
         return False
-    text = state["masked_input"]
-    return previous is not None and looks_like_follow_up(text) and follow_up_request(previous, text) is not None
+    text = state["masked_input"]  # the parser reads the customer's own words; the cue, the words meant
+    return previous is not None and looks_like_follow_up(meant) and follow_up_request(previous, text) is not None
 
 
-def points_back(state: State, route: str) -> bool:
+def points_back(state: State, route: str, meant: str) -> bool:
     """A short message that points back ("and how long does that take?") on the previous turn's route.
 
     Retrieval needs the earlier question to know what "that" is, and the ledger which request "and last
     month?" changes; the route alone does not say.
     """
     same_route = route in ("banking", "credit", "account") and route == state.get("route")
-    return same_route and looks_like_follow_up(state["masked_input"])
+    return same_route and looks_like_follow_up(meant)  # "adn how long does taht take?" points back too
 
 
 def previous_question(state: State) -> str | None:

@@ -159,7 +159,8 @@ class ScopeGuard:
         decision = self.classify([text])[0]
         if decision.reason or not previous_text or not is_unclear(decision, previous_route):
             return decision
-        if previous_route != "clarify" and not (looks_like_follow_up(text) or is_short_and_unplaced(decision, text)):
+        unplaced = is_short_and_unplaced(decision, text, self.weights.thresholds)
+        if previous_route != "clarify" and not (looks_like_follow_up(text) or unplaced):
             return decision
         # Read the message together with the one before; keep that reading only if it lands on a route we
         # answer (the thread's own route, or any of them after a clarifying question).
@@ -225,12 +226,14 @@ def looks_like_follow_up(text: str) -> bool:
     return len(text.split()) <= FOLLOW_UP_MAX_WORDS and FOLLOW_UP.search(text) is not None
 
 
-def is_short_and_unplaced(decision: ScopeDecision, text: str) -> bool:
+def is_short_and_unplaced(decision: ScopeDecision, text: str, thresholds: Thresholds) -> bool:
     """Short, and neither in scope nor out of it to the heads: "cut off time for same day?" after a wire fee.
 
-    A reader would take it with the thread even though no word points back.
+    A reader would take it with the thread even though no word points back. A message in scope but split
+    between two routes is not unplaced: a new question must not be pulled onto the thread's route.
     """
-    return decision.route == "clarify" and len(text.split()) <= FOLLOW_UP_MAX_WORDS
+    unsure = decision.route == "clarify" and decision.in_scope < thresholds.answer
+    return unsure and len(text.split()) <= FOLLOW_UP_MAX_WORDS
 
 
 def is_unclear(decision: ScopeDecision, previous_route: str | None) -> bool:

@@ -250,11 +250,12 @@ def test_in_scope_but_split_between_two_routes_asks(probabilities, route):
 @pytest.mark.parametrize(
     ("decision", "text", "unplaced"),
     [
-        (ScopeDecision("clarify", 0.45, 0.45), "cut off time for same day?", True),
+        (ScopeDecision("clarify", 0.55, 0.55), "cut off time for same day?", True),
         (ScopeDecision("out_of_scope", 0.7, 0.3), "cut off time for same day?", False),  # out: it needs a pointer
-        (ScopeDecision("clarify", 0.45, 0.45), " ".join(["word"] * 13), False),  # too long to be a fragment
+        (ScopeDecision("clarify", 0.55, 0.55), " ".join(["word"] * 13), False),  # too long to be a fragment
         (ScopeDecision("banking", 0.9, 0.9), "wire fee?", False),
+        (ScopeDecision("clarify", 0.9, 0.9), "is it a fee or a score thing?", False),  # in scope, split: asked
     ],
 )
 def test_a_short_message_the_heads_cannot_place_is_read_with_the_thread(decision, text, unplaced):
-    assert is_short_and_unplaced(decision, text) is unplaced
+    assert is_short_and_unplaced(decision, text, DEFAULT_THRESHOLDS) is unplaced

@@ -24,6 +24,9 @@ def speller():
         ("my SSN <SSN_1> and <CARD_1>", "my SSN <SSN_1> and <CARD_1>"),  # placeholders untouched
         ("wouldn't it", "wouldn't it"),
         ("zqxv", "zqxv"),  # nothing one slip away: as typed
+        ("is ther a fee", "is ther a fee"),  # never read as a stop word ("is the a fee")
+        ("zell me", "zell me"),  # shorthand for a brand; and a slip keeps the first letter, so not "tell"
+        ("a" * 10_000, "a" * 10_000),  # no slip of any policy word, and not worth 11 s of candidates
         ("", ""),
     ],
 )
