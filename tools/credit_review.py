@@ -12,6 +12,7 @@ from tools.credit import CreditReport
 from tools.credit_diff import Fact, describe_report, diff_reports
 from tools.credit_plan import PlanStep, score_improvement_plan
 from tools.reports import ReportStore
+from tools.third_person import third_person
 from tools.validation import check_customer
 
 PLAN_STEPS_SHOWN = 3
@@ -42,12 +43,16 @@ def credit_review(reports: ReportStore, customer_id: str) -> CreditReview:
     return review_reports(reports.latest_reports(customer_id, 2))
 
 
-def review_to_dict(customer_id: str, review: CreditReview) -> dict[str, Any]:
-    """The one JSON shape of a review, in the REST API and in batch results."""
+def review_to_dict(customer_id: str, review: CreditReview, for_analyst: bool = False) -> dict[str, Any]:
+    """The one JSON shape of a review, in the REST API and in batch results.
+
+    The facts and plan speak to the customer ("Your score fell ..."); an analyst reads them about the customer.
+    """
+    voice = third_person if for_analyst else str
     return {
         "customer_id": customer_id,
         "report_dates": review.report_dates,
         "score": review.score,
-        "facts": [fact.line for fact in review.facts],
-        "plan": [step.action for step in review.plan],
+        "facts": [voice(fact.line) for fact in review.facts],
+        "plan": [voice(step.action) for step in review.plan],
     }

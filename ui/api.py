@@ -256,7 +256,7 @@ def my_review(user: Caller, api: State) -> CreditReviewOut:
 def review(customer_id: str, user: Caller, api: State) -> CreditReviewOut:
     """Any customer's credit review (analysts)."""
     require_analyst(user)
-    return CreditReviewOut(**review_credit(api.assistant, customer_id))
+    return CreditReviewOut(**review_credit(api.assistant, customer_id, for_analyst=True))
 
 
 def upload_report(customer_id: str, report: CreditReport, user: Caller, api: State) -> ReportStored:

@@ -88,9 +88,9 @@ def import_report_file(
         store.close()
 
 
-def review_credit(assistant: Assistant, customer_id: str) -> dict[str, Any]:
+def review_credit(assistant: Assistant, customer_id: str, for_analyst: bool = False) -> dict[str, Any]:
     """A customer's credit review (what changed and the plan, computed by code) in its one JSON shape."""
-    return review_to_dict(customer_id, credit_review(assistant.services.reports, customer_id))
+    return review_to_dict(customer_id, credit_review(assistant.services.reports, customer_id), for_analyst)
 
 
 def store_report(assistant: Assistant, customer_id: str, report: dict[str, Any]) -> CreditReport:

@@ -8,6 +8,7 @@ from agent.runtime.backends import generate_many
 from evals.text_metrics import rouge_l
 from tests.fakes import scripted_model
 from tools.credit_diff import describe_report, diff_reports
+from tools.credit_review import credit_review, review_to_dict
 from tools.demo_data import demo_customers
 from tools.errors import InvalidInputError, UnknownCustomerError
 from tools.report_import import import_report
@@ -138,3 +139,13 @@ def test_rouge_l():
     assert rouge_l("", "x") == 0.0 and rouge_l("a b", "c d") == 0.0
     # LCS "the score" (2 words): precision 2/3, recall 2/4.
     assert rouge_l("the score fell", "the new score rose") == pytest.approx(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5))
+
+
+def test_an_analysts_review_reads_about_the_customer_and_the_customers_own_review_speaks_to_them(store):
+    review = credit_review(store, "C0001")
+    own, analysts = review_to_dict("C0001", review), review_to_dict("C0001", review, for_analyst=True)
+    assert any(line.startswith("Good:- Your ") or line.startswith("Bad:- Your ") for line in own["facts"])
+    assert own["facts"][0].split(":- ", 1)[1].startswith("Your ")  # the diff's first fact is the score
+    assert analysts["facts"][0].split(":- ", 1)[1].startswith("The customer's ")
+    assert not any("your" in line.lower() for line in analysts["facts"] + analysts["plan"])
+    assert len(analysts["facts"]) == len(own["facts"]) and len(analysts["plan"]) == len(own["plan"])
