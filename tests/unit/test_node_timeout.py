@@ -8,6 +8,7 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 from agent.service import Assistant
@@ -33,7 +34,10 @@ class SlowChatModel(BaseChatModel):
 
 def test_a_stuck_node_ends_the_turn_at_the_limit_and_leaves_nothing_in_the_thread(isolated_settings, tmp_path):
     settings = isolated_settings.model_copy(update={"node_timeout_s": 0.5})
-    services = fake_services(settings, ["A domestic wire costs $25 [1]."])
+    services = fake_services(settings, ["A domestic wire costs $25 [1]."] * 2)
+    # Warm up what loads on first use (presidio's recognizers take seconds in a busy worker) on another
+    # thread, outside the limit: only the stuck step below may reach it.
+    Assistant(services, InMemorySaver()).ask(WIRE)
 
     async def turns() -> tuple[float, list[dict[str, str]]]:
         async with AsyncSqliteSaver.from_conn_string(str(tmp_path / "async.db")) as saver:
