@@ -15,7 +15,6 @@ import random
 from agent.dependencies import build_corpus_speller
 from agent.scope.loading import build_guard
 from agent.service import get_settings
-from agent.settings import find_external_data_dir
 from evals.scope import held_out_banking77, scope_sets
 from finetune.scope_guard import LabeledQuery
 from finetune.typos import misspell
@@ -29,8 +28,8 @@ def accuracy(routes: list[str], queries: list[LabeledQuery]) -> float:
 def main() -> None:
     """Print one line per set."""
     settings = get_settings()
-    root = find_external_data_dir()
-    if root is None:
+    root = settings.external_data_dir  # BANKASSIST_EXTERNAL_DATA_DIR, else ../shared/data beside the checkout
+    if root is None or not root.is_dir():
         raise SystemExit("error: set BANKASSIST_EXTERNAL_DATA_DIR to the folder with banking77/ and clinc150/")
     guard = build_guard(settings)
     speller = build_corpus_speller(settings.model_copy(update={"correct_spelling": True}))
