@@ -65,11 +65,17 @@ def local_runtime_loader(settings: Settings) -> Callable[[], Any]:
         from agent.runtime.local_model import load_local_runtime
 
         return partial(load_local_runtime, settings.base_model, adapters, settings.device, cache)
-    from agent.runtime.ct2_model import load_ct2_runtime, require_ctranslate2
+    from agent.runtime.ct2_model import EngineOptions, load_ct2_runtime, require_ctranslate2
 
     require_ctranslate2()
-    precision, threads, resident = settings.local_precision, settings.local_threads, settings.local_resident_models
-    return partial(load_ct2_runtime, settings.base_model, adapters, precision, threads, cache, resident)
+    options = EngineOptions(
+        precision=settings.local_precision,
+        threads=settings.local_threads,
+        batch_workers=settings.local_batch_workers,
+        sub_batch=settings.local_sub_batch,
+        resident=settings.local_resident_models,
+    )
+    return partial(load_ct2_runtime, settings.base_model, adapters, cache, options)
 
 
 def served_extractor_name(settings: Settings) -> str:

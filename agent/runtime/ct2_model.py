@@ -4,6 +4,10 @@ CTranslate2 has no runtime LoRA, so the extractor and the advisor each run their
 with the role's adapter merged in). Each model loads on first use: a banking-only process never loads them. Only
 `resident` models stay in memory at once (one by default): a credit turn uses the extractor, then the advisor, and
 swapping one for the other from the page cache takes about 0.08 s, against 0.13 GiB for keeping both.
+
+A batch job's prompts run in small sub-batches of similar length, on parallel workers: CTranslate2 cannot left-pad,
+so in one big batch every prompt longer than the shortest is fed a token per decoding step, and 32 credit prompts
+together ran slower than one by one.
 """
 
 from __future__ import annotations
@@ -30,6 +34,17 @@ log = logging.getLogger(__name__)
 GeneratorLoader = Callable[[AdapterChoice], Any]  # the adapter's name (None: the base) -> Generator
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """How the engine runs: weight precision, threads, batch sub-batches and workers, role models kept loaded."""
+
+    precision: str = "int8"
+    threads: int = 1  # per generation
+    batch_workers: int = 2  # sub-batches of one batch call generated at once, each on its own `threads`
+    sub_batch: int = 4  # prompts per sub-batch; the engine sorts a batch by length before cutting it
+    resident: int = 1  # role models in memory at once
+
+
 @dataclass
 class Ct2Runtime:
     """A tokenizer and the lazily loaded generators of the roles, with the same methods as LocalRuntime."""
@@ -38,6 +53,7 @@ class Ct2Runtime:
     load_generator: GeneratorLoader  # called under `lock` only: loading one role may unload another
     context_tokens: int
     adapters: frozenset[str] = frozenset()
+    sub_batch: int = 4
     # One generation at a time: the cores are shared anyway, and replies stay reproducible.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -71,13 +87,13 @@ class Ct2Runtime:
         max_new_tokens: int,
         stop: list[str],
     ) -> list[str]:
-        """Replies to many chats in one call; the engine groups and pads them itself."""
+        """Replies to many chats in one call: the engine sorts them by length and runs sub-batches in parallel."""
         prompts = [self._prompt_tokens(chat, max_new_tokens) for chat in chats]
         with self.lock:
             generator = self.load_generator(use_adapter)
             results = generator.generate_batch(
                 prompts,
-                max_batch_size=len(prompts),
+                max_batch_size=self.sub_batch,
                 max_length=max_new_tokens,
                 sampling_topk=1,
                 include_prompt_in_result=False,
@@ -131,21 +147,16 @@ class ResidentModels:
 
 
 def load_ct2_runtime(
-    base_model: str,
-    adapters: Sequence[tuple[str, Path]],
-    precision: str,
-    threads: int,
-    cache_dir: Path,
-    resident: int = 1,
+    base_model: str, adapters: Sequence[tuple[str, Path]], cache_dir: Path, options: EngineOptions
 ) -> Ct2Runtime:
     """Load (once per process) the tokenizer; each role's converted model loads on its first use."""
     named = tuple((name, str(path)) for name, path in adapters)
-    return _load_cached(base_model, named, precision, threads, str(cache_dir), resident)
+    return _load_cached(base_model, named, str(cache_dir), options)
 
 
 @lru_cache(maxsize=2)
 def _load_cached(
-    base_model: str, adapters: tuple[tuple[str, str], ...], precision: str, threads: int, cache_dir: str, resident: int
+    base_model: str, adapters: tuple[tuple[str, str], ...], cache_dir: str, options: EngineOptions
 ) -> Ct2Runtime:
     model_dir = Path(resolve_model_dir(base_model, Path(cache_dir)))
     tokenizer = load_chat_tokenizer(model_dir)  # not transformers': that would import torch into every process
@@ -154,15 +165,16 @@ def _load_cached(
     except (OSError, ValueError) as exc:
         raise ModelFilesError(f"Cannot load the model {base_model!r}: {first_line(exc)}") from exc
     paths = {name: Path(path) for name, path in adapters}  # each checked by its hash, on its role's first use
-    loader = _generator_loader(model_dir, paths, precision, threads, Path(cache_dir), ResidentModels(resident))
-    return Ct2Runtime(tokenizer=tokenizer, load_generator=loader, context_tokens=context, adapters=frozenset(paths))
+    loader = _generator_loader(model_dir, paths, Path(cache_dir), options)
+    return Ct2Runtime(tokenizer, loader, context, frozenset(paths), sub_batch=options.sub_batch)
 
 
 def _generator_loader(
-    model_dir: Path, adapters: dict[str, Path], precision: str, threads: int, cache_dir: Path, resident: ResidentModels
+    model_dir: Path, adapters: dict[str, Path], cache_dir: Path, options: EngineOptions
 ) -> GeneratorLoader:
-    """`adapter name -> Generator`, converting each role's model once, on first use, and keeping `resident` loaded."""
+    """`adapter name -> Generator`, converting each role's model once, on first use, keeping `resident` loaded."""
     lock = threading.Lock()
+    resident, precision = ResidentModels(options.resident), options.precision
 
     @lru_cache(maxsize=len(adapters) + 1)
     def load_named(name: str | None) -> Any:
@@ -172,13 +184,13 @@ def _generator_loader(
         with lock:  # two threads asking at once convert once
             folder = converted_model(model_dir, adapter, precision, cache_dir)
             try:
-                return _open_generator(folder, precision, threads)
+                return _open_generator(folder, options)
             except ModelFilesError:
                 # Damaged after its manifest was written (a disk fault, a hand edit): rebuild it once.
                 log.warning("Cannot load %s: converting it again", folder)
                 shutil.rmtree(folder, ignore_errors=True)
                 folder = converted_model(model_dir, adapter, precision, cache_dir)
-                return _open_generator(folder, precision, threads)
+                return _open_generator(folder, options)
 
     def load(use_adapter: AdapterChoice) -> Any:
         return resident.use(adapter_name(use_adapter), load_named)
@@ -197,10 +209,16 @@ def require_ctranslate2() -> None:
         ) from exc
 
 
-def _open_generator(folder: Path, precision: str, threads: int) -> Any:
+def _open_generator(folder: Path, options: EngineOptions) -> Any:
     import ctranslate2
 
     try:
-        return ctranslate2.Generator(str(folder), device="cpu", compute_type=precision, intra_threads=threads)
+        return ctranslate2.Generator(
+            str(folder),
+            device="cpu",
+            compute_type=options.precision,
+            intra_threads=options.threads,
+            inter_threads=options.batch_workers,  # the workers share one copy of the weights
+        )
     except (RuntimeError, ValueError) as exc:
         raise ModelFilesError(f"Cannot load the converted model {folder.name}: {first_line(exc)}") from exc

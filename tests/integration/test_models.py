@@ -168,3 +168,18 @@ def test_a_padded_batch_gives_each_prompt_its_own_reply(engine, isolated_setting
     longest = lengths.index(max(lengths))
     assert lengths.count(max(lengths)) == 1
     assert batched[longest] == model.invoke(prompts[longest], max_completion_tokens=12).text
+
+
+def test_sub_batches_on_parallel_workers_keep_each_reply_with_its_prompt(isolated_settings):
+    """A batch job's prompts are cut into sub-batches (here of one prompt: no padding at all) that two
+    workers generate at once; the engine sorts them by length first, and each reply must still come back
+    in its prompt's place, the same as the prompt alone."""
+    settings = isolated_settings.model_copy(
+        update={"local_precision": "float32", "local_sub_batch": 1, "local_batch_workers": 2}
+    )
+    model = build_chat_model("synthesizer", settings)
+    questions = ["What is a credit score?", "Say hello.", "Name two kinds of bank accounts.", "What is an IBAN?"]
+    prompts = [[HumanMessage(question)] for question in questions]
+    batched = model.generate_batch(prompts, max_tokens=10)
+    assert batched == [model.invoke(prompt, max_completion_tokens=10).text for prompt in prompts]
+    assert len(set(batched)) == len(questions)

@@ -113,9 +113,10 @@ def fake_loader(tmp_path, monkeypatch, resident: int):
         return tmp_path / (adapter.name if adapter else "base")
 
     monkeypatch.setattr(ct2_model, "converted_model", convert)
-    monkeypatch.setattr(ct2_model, "_open_generator", lambda folder, precision, threads: FakeModel(folder.name, events))
+    monkeypatch.setattr(ct2_model, "_open_generator", lambda folder, options: FakeModel(folder.name, events))
     adapters = {"extractor": tmp_path / "credit-extractor", "advisor": tmp_path / "credit-advisor"}
-    load = ct2_model._generator_loader(tmp_path, adapters, "int8", 1, tmp_path, ct2_model.ResidentModels(resident))
+    options = ct2_model.EngineOptions(resident=resident)
+    load = ct2_model._generator_loader(tmp_path, adapters, tmp_path, options)
     return load, adapters, converted, events
 
 
