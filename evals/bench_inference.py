@@ -137,6 +137,7 @@ def llama_cpp_engine(precision: str, threads: int) -> Engine:
     state: dict[str, Any] = {}
 
     def load() -> None:
+        without_extra_buffer_types(llama_cpp)
         state["llm"] = llama_cpp.Llama(str(gguf), n_ctx=2048, n_threads=threads, n_batch=512, verbose=False)
 
     def tokens(chat):
@@ -160,6 +161,24 @@ def llama_cpp_engine(precision: str, threads: int) -> Engine:
     engine.load, engine.generate, engine.first_token = load, generate, lambda chat: run(chat, 1)
     engine.disk_bytes = gguf.stat().st_size
     return engine
+
+
+def without_extra_buffer_types(llama_cpp: Any) -> None:
+    """Keep the weights in llama.cpp's plain CPU buffers, not its AMX ones.
+
+    On an Intel CPU with AMX, ggml puts Q4_1 weights in AMX tile buffers, and in this sandbox the first
+    prompt of more than one token then dies with SIGSEGV (2026-12-05). llama-cpp-python does not expose
+    the switch, so its default model parameters are wrapped. Without AMX, ggml has no other layout for
+    Q4_1 and nothing changes.
+    """
+    defaults = llama_cpp.llama_cpp.llama_model_default_params
+
+    def plain_buffers() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    llama_cpp.llama_cpp.llama_model_default_params = plain_buffers
 
 
 ENGINES = {"transformers": transformers_engine, "ctranslate2": ctranslate2_engine, "llama.cpp": llama_cpp_engine}
@@ -207,7 +226,8 @@ def run_worker(config: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, "-m", "evals.bench_inference", "--worker", config],
                           capture_output=True, text=True, env=env)  # fmt: skip
     if done.returncode != 0:
-        raise SystemExit(f"{config} failed: {done.stderr.strip().splitlines()[-1]}")
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        raise SystemExit(f"{config} failed: {last}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -147,3 +147,30 @@ def test_one_resident_model_unloads_the_other_role_before_loading_its_own(tmp_pa
         "load credit-extractor",
     ]
     assert len(converted) == 2
+
+
+class RecordingBatchGenerator:
+    """Records how a batch was handed to the engine."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def generate_batch(self, prompts, **options):
+        self.calls.append({"prompts": len(prompts), **options})
+        return [type("Result", (), {"sequences_ids": [[1]]})() for _ in prompts]
+
+
+def test_a_batch_job_reaches_the_engine_in_sub_batches_it_sorts_by_length():
+    generator = RecordingBatchGenerator()
+    rt = Ct2Runtime(ByteTokenizer(), lambda use_adapter: generator, 1000, sub_batch=4)
+    replies = rt.generate_batch([CHAT] * 10, max_new_tokens=8, stop=[])
+    assert replies == ["Fee:"] * 10
+    assert generator.calls[0]["prompts"] == 10 and generator.calls[0]["max_batch_size"] == 4
+
+
+def test_the_engine_gets_its_batch_workers_and_threads(monkeypatch, tmp_path):
+    opened: list[dict] = []
+    fake = type("ct2", (), {"Generator": lambda folder, **options: opened.append(options)})
+    monkeypatch.setitem(sys.modules, "ctranslate2", fake)
+    ct2_model._open_generator(tmp_path, ct2_model.EngineOptions(threads=1, batch_workers=2))
+    assert opened == [{"device": "cpu", "compute_type": "int8", "intra_threads": 1, "inter_threads": 2}]
