@@ -21,7 +21,7 @@ from tools.account_demo import is_demo_id, seed_ledgers
 from tools.accounts import AccountStore
 from tools.demo_data import seed_store
 from tools.pii import PiiMasker
-from tools.pii_memory import load_pii_key
+from tools.pii_memory import in_plain_words, load_pii_key
 from tools.reports import ReportStore
 from tools.spelling import Speller, build_speller
 from tools.users import UserStore, seed_demo_users
@@ -47,8 +47,14 @@ class Services:
     speller: Speller | None = None  # reads hurried typing as meant; None: the guard and retrieval read it as typed
 
     def as_meant(self, text: str) -> str:
-        """The text the guard and retrieval read: slips corrected ("wire efe?" is "wire fee?")."""
-        return self.speller.correct(text) if self.speller else text
+        """The text the guard and retrieval read: slips corrected ("wire efe?" is "wire fee?"), placeholders as words.
+
+        No text the guard's heads or the retrieval encoder were trained on held a placeholder, and "<SSN_1>"
+        reads as one more "ssn", a word of credit-report questions: "I told a scam caller my SSN <SSN_1>. What
+        should I do?" went to credit. Left out, a value leaves a hole: "freeze <CARD_1> please" would read
+        "freeze please", out of scope. So each reads as a plain word of its kind: "freeze card please".
+        """
+        return in_plain_words(self.speller.correct(text) if self.speller else text)
 
     def close(self) -> None:
         """Close the stores' connections."""

@@ -18,6 +18,12 @@ from pathlib import Path
 from tools.errors import ConfigurationError
 
 NUMBERED = re.compile(r"<([A-Z]+)_(\d+)>")
+# A plain word of each placeholder's kind, for models that read words: a name stands in for a name, since
+# "Pay someone $40" reads as something else than "Pay Alex $40".
+PLAIN_WORDS = {
+    "CARD": "card", "SSN": "number", "ROUTING": "routing number", "ACCOUNT": "account", "IBAN": "account",
+    "EMAIL": "email", "PHONE": "phone number", "DOB": "birthday", "ADDRESS": "address", "PERSON": "Alex",
+}  # fmt: skip
 
 
 class PlaceholderMemory:
@@ -41,6 +47,11 @@ class PlaceholderMemory:
     def _highest(self, label: str) -> int:
         placeholders = (NUMBERED.fullmatch(p) for p in self.placeholders.values())
         return max((int(m.group(2)) for m in placeholders if m and m.group(1) == label), default=0)
+
+
+def in_plain_words(text: str) -> str:
+    """The text with each placeholder as a plain word of its kind: "freeze <CARD_1>" reads "freeze card"."""
+    return NUMBERED.sub(lambda m: PLAIN_WORDS.get(m.group(1), m.group(1).lower()), text)
 
 
 def load_pii_key(configured: str | None, data_dir: Path) -> bytes:

@@ -8,7 +8,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from agent.service import Assistant
 from tests.fakes import fake_services, shared_masker
 from tools.errors import ConfigurationError
-from tools.pii_memory import PlaceholderMemory, load_pii_key
+from tools.pii_memory import PlaceholderMemory, in_plain_words, load_pii_key
 
 CARD, OTHER_CARD = "4111 1111 1111 1111", "5500 0000 0000 0004"
 
@@ -54,3 +54,10 @@ def test_a_thread_keeps_placeholders_across_turns_and_its_checkpoints_hold_no_va
     assert b"<CARD_2>" in stored  # the checkpoints are plain enough to search
     for value in (CARD, OTHER_CARD):
         assert value.encode() not in stored and value.replace(" ", "").encode() not in stored
+
+
+def test_placeholders_read_as_plain_words_of_their_kind():
+    assert in_plain_words("freeze <CARD_1> please") == "freeze card please"
+    told = "I told him my SSN <SSN_2>. Pay <PERSON_1> back?"
+    assert in_plain_words(told) == "I told him my SSN number. Pay Alex back?"
+    assert in_plain_words("a <NEWKIND_1> and <b_1>") == "a newkind and <b_1>"  # an unknown label reads as itself

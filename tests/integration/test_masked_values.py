@@ -1,0 +1,32 @@
+"""Masked values on the real masker, guard and retriever: a placeholder reads as a plain word of its kind."""
+
+import pytest
+
+from agent.service import open_assistant
+from agent.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, model_cache_dir):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("masked"), model_cache_dir=model_cache_dir)
+    with open_assistant(settings) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I gave a caller who claimed to be from Larkspur my SSN 123-45-6789. Is my identity at risk?",
+        "A caller said he was from the bank and I told him my SSN 123-45-6789. What should I do?",
+    ],
+)
+def test_a_scam_report_that_pastes_an_ssn_gets_the_banking_policy_not_credit_advice(assistant, message):
+    # Read with its placeholder as written ("my SSN <SSN_1>"), the guard sent these to credit.
+    result = assistant.ask(message)
+    assert result.route == "banking"
+    assert "123-45-6789" not in result.answer and "<SSN_1>" not in result.answer
+
+
+def test_a_card_number_reads_as_a_card(assistant):
+    # Left out instead, "freeze <CARD_1> please" would read "freeze please": out of scope.
+    assert assistant.ask("freeze 4111 1111 1111 1111 please").route == "banking"
