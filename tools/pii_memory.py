@@ -22,7 +22,7 @@ NUMBERED = re.compile(r"<([A-Z]+)_(\d+)>")
 # "Pay someone $40" reads as something else than "Pay Alex $40".
 PLAIN_WORDS = {
     "CARD": "card", "SSN": "number", "ROUTING": "routing number", "ACCOUNT": "account", "IBAN": "account",
-    "EMAIL": "email", "PHONE": "phone number", "DOB": "birthday", "ADDRESS": "address", "PERSON": "Alex",
+    "EMAIL": "email address", "PHONE": "phone number", "DOB": "birthday", "ADDRESS": "address", "PERSON": "Alex",
 }  # fmt: skip
 
 

@@ -8,7 +8,8 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from agent.service import Assistant
 from tests.fakes import fake_services, shared_masker
 from tools.errors import ConfigurationError
-from tools.pii_memory import PlaceholderMemory, in_plain_words, load_pii_key
+from tools.pii import LABELS
+from tools.pii_memory import PLAIN_WORDS, PlaceholderMemory, in_plain_words, load_pii_key
 
 CARD, OTHER_CARD = "4111 1111 1111 1111", "5500 0000 0000 0004"
 
@@ -61,3 +62,8 @@ def test_placeholders_read_as_plain_words_of_their_kind():
     told = "I told him my SSN <SSN_2>. Pay <PERSON_1> back?"
     assert in_plain_words(told) == "I told him my SSN number. Pay Alex back?"
     assert in_plain_words("a <NEWKIND_1> and <b_1>") == "a newkind and <b_1>"  # an unknown label reads as itself
+    assert in_plain_words("update my email to <EMAIL_1> please") == "update my email to email address please"
+
+
+def test_every_label_the_masker_hands_out_has_a_plain_word():
+    assert set(LABELS.values()) == set(PLAIN_WORDS)
