@@ -49,6 +49,7 @@ class State(TypedDict, total=False):
     intent: str | None  # the guard's most probable class ("banking77:card_arrival", "ours:credit", ...)
     intent_probability: float | None
     follows_up: str | None  # the earlier question (masked) a short follow-up on the same route points back to
+    thread_opener: str | None  # the question (masked) a chain of banking follow-ups started from
     # About the customer's own accounts, but no customer is signed in: answered from policy, with a pointer to sign in.
     needs_sign_in: bool
     sources: list[Source]

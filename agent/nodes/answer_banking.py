@@ -7,7 +7,7 @@ states about the same thing are dropped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
@@ -21,6 +21,9 @@ from retrieval.answer_selector import AnswerSelector, document_units
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_unsupported_sentences
 from tools.text import first_sentences
+
+if TYPE_CHECKING:
+    from agent.dependencies import Services
 
 # Small models go on to imitate the prompt's markup; any of these ends the answer.
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
@@ -49,12 +52,7 @@ def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     services = runtime.context.services
     settings = services.settings
     question = services.as_meant(state["masked_input"])  # "wire efe?" finds the wire fee
-    # A follow-up is looked up with the question it points back to: "that" in "how long does that take?".
-    follows_up = state.get("follows_up")
-    earlier = services.as_meant(follows_up) if follows_up else None
-    documents = services.retriever.retrieve(in_context(question, earlier), settings.retrieval_top_k)
-    floor = max(settings.retrieval_min_score, settings.retrieval_follow_up_min_score if earlier else -1.0)
-    relevant = [d for d in documents if d.score >= floor]
+    relevant, earlier = relevant_documents(state, services, question)
     if not relevant:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     sources = [to_source(d) for d in relevant]
@@ -79,6 +77,26 @@ def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
+def relevant_documents(state: State, services: Services, question: str) -> tuple[list[RetrievedDocument], str | None]:
+    """The documents above the relevance floor, and the earlier questions they were looked up with.
+
+    A follow-up is looked up with the question it points back to ("that" in "how long does that take?"),
+    then, if that matches nothing well, with the question its thread opened with as well.
+    """
+    settings = services.settings
+    readings: list[str | None] = [None]
+    if follows_up := state.get("follows_up"):
+        opener = state.get("thread_opener")
+        readings = [follows_up, *([f"{opener} {follows_up}"] if opener else [])]
+    for reading in readings:
+        earlier = services.as_meant(reading) if reading else None
+        documents = services.retriever.retrieve(in_context(question, earlier), settings.retrieval_top_k)
+        floor = max(settings.retrieval_min_score, settings.retrieval_follow_up_min_score if earlier else -1.0)
+        if relevant := [d for d in documents if d.score >= floor]:
+            return relevant, earlier
+    return [], None
+
+
 def in_context(question: str, earlier: str | None) -> str:
     """The question, after the earlier one it follows up on, if any."""
     return f"{earlier} {question}" if earlier else question
@@ -89,9 +107,11 @@ def extractive_answer(
 ) -> dict[str, Any]:
     """The answering units quoted exactly, each with its citation; when no unit answers, abstain.
 
-    Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again.
+    Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again, unless
+    nothing else answers: asked "what if it doesn't come?" just after reading "If your new card still hasn't
+    arrived after 10 business days, call ...", the customer gets that again, not "I don't have information".
     """
-    chosen = selector.choose(question, documents, said)
+    chosen = selector.choose(question, documents, said) or (selector.choose(question, documents) if said else [])
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     cited = sorted({scored.source for scored in chosen})

@@ -32,6 +32,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     needs_sign_in = decision.route == "account" and runtime.context.customer_id is None and guarded.route == "banking"
     if needs_sign_in:
         decision = replace(decision, route="banking")
+    follows_up = points_back(state, decision.route, meant)
     return {
         "needs_sign_in": needs_sign_in,
         "route": decision.route,
@@ -39,8 +40,20 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "scope_reason": decision.reason,
         "intent": decision.intent,
         "intent_probability": decision.intent_probability,
-        "follows_up": previous if points_back(state, decision.route, meant) else None,
+        "follows_up": previous if follows_up else None,
+        "thread_opener": thread_opener(state) if follows_up and decision.route == "banking" else None,
     }
+
+
+def thread_opener(state: State) -> str | None:
+    """The question that opened a chain of banking follow-ups, when the previous turn was one of them.
+
+    After "How long does an ACH transfer take?" and "And is there a faster option?", "and how much does that
+    cost?" read with the question just before it matches nothing well; `answer_banking` falls back to this one.
+    """
+    if state.get("route") != "banking":
+        return None
+    return state.get("thread_opener") or state.get("follows_up")
 
 
 def follows_account_turn(state: State, decision: ScopeDecision, previous: str | None, meant: str) -> bool:

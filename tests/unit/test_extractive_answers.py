@@ -152,6 +152,19 @@ def test_units_already_said_are_left_out_and_the_next_answer_is_chosen():
     assert first not in [c.unit.text for c in selector(second_threshold=0.0).choose(question, documents, said)]
 
 
+def test_a_follow_up_that_only_what_was_just_said_answers_gets_it_again_not_the_abstention():
+    from agent.nodes.answer_banking import extractive_answer
+
+    documents = [RetrievedDocument("pin-help", "PIN", 0.7, (PIN,))]
+    sources = [{"id": "pin-help", "title": "PIN", "score": 0.7}]
+    question = "the block clears at midnight eastern time"
+    first = extractive_answer(selector(), question, documents, sources)["messages"][0].text
+    assert first == "The block clears at midnight Eastern Time. [1]"
+    # Nothing else in the passage reaches the threshold: the customer reads the same answer, not "I don't know".
+    again = extractive_answer(selector(), question, documents, sources, said=first)
+    assert again["messages"][0].text == first and "output_check" not in again
+
+
 def test_an_extractive_follow_up_quotes_a_new_sentence_not_the_one_just_read(isolated_settings, checkpointer):
     services = fake_services(isolated_settings)
     weights = SelectorWeights({"cosine": 2.0, "lexical": 10.0}, -5.0, 0.5, 1.01)

@@ -279,6 +279,32 @@ def test_a_follow_up_that_matches_the_policy_only_weakly_gets_the_abstention(iso
     assert assistant.ask("and how much does that cost?", thread_id="w1").answer == prompts.NO_ANSWER
 
 
+class TopicScoredRetriever:
+    """The real retriever's documents, scored high only when the query names the topic, else `score`."""
+
+    def __init__(self, retriever, topic, score):
+        self.retriever, self.topic, self.score, self.queries = retriever, topic, score, []
+
+    def retrieve(self, query, top_k):
+        self.queries.append(query)
+        score = 0.9 if self.topic in query else self.score
+        return [replace(d, score=score) for d in self.retriever.retrieve(query, top_k)]
+
+
+def test_a_follow_up_of_a_follow_up_falls_back_to_the_question_the_thread_opened_with(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, synthesizer_replies=["$25 [1].", "Same day [1].", "$25 [1]."])
+    services.guard = ScriptedGuard([ScopeDecision("banking", 0.99)] * 3)
+    services.retriever = TopicScoredRetriever(services.retriever, WIRE, 0.40)  # under a follow-up's floor
+    services.settings = services.settings.model_copy(update={"retrieval_follow_up_min_score": 0.45})
+    assistant = Assistant(services, checkpointer)
+    assistant.ask(WIRE, thread_id="w1")
+    assistant.ask("and how long does that take?", thread_id="w1")
+    third = assistant.ask("and how much does that cost?", thread_id="w1")
+    follow_ups = "and how long does that take? and how much does that cost?"
+    assert services.retriever.queries[-2:] == [follow_ups, f"{WIRE} {follow_ups}"]
+    assert third.answer != prompts.NO_ANSWER and third.sources
+
+
 def test_source_numbers_do_not_vouch_for_a_figure():
     from agent.nodes.answer_banking import grounded
     from retrieval.retriever import RetrievedDocument
