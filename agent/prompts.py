@@ -40,6 +40,7 @@ NO_ACCOUNT_CUSTOMER = (
     "I can only look at accounts once I know whose they are. Please sign in (or, as an operator, pass --customer)."
 )
 SIGN_IN_FOR_ACCOUNTS = "To see or change your own accounts here, sign in (or, as an operator, pass --customer)."
+SIGN_IN_FOR_CREDIT = "To discuss your own credit report here, sign in (or, as an operator, pass --customer)."
 NO_ACCOUNTS = "I can't find any accounts for you here. For help, call 1-800-555-0199."
 ANALYST_CANNOT_ACT = (
     "Analysts can read a customer's accounts but cannot act on them; the customer can do this in the app or by "

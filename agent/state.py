@@ -14,6 +14,8 @@ from tools.routes import Route
 
 # What the guard decides: a route, or a clarifying question when it cannot tell.
 Decision = Route | Literal["clarify"]
+# What a signed-out customer must sign in for: their own accounts, or their credit report.
+SignIn = Literal["accounts", "credit"]
 
 
 class Source(TypedDict):
@@ -50,8 +52,9 @@ class State(TypedDict, total=False):
     intent_probability: float | None
     follows_up: str | None  # the earlier question (masked) a short follow-up on the same route points back to
     thread_opener: str | None  # the question (masked) a chain of banking follow-ups started from
-    # About the customer's own accounts, but no customer is signed in: answered from policy, with a pointer to sign in.
-    needs_sign_in: bool
+    # About the customer's own accounts or credit report, but no customer is signed in: answered from policy, with a
+    # pointer to sign in for which of the two.
+    needs_sign_in: SignIn | None
     sources: list[Source]
     facts: list[str]
     facts_dropped: int  # extracted lines the reports did not support

@@ -30,20 +30,27 @@ STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
 ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
+# Signed out: the request to sign in when the policy has no answer, and the pointer after its answer.
+SIGN_IN = {
+    "accounts": (prompts.NO_ACCOUNT_CUSTOMER, prompts.SIGN_IN_FOR_ACCOUNTS),
+    "credit": (prompts.NO_CUSTOMER, prompts.SIGN_IN_FOR_CREDIT),
+}
 
 
 def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Answer from the top-k passages; below the relevance threshold, give the contact channel instead.
 
-    A question about the customer's own account asked while signed out gets the policy's answer and the
-    pointer to sign in; where the policy has none ("what's my balance?"), just the request to sign in.
+    A question about the customer's own accounts or credit report asked while signed out gets the policy's
+    answer and the pointer to sign in; where the policy has none ("what's my balance?"), just the request to
+    sign in.
     """
     update = policy_answer(state, runtime)
-    if state.get("needs_sign_in"):
+    if sign_in := state.get("needs_sign_in"):
+        ask_to_sign_in, pointer = SIGN_IN[sign_in]
         if ABSTAINED in update.get("output_check", []):
-            return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER)], "sources": []}
+            return {"messages": [AIMessage(ask_to_sign_in)], "sources": []}
         answer = update["messages"][0]
-        update["messages"] = [AIMessage(f"{answer.text} {prompts.SIGN_IN_FOR_ACCOUNTS}")]
+        update["messages"] = [AIMessage(f"{answer.text} {pointer}")]
     return update
 
 

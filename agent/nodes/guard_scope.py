@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 from agent.context import Context
 from agent.scope.account_route import with_account_route
 from agent.scope.guard import ScopeDecision, looks_like_follow_up
-from agent.state import State
+from agent.state import SignIn, State
 from tools.account_requests import follow_up_request
 
 
@@ -28,8 +28,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = with_account_route(guarded, state["masked_input"], reading)
     if follows_account_turn(state, decision, previous, meant):
         decision = replace(decision, route="account")
-    # Signed out, "why was my transfer declined?" cannot reach a ledger, but the policy answers it in general.
-    needs_sign_in = decision.route == "account" and runtime.context.customer_id is None and guarded.route == "banking"
+    needs_sign_in = sign_in_needed(runtime.context, decision, guarded)
     if needs_sign_in:
         decision = replace(decision, route="banking")
     follows_up = points_back(state, decision.route, meant)
@@ -43,6 +42,19 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "follows_up": previous if follows_up else None,
         "thread_opener": thread_opener(state) if follows_up and decision.route == "banking" else None,
     }
+
+
+def sign_in_needed(context: Context, decision: ScopeDecision, guarded: ScopeDecision) -> SignIn | None:
+    """What a signed-out customer's question needs them signed in for, where the policy may answer it in general.
+
+    "why was my transfer declined?" cannot reach a ledger, nor "how do I place a credit freeze?" a credit report,
+    but the policy answers both. An analyst without a customer is asked to pick one instead.
+    """
+    if context.customer_id is not None or context.role != "customer":
+        return None
+    if decision.route == "credit":
+        return "credit"
+    return "accounts" if decision.route == "account" and guarded.route == "banking" else None
 
 
 def thread_opener(state: State) -> str | None:

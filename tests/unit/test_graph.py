@@ -168,8 +168,21 @@ def test_credit_draft_with_invented_numbers_twice_is_replaced_by_the_template(is
     assert all(f.split(":- ", 1)[1] in result.answer for f in result.facts)
 
 
-def test_credit_without_a_customer_asks_who(isolated_settings, checkpointer):
-    result = assistant_with(isolated_settings, checkpointer).ask("What changed in my credit report?")
+def test_a_credit_question_signed_out_gets_the_policy_and_the_pointer_to_sign_in(isolated_settings, checkpointer):
+    policy = "A credit freeze is free at each of the three bureaus."
+    result = assistant_with(isolated_settings, checkpointer, [policy]).ask("How do I place a credit freeze?")
+    assert result.route == "banking" and result.facts == []  # the policy, not anyone's report
+    assert result.answer == f"{policy} {prompts.SIGN_IN_FOR_CREDIT}"
+
+
+def test_a_credit_question_signed_out_that_the_policy_cannot_answer_asks_to_sign_in(isolated_settings, checkpointer):
+    nothing_relevant = isolated_settings.model_copy(update={"retrieval_min_score": 2.0})
+    result = assistant_with(nothing_relevant, checkpointer).ask("What changed in my credit report?")
+    assert result.answer == prompts.NO_CUSTOMER and result.sources == [] and result.facts == []
+
+
+def test_an_analyst_without_a_customer_is_asked_to_pick_one(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer).ask("What changed in my credit report?", role="analyst")
     assert result.route == "credit" and result.facts == []
     assert result.answer == prompts.NO_CUSTOMER
 
