@@ -53,7 +53,7 @@ class Ct2Runtime:
     load_generator: GeneratorLoader  # called under `lock` only: loading one role may unload another
     context_tokens: int
     adapters: frozenset[str] = frozenset()
-    sub_batch: int = 4
+    sub_batch: int = EngineOptions.sub_batch  # one default, the engine options'
     # One generation at a time: the cores are shared anyway, and replies stay reproducible.
     lock: threading.Lock = field(default_factory=threading.Lock)
 
