@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 from langchain_core.language_models import BaseChatModel
 
+from agent.credit_questions import CreditQuestionKinds
 from agent.runtime.backends import build_chat_model
 from agent.scope.guard import ScopeGuard
 from agent.scope.loading import build_guard
@@ -45,6 +47,11 @@ class Services:
     pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
     selector: AnswerSelector | None = None  # extractive banking answers; None: the model writes them
     speller: Speller | None = None  # reads hurried typing as meant; None: the guard and retrieval read it as typed
+
+    @cached_property
+    def credit_kinds(self) -> CreditQuestionKinds:
+        """Which credit questions the policy answers for anyone; embedded on the first credit question."""
+        return CreditQuestionKinds.load(self.retriever.embedder)
 
     def as_meant(self, text: str) -> str:
         """The text the guard and retrieval read: slips corrected ("wire efe?" is "wire fee?"), placeholders as words.

@@ -40,6 +40,8 @@ NO_ACCOUNT_CUSTOMER = (
     "I can only look at accounts once I know whose they are. Please sign in (or, as an operator, pass --customer)."
 )
 SIGN_IN_FOR_ACCOUNTS = "To see or change your own accounts here, sign in (or, as an operator, pass --customer)."
+# Between the policy's answer to a general credit question and what the customer's own report shows.
+ABOUT_YOUR_REPORT = "As for your own report:"
 SIGN_IN_FOR_CREDIT = "To discuss your own credit report here, sign in (or, as an operator, pass --customer)."
 NO_ACCOUNTS = "I can't find any accounts for you here. For help, call 1-800-555-0199."
 ANALYST_CANNOT_ACT = (
