@@ -59,7 +59,7 @@ def general_policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, 
     services = runtime.context.services
     if services.selector is None or not services.credit_kinds.is_general(services.as_meant(state["masked_input"])):
         return None
-    update = policy_answer(state, runtime)
+    update = policy_answer(state, runtime, node="analyze_credit")
     return None if ABSTAINED in update.get("output_check", []) else update
 
 

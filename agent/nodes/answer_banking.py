@@ -54,8 +54,8 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
-def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """The answer from the policy passages alone."""
+def policy_answer(state: State, runtime: Runtime[Context], node: str = "answer_banking") -> dict[str, Any]:
+    """The answer from the policy passages alone; `node` names the node it streams its sources as."""
     services = runtime.context.services
     settings = services.settings
     question = services.as_meant(state["masked_input"])  # "wire efe?" finds the wire fee
@@ -64,7 +64,7 @@ def policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     sources = [to_source(d) for d in relevant]
     # Streamed callers see the sources before the answer's tokens, not after the node ends.
-    runtime.stream_writer({"node": "answer_banking", "update": {"sources": sources}})
+    runtime.stream_writer({"node": node, "update": {"sources": sources}})
     if services.selector is not None:
         # The bare follow-up names nothing to quote; read with the earlier question, it points at the earlier
         # answer, which the customer has already read. So: both questions, and not the sentences just quoted.

@@ -8,7 +8,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent import prompts
 from agent.credit_questions import EXAMPLES, CreditQuestionKinds, read_examples
 from agent.scope.guard import ScopeDecision
-from agent.service import Assistant
+from agent.service import Assistant, Done, Step
 from retrieval.answer_selector import AnswerSelector, SelectorWeights
 from tests.fakes import FakeEmbedder, ScriptedGuard, fake_services
 from tools.errors import ModelFilesError
@@ -85,3 +85,11 @@ def test_an_analyst_gets_the_report_alone(isolated_settings, tmp_path):
         "How do I place a credit freeze with the bureaus?", customer_id="C0002", role="analyst"
     )
     assert prompts.ABOUT_YOUR_REPORT not in result.answer
+
+
+def test_the_policy_sources_stream_before_the_answer_under_the_credit_node(isolated_settings, tmp_path):
+    assistant = credit_assistant(isolated_settings, tmp_path, [REPORT_ANSWER])
+    events = list(assistant.stream("How do I place a credit freeze with the bureaus?", customer_id="C0002"))
+    early = [e for e in events if isinstance(e, Step) and "sources" in e.update]
+    assert early and early[0].node == "analyze_credit"
+    assert events.index(early[0]) < next(n for n, e in enumerate(events) if isinstance(e, Done))
