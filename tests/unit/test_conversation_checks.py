@@ -106,3 +106,15 @@ def test_values_match_by_digits_however_grouped():
     assert holds_value("card 4111-1111-1111-1111 here", CARD)
     assert not holds_value("card <CARD_1> ends 1111", CARD)
     assert holds_value("mail Jane.Doe@Example.com", "jane.doe@example.com")
+
+
+def test_a_quoted_policy_answer_before_the_report_may_state_the_policys_figures(checker):
+    turn = ScriptedTurn("what do wires cost, and my report?", "C0001")
+    quoted = f"Outgoing domestic wires cost $25. [1] {prompts.ABOUT_YOUR_REPORT} Your report shows nothing new."
+    assert outcomes(checker, turn, result(quoted, "credit"))["right_customer_facts"] == (True, "")
+    # A figure the policy does not state fails, before the report's part or in it.
+    made_up = f"Outgoing domestic wires cost $26. [1] {prompts.ABOUT_YOUR_REPORT} Your score will rise 137 points."
+    assert outcomes(checker, turn, result(made_up, "credit"))["right_customer_facts"] == (
+        False,
+        "figure:137; figure:26",
+    )
