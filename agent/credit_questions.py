@@ -9,6 +9,7 @@ neighbours in the retrieval encoder's space.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 
 from retrieval.embeddings import Embedder
 from tools.errors import ModelFilesError
+from tools.files import replaced_atomically
 
 EXAMPLES = Path(__file__).parent / "data" / "credit_question_kinds.jsonl"
 # Leave-one-out on the examples: 0.733 right with 1 neighbour, 0.727 with 3, 0.709 with 5; 3 so that one
@@ -33,10 +35,22 @@ class CreditQuestionKinds:
     general: np.ndarray  # (n,) True where the policy answers the example for anyone
 
     @classmethod
-    def load(cls, embedder: Embedder, path: Path = EXAMPLES) -> CreditQuestionKinds:
-        """Embed the labelled examples; a missing or malformed file is a one-line ModelFilesError."""
+    def load(cls, embedder: Embedder, path: Path = EXAMPLES, cache_dir: Path | None = None) -> CreditQuestionKinds:
+        """Embed the labelled examples; a missing or malformed file is a one-line ModelFilesError.
+
+        Embedding them takes 2 to 4 s on 2 cores, once per process: with a `cache_dir` (and an embedder that
+        names its weights) the vectors are kept there, so a `bankassist ask` reads them instead.
+        """
         examples = read_examples(path)
-        vectors = embedder.embed([text for text, _ in examples])
+        texts = [text for text, _ in examples]
+        cached = vectors_path(cache_dir, embedder, texts)
+        if cached is not None and cached.exists():
+            vectors = np.load(cached)
+        else:
+            vectors = embedder.embed(texts)
+            if cached is not None:
+                with replaced_atomically(cached) as out:
+                    np.save(out, vectors)
         return cls(embedder, vectors, np.array([general for _, general in examples]))
 
     def general_share(self, question: str) -> float:
@@ -57,3 +71,12 @@ def read_examples(path: Path) -> list[tuple[str, bool]]:
         return [(str(row["text"]), row["label"] == "general") for row in rows]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelFilesError(f"Cannot read the credit question examples {path}: {exc}") from exc
+
+
+def vectors_path(cache_dir: Path | None, embedder: Embedder, texts: list[str]) -> Path | None:
+    """Where these texts' vectors from this embedder are cached; None when it does not name its weights."""
+    fingerprint = str(getattr(embedder, "fingerprint", ""))
+    if cache_dir is None or not fingerprint:
+        return None
+    key = hashlib.sha1("\n".join([fingerprint, *texts]).encode()).hexdigest()[:12]
+    return cache_dir / f"credit-kinds-{key}.npy"

@@ -51,7 +51,7 @@ class Services:
     @cached_property
     def credit_kinds(self) -> CreditQuestionKinds:
         """Which credit questions the policy answers for anyone; embedded on the first credit question."""
-        return CreditQuestionKinds.load(self.retriever.embedder)
+        return CreditQuestionKinds.load(self.retriever.embedder, cache_dir=self.settings.model_cache_dir)
 
     def as_meant(self, text: str) -> str:
         """The text the guard and retrieval read: slips corrected ("wire efe?" is "wire fee?"), placeholders as words.

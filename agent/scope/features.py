@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Protocol
@@ -14,6 +12,7 @@ import numpy as np
 
 from retrieval.bert_numpy import LoraFactors
 from tools.errors import ConfigurationError, ModelFilesError
+from tools.files import replaced_atomically
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +81,8 @@ def load_static_embedder(encoder: TokenEncoder, cache_dir: Path, table_key: str)
         return StaticEmbedder(encoder, np.load(path))
     log.info("Distilling static token vectors from %s (one time)", table_key)
     table = distil_token_table(encoder)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    # A name of its own: two processes distilling at once (two servers starting) never share a half-written file.
-    with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=f".{path.stem}-", suffix=".npy", delete=False) as tmp:
-        np.save(tmp, table)
-    os.chmod(tmp.name, 0o644)  # as np.save would leave it: other users of a shared cache may read it
-    Path(tmp.name).replace(path)  # atomic: a killed run never leaves half a table
+    with replaced_atomically(path) as out:  # two servers distilling at once never share a half-written table
+        np.save(out, table)
     return StaticEmbedder(encoder, table)
 
 

@@ -93,3 +93,21 @@ def test_the_policy_sources_stream_before_the_answer_under_the_credit_node(isola
     early = [e for e in events if isinstance(e, Step) and "sources" in e.update]
     assert early and early[0].node == "analyze_credit"
     assert events.index(early[0]) < next(n for n, e in enumerate(events) if isinstance(e, Done))
+
+
+class NamedEmbedder(FakeEmbedder):
+    fingerprint = "fake-weights-1"
+
+
+def test_the_examples_are_embedded_once_then_read_from_the_cache(tmp_path):
+    examples, cache = write_examples(tmp_path / "kinds.jsonl"), tmp_path / "models"
+    first = CreditQuestionKinds.load(NamedEmbedder(), examples, cache_dir=cache)
+    again = NamedEmbedder()
+    second = CreditQuestionKinds.load(again, examples, cache_dir=cache)
+    assert again.calls == [] and (second.vectors == first.vectors).all()
+    assert second.is_general("how do I place a freeze on my credit")
+    # Other weights, other vectors: the cache is not read.
+    other = NamedEmbedder()
+    other.fingerprint = "fake-weights-2"
+    CreditQuestionKinds.load(other, examples, cache_dir=cache)
+    assert other.calls and len(list(cache.glob("credit-kinds-*.npy"))) == 2
