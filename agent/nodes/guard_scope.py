@@ -50,10 +50,10 @@ def sign_in_needed(context: Context, decision: ScopeDecision, guarded: ScopeDeci
     "why was my transfer declined?" cannot reach a ledger, nor "how do I place a credit freeze?" a credit report,
     but the policy answers both. An analyst without a customer is asked to pick one instead.
     """
-    if context.customer_id is not None or context.role != "customer":
+    if context.customer_id is not None:
         return None
     if decision.route == "credit":
-        return "credit"
+        return "credit" if context.role == "customer" else None
     return "accounts" if decision.route == "account" and guarded.route == "banking" else None
 
 

@@ -114,6 +114,12 @@ def test_signed_out_an_own_account_question_gets_the_policy_and_the_pointer_to_s
     assert result.answer == f"Your balance is shown in the app under Accounts. {prompts.SIGN_IN_FOR_ACCOUNTS}"
 
 
+def test_an_analyst_without_a_customer_also_gets_the_policy_for_an_own_account_question(isolated_settings):
+    assistant = signed_out(isolated_settings, ["Your balance is shown in the app under Accounts."])
+    result = assistant.ask("what's my balance?", role="analyst")
+    assert result.route == "banking" and result.answer.endswith(prompts.SIGN_IN_FOR_ACCOUNTS)
+
+
 def test_signed_out_nothing_is_read_and_a_lookup_the_policy_cannot_answer_asks_to_sign_in(isolated_settings):
     nothing_relevant = isolated_settings.model_copy(update={"retrieval_min_score": 2.0})
     result = signed_out(nothing_relevant).ask("what's my balance?")
