@@ -101,7 +101,11 @@ class AnswerSelector:
 
     def choose(self, question: str, documents: list[RetrievedDocument], said: str = "") -> list[ScoredUnit]:
         """The answer's units for the question (none: abstain), leaving out units quoted in `said`."""
-        return self.pick([s for s in self.rank(question, documents) if not (said and s.unit.text in said)])
+        return self.pick_unsaid(self.rank(question, documents), said)
+
+    def pick_unsaid(self, ranked: list[ScoredUnit], said: str) -> list[ScoredUnit]:
+        """`pick` among the ranked units that `said` does not already quote."""
+        return self.pick([s for s in ranked if not (said and s.unit.text in said)])
 
     def pick(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.

@@ -118,7 +118,8 @@ def extractive_answer(
     nothing else answers: asked "what if it doesn't come?" just after reading "If your new card still hasn't
     arrived after 10 business days, call ...", the customer gets that again, not "I don't have information".
     """
-    chosen = selector.choose(question, documents, said) or (selector.choose(question, documents) if said else [])
+    ranked = selector.rank(question, documents)  # once: the units are embedded for both picks
+    chosen = selector.pick_unsaid(ranked, said) or selector.pick(ranked)
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     cited = sorted({scored.source for scored in chosen})
