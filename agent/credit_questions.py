@@ -9,7 +9,6 @@ neighbours in the retrieval encoder's space.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.embeddings import Embedder
+from retrieval.vector_cache import embedded_once
 from tools.errors import ModelFilesError
-from tools.files import replaced_atomically
 
 EXAMPLES = Path(__file__).parent / "data" / "credit_question_kinds.jsonl"
 # Leave-one-out on the examples: 0.733 right with 1 neighbour, 0.727 with 3, 0.709 with 5; 3 so that one
@@ -42,15 +41,7 @@ class CreditQuestionKinds:
         names its weights) the vectors are kept there, so a `bankassist ask` reads them instead.
         """
         examples = read_examples(path)
-        texts = [text for text, _ in examples]
-        cached = vectors_path(cache_dir, embedder, texts)
-        if cached is not None and cached.exists():
-            vectors = np.load(cached)
-        else:
-            vectors = embedder.embed(texts)
-            if cached is not None:
-                with replaced_atomically(cached) as out:
-                    np.save(out, vectors)
+        vectors = embedded_once(embedder, [text for text, _ in examples], cache_dir, "credit-kinds")
         return cls(embedder, vectors, np.array([general for _, general in examples]))
 
     def general_share(self, question: str) -> float:
@@ -71,12 +62,3 @@ def read_examples(path: Path) -> list[tuple[str, bool]]:
         return [(str(row["text"]), row["label"] == "general") for row in rows]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelFilesError(f"Cannot read the credit question examples {path}: {exc}") from exc
-
-
-def vectors_path(cache_dir: Path | None, embedder: Embedder, texts: list[str]) -> Path | None:
-    """Where these texts' vectors from this embedder are cached; None when it does not name its weights."""
-    fingerprint = str(getattr(embedder, "fingerprint", ""))
-    if cache_dir is None or not fingerprint:
-        return None
-    key = hashlib.sha1("\n".join([fingerprint, *texts]).encode()).hexdigest()[:12]
-    return cache_dir / f"credit-kinds-{key}.npy"

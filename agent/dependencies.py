@@ -19,6 +19,7 @@ from retrieval.embeddings import Embedder, Encoder, load_retrieval_embedder, pac
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
+from retrieval.unit_questions import UnitQuestions
 from tools.account_demo import is_demo_id, seed_ledgers
 from tools.accounts import AccountStore
 from tools.demo_data import seed_store
@@ -148,7 +149,15 @@ def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector |
     """The extractive answer selector on the retriever's embedder, when banking answers are extractive."""
     if settings.banking_answers != "extractive":
         return None
-    return AnswerSelector(retriever.embedder, SelectorWeights.load(settings.answer_selector_path))
+    weights = SelectorWeights.load(settings.answer_selector_path)
+    return AnswerSelector(retriever.embedder, weights, load_unit_questions(settings, retriever.embedder))
+
+
+def load_unit_questions(settings: Settings, embedder: Embedder) -> UnitQuestions | None:
+    """The units' questions when configured (embedded once per model cache), else None."""
+    if settings.unit_questions_path is None:
+        return None
+    return UnitQuestions.load(embedder, settings.unit_questions_path, settings.model_cache_dir)
 
 
 def build_corpus_speller(settings: Settings) -> Speller | None:

@@ -193,6 +193,11 @@ class Settings(BaseSettings):
     answer_selector_path: Path = Field(
         DEFAULT_SELECTOR_WEIGHTS, description="The extractive answer selector's weights (`bankassist train-selector`)."
     )
+    unit_questions_path: Annotated[Path | None, BeforeValidator(_none_if_blank)] = Field(
+        None,
+        description="Customer-worded questions each policy sentence answers, a feature of the selector (use with "
+        "its weights, retrieval/answer_selector_unit_questions.json); unset: off.",
+    )
 
     # Scope guard
     scope_guard_path: Path = Field(

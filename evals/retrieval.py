@@ -18,6 +18,8 @@ GOLDEN_PATH = DATA_DIR / "retrieval_golden.jsonl"
 # Questions in customers' own wording (a third kept as a test split), and ones the corpus does not answer.
 CUSTOMER_PATH = DATA_DIR / "customer_questions.jsonl"
 UNANSWERABLE_PATH = DATA_DIR / "unanswerable.jsonl"
+# More unanswerable questions for tuning only (the selector's abstention); the RAG suite does not ask them.
+UNANSWERABLE_TUNING_PATH = DATA_DIR / "unanswerable_tuning.jsonl"
 COVERAGE_PATH = DATA_DIR / "banking77_coverage.json"
 RECALL_K = 5
 MRR_DEPTH = 10

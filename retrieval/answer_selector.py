@@ -2,7 +2,8 @@
 
 A 135M model is poor at free writing but the answer to a policy question is nearly always one sentence
 or list item of the policy, stated exactly. A small logistic model over a few features (embedding
-similarity, shared words, a figure where the question asks for one, the document's retrieval score)
+similarity, how close the question is to the customer questions the unit answers, shared words, a figure
+where the question asks for one, the document's retrieval score)
 says how likely each unit is to be the answer; below a calibrated threshold nothing is, and the
 assistant abstains. Its weights are trained by `finetune/answer_selector.py` on the tuning questions.
 """
@@ -20,14 +21,19 @@ import numpy as np
 from retrieval.answer_units import AnswerUnit, passage_units
 from retrieval.embeddings import Embedder
 from retrieval.retriever import RetrievedDocument
+from retrieval.unit_questions import UnitQuestions
 from tools.errors import ModelFilesError
 from tools.text import content_words
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
+# Weights fitted with the units' questions (`asked_like`), for BANKASSIST_UNIT_QUESTIONS_PATH: opt-in, see the README.
+UNIT_QUESTIONS_WEIGHTS = Path(__file__).parent / "answer_selector_unit_questions.json"
 MAX_UNITS = 3  # an answer quotes at most three sentences or list items
 FEATURES = (
-    "cosine", "lexical", "heading_lexical", "figure_wanted", "document_score", "first_document", "lead", "overview"
+    "cosine", "lexical", "heading_lexical", "figure_wanted", "document_score", "first_document", "lead", "overview",
+    "asked_like",
 )  # fmt: skip
+ASKED_LIKE = FEATURES.index("asked_like")
 # A page's own introduction ("This page explains ...") resembles every question about the page and answers none.
 OVERVIEW = re.compile(r"^(?:This (?:page|schedule|guide|section|document)|Here )")
 FIGURE = re.compile(r"\d|\b(?:free|none|no fee)\b", re.IGNORECASE)
@@ -47,13 +53,18 @@ class SelectorWeights:
     bias: float
     answer_threshold: float  # below it no unit answers: abstain
     second_threshold: float  # the next units join the answer above it
+    # No candidate answers a question like this one this closely: abstain. The unanswerable tuning questions
+    # resemble some unit's questions less (median 0.49) than the answered ones do their answer's (0.78).
+    asked_like_floor: float = 0.0
 
     @classmethod
     def load(cls, path: Path = DEFAULT_WEIGHTS) -> SelectorWeights:
         """Read the weights file; a missing or malformed one is a one-line ModelFilesError."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(dict(data["weights"]), float(data["bias"]), *map(float, data["thresholds"]))
+            first, second = map(float, data["thresholds"])
+            floor = float(data.get("asked_like_floor", 0.0))  # files from before the units' questions have none
+            return cls(dict(data["weights"]), float(data["bias"]), first, second, floor)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelFilesError(f"Cannot read the answer selector's weights {path}: {exc}") from exc
 
@@ -71,10 +82,13 @@ class ScoredUnit:
 class AnswerSelector:
     """Ranks the units of retrieved documents and picks the answer (or nothing)."""
 
-    def __init__(self, embedder: Embedder, weights: SelectorWeights) -> None:
-        """Bind the retrieval embedder (questions and units share its space) and the weights."""
+    def __init__(
+        self, embedder: Embedder, weights: SelectorWeights, unit_questions: UnitQuestions | None = None
+    ) -> None:
+        """Bind the retrieval embedder (questions and units share its space), the weights and the units' questions."""
         self.embedder = embedder
         self.weights = weights
+        self.unit_questions = unit_questions
 
     @property
     def weights(self) -> SelectorWeights:
@@ -95,7 +109,8 @@ class AnswerSelector:
         scored = []
         for (source, unit), vector in zip(units, vectors[1:], strict=True):
             document = documents[source - 1]
-            features = unit_features(question, unit, float(vector @ vectors[0]), document.score, source)
+            similarity = (float(vector @ vectors[0]), self.asked_like(vectors[0], unit))
+            features = unit_features(question, unit, similarity, document.score, source)
             scored.append(ScoredUnit(unit, source, features, self.probability(features)))
         return sorted(scored, key=lambda s: -s.probability)
 
@@ -104,22 +119,37 @@ class AnswerSelector:
         return self.pick_unsaid(self.rank(question, documents), said)
 
     def pick_unsaid(self, ranked: list[ScoredUnit], said: str) -> list[ScoredUnit]:
-        """`pick` among the ranked units that `said` does not already quote."""
-        return self.pick([s for s in ranked if not (said and s.unit.text in said)])
+        """`pick` among the ranked units that `said` (the answer a follow-up follows) does not already quote."""
+        return self.pick([s for s in ranked if not (said and s.unit.text in said)], standalone=not said)
 
-    def pick(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+    def pick(self, ranked: list[ScoredUnit], standalone: bool = True) -> list[ScoredUnit]:
         """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.
 
         More than one unit answers the questions that ask two things (a fee and a time, two documents' facts).
+        The asked-like floor holds for `standalone` questions only: it was calibrated on them, and a follow-up
+        read after the question before it ("wire fee?? cut off time for same day?") is worded like no one
+        customer question.
         """
         if not ranked or ranked[0].probability < self.weights.answer_threshold:
             return []
+        if standalone and not self.asked_like_enough(ranked):
+            return []
         return [ranked[0], *[s for s in ranked[1:MAX_UNITS] if s.probability >= self.weights.second_threshold]]
+
+    def asked_like_enough(self, ranked: list[ScoredUnit]) -> bool:
+        """Some candidate answers a question close enough to this one (always, without the units' questions)."""
+        if self.unit_questions is None:
+            return True
+        return max(s.features[ASKED_LIKE] for s in ranked) >= self.weights.asked_like_floor
 
     def rescore(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         """The same units scored with this selector's weights (training tries many), best first."""
         scored = (ScoredUnit(s.unit, s.source, s.features, self.probability(s.features)) for s in ranked)
         return sorted(scored, key=lambda s: -s.probability)
+
+    def asked_like(self, question_vector: np.ndarray, unit: AnswerUnit) -> float:
+        """How close the question is to the closest one the unit answers (0 without the units' questions)."""
+        return self.unit_questions.asked_like(question_vector, unit) if self.unit_questions else 0.0
 
     def probability(self, features: tuple[float, ...]) -> float:
         """The logistic model's probability that a unit with these features answers the question."""
@@ -140,10 +170,11 @@ def document_units(document: RetrievedDocument) -> list[AnswerUnit]:
 
 
 def unit_features(
-    question: str, unit: AnswerUnit, cosine: float, document_score: float, source: int
+    question: str, unit: AnswerUnit, similarity: tuple[float, float], document_score: float, source: int
 ) -> tuple[float, ...]:
-    """The features of FEATURES, in order."""
+    """The features of FEATURES, in order; `similarity` is (cosine to the unit, `asked_like`)."""
     asked = content_words(question)
+    cosine, asked_like = similarity
     return (
         cosine,
         _share(asked, content_words(unit.text)),
@@ -153,6 +184,7 @@ def unit_features(
         float(source == 1),
         float(unit.position == 0),
         float(bool(OVERVIEW.match(unit.text))),
+        asked_like,
     )
 
 

@@ -119,7 +119,7 @@ def extractive_answer(
     arrived after 10 business days, call ...", the customer gets that again, not "I don't have information".
     """
     ranked = selector.rank(question, documents)  # once: the units are embedded for both picks
-    chosen = selector.pick_unsaid(ranked, said) or selector.pick(ranked)
+    chosen = selector.pick_unsaid(ranked, said) or selector.pick(ranked, standalone=not said)
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     cited = sorted({scored.source for scored in chosen})
