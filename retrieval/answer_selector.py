@@ -127,8 +127,8 @@ class AnswerSelector:
 
         More than one unit answers the questions that ask two things (a fee and a time, two documents' facts).
         The asked-like floor holds for `standalone` questions only: it was calibrated on them, and a follow-up
-        read after the question before it ("wire fee?? cut off time for same day?") is worded like no one
-        customer question.
+        read after the question before it ("How long does an ACH transfer take? and how much does that cost?")
+        is worded like no one customer question.
         """
         if not ranked or ranked[0].probability < self.weights.answer_threshold:
             return []
