@@ -31,7 +31,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     needs_sign_in = sign_in_needed(runtime.context, decision, guarded)
     if needs_sign_in:
         decision = replace(decision, route="banking")
-    follows_up = points_back(state, decision.route, meant)
+    follows_up = points_back(state, decision.route, meant) or placed_by_thread(state, decision)
     return {
         "needs_sign_in": needs_sign_in,
         "route": decision.route,
@@ -87,6 +87,15 @@ def points_back(state: State, route: str, meant: str) -> bool:
     """
     same_route = route in ("banking", "credit", "account") and route == state.get("route")
     return same_route and looks_like_follow_up(meant)  # "adn how long does taht take?" points back too
+
+
+def placed_by_thread(state: State, decision: ScopeDecision) -> bool:
+    """A short banking message placed only by reading it after the one before, so it continues that one.
+
+    "cut off time for same day?" after "wire fee??" is unplaced alone; retrieval too must read it after the
+    wire question, or it quotes the bill-pay cut-off.
+    """
+    return decision.read_with_thread and decision.route == "banking" == state.get("route")
 
 
 def previous_question(state: State) -> str | None:

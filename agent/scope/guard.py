@@ -60,6 +60,7 @@ class ScopeDecision:
     reason: str | None = None  # why the screen refused it: "language", "frame" or "task"
     intent: str | None = None  # the most probable class: "banking77:card_arrival", "clinc150:...", "ours:credit"
     intent_probability: float = 0.0
+    read_with_thread: bool = False  # placed by reading it after the message before: it follows that one up
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class ScopeGuard:
             return decision
         # Read the message together with the one before; keep that reading only if it lands on a route we
         # answer (the thread's own route, or any of them after a clarifying question).
-        combined = self.classify([f"{previous_text} {text}"])[0]
+        combined = replace(self.classify([f"{previous_text} {text}"])[0], read_with_thread=True)
         wanted = ANSWERED if previous_route == "clarify" else (previous_route,)
         if combined.route in wanted:
             return combined

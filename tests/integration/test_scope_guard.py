@@ -48,6 +48,14 @@ def test_asking_for_a_faster_option_after_an_ach_answer_stays_on_banking(guard):
     assert guard.classify_follow_up("can you talk faster?", None, None).route == "out_of_scope"
 
 
+def test_a_fragment_the_thread_places_is_marked_read_with_the_thread(guard):
+    fragment = "cut off time for same day?"
+    assert guard.classify([fragment])[0].route == "clarify"  # alone no head places it
+    placed = guard.classify_follow_up(fragment, "banking", "wire fee??")
+    assert placed.route == "banking" and placed.read_with_thread
+    assert not guard.classify_follow_up("What is the overdraft fee?", "banking", "wire fee??").read_with_thread
+
+
 def test_thanks_after_a_banking_turn_stays_small_talk(guard):
     assert guard.classify_follow_up("thanks, that helps a lot", "banking", WIRE).route == "smalltalk"
 

@@ -272,6 +272,18 @@ def test_a_follow_up_is_looked_up_with_the_question_it_points_back_to(isolated_s
     ]
 
 
+def test_a_fragment_the_thread_placed_is_looked_up_after_the_question_before_it(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, synthesizer_replies=["$25 [1].", "By 4 p.m. [1].", "$32 [1]."])
+    banking, placed = ScopeDecision("banking", 0.99), ScopeDecision("banking", 0.8, read_with_thread=True)
+    services.guard = ScriptedGuard([banking, placed, placed])
+    services.retriever = RecordingRetriever(services.retriever)
+    assistant = Assistant(services, checkpointer)
+    assistant.ask(WIRE, thread_id="f1")
+    assistant.ask("cut off time for same day?", thread_id="f1")  # no word points back: the guard placed it
+    assistant.ask("overdraft fee?", thread_id="f2")  # a thread's first message has nothing before it
+    assert services.retriever.queries == [WIRE, f"{WIRE} cut off time for same day?", "overdraft fee?"]
+
+
 class FixedScoreRetriever:
     """The real retriever's documents, every one scored `score`."""
 
