@@ -2,12 +2,16 @@
 
 Embedding a few thousand short texts takes seconds to half a minute on 2 cores; every process that needs
 them would pay it at start. With a cache folder (and an embedder that names its weights) the vectors are
-kept there, keyed by the weights and the texts, so a changed file or adapter is embedded afresh.
+kept there, keyed by the weights and the texts, so a changed file or adapter is embedded afresh. Each edit
+of a text file would otherwise leave its old vectors behind (15 MB for the units' questions), so only the
+KEEP most recently used files of a name stay.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,17 +19,46 @@ import numpy as np
 from retrieval.embeddings import Embedder
 from tools.files import replaced_atomically
 
+KEEP = 2  # per name: the vectors in use and the ones before them (switching back costs no re-embedding)
+
 
 def embedded_once(embedder: Embedder, texts: list[str], cache_dir: Path | None, name: str) -> np.ndarray:
     """The texts' vectors: read from `cache_dir` when they are there, else embedded (and saved there)."""
     cached = vectors_path(cache_dir, embedder, texts, name)
-    if cached is not None and cached.exists():
-        return np.load(cached)
+    if cached is not None and (vectors := read_cached(cached)) is not None:
+        return vectors
     vectors = embedder.embed(texts)
     if cached is not None:
         with replaced_atomically(cached) as out:
             np.save(out, vectors)
+        prune(cached.parent, name)
     return vectors
+
+
+def read_cached(path: Path) -> np.ndarray | None:
+    """The cached vectors, marked as just used; None when there are none (or another process just pruned them)."""
+    try:
+        vectors = np.load(path)
+        os.utime(path)
+    except FileNotFoundError:
+        return None
+    return vectors
+
+
+def prune(cache_dir: Path, name: str) -> None:
+    """Remove all but the KEEP most recently used vector files of `name`."""
+    files = sorted(cache_dir.glob(f"{name}-*.npy"), key=used_at, reverse=True)
+    for stale in files[KEEP:]:
+        with contextlib.suppress(FileNotFoundError):  # two processes pruning at once
+            stale.unlink()
+
+
+def used_at(path: Path) -> float:
+    """When the file was last written or read through `read_cached` (0 once it is gone)."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def vectors_path(cache_dir: Path | None, embedder: Embedder, texts: list[str], name: str) -> Path | None:
