@@ -93,7 +93,7 @@ def placed_by_thread(state: State, decision: ScopeDecision) -> bool:
     """A short banking message placed only by reading it after the one before, so it continues that one.
 
     "cut off time for same day?" after "wire fee??" is unplaced alone; retrieval too must read it after the
-    wire question, or it quotes the bill-pay cut-off.
+    wire question: alone it matches every cut-off (bill pay's among them), or none closely enough.
     """
     return decision.read_with_thread and decision.route == "banking" == state.get("route")
 
