@@ -39,9 +39,10 @@ def read_cached(path: Path) -> np.ndarray | None:
     """The cached vectors, marked as just used; None when there are none (or another process just pruned them)."""
     try:
         vectors = np.load(path)
-        os.utime(path)
     except FileNotFoundError:
         return None
+    with contextlib.suppress(OSError):  # another user's file in a shared cache: readable, not ours to touch
+        os.utime(path)
     return vectors
 
 
@@ -49,7 +50,7 @@ def prune(cache_dir: Path, name: str) -> None:
     """Remove all but the KEEP most recently used vector files of `name`."""
     files = sorted(cache_dir.glob(f"{name}-*.npy"), key=used_at, reverse=True)
     for stale in files[KEEP:]:
-        with contextlib.suppress(FileNotFoundError):  # two processes pruning at once
+        with contextlib.suppress(OSError):  # two processes pruning at once, or another user's file
             stale.unlink()
 
 
