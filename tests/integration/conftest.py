@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from agent.dependencies import build_embedder, load_unanswered_questions
 from agent.runtime.engine_cache import converted_model as engine_model
 from agent.runtime.model_files import resolve_model_dir
 from agent.service import open_guard
@@ -35,8 +36,8 @@ class Run:
 
 @pytest.fixture(scope="session")
 def converted_model(model_cache_dir: Path) -> Path:
-    """Convert the packaged GGUF (and it, and it with each shipped adapter, for CTranslate2) and distil the
-    shipped guard's token table, once for the whole run.
+    """Convert the packaged GGUF (and it, and it with each shipped adapter, for CTranslate2), distil the
+    shipped guard's token table and embed the selector's question sets (about a minute), once for the whole run.
 
     The other xdist worker waits on the lock and then finds both cached, instead of repeating them.
     """
@@ -46,6 +47,8 @@ def converted_model(model_cache_dir: Path) -> Path:
         settings = Settings(model_cache_dir=model_cache_dir)
         for adapter in (None, settings.extractor_adapter, settings.advisor_adapter):  # the default engine's models
             engine_model(model_dir, adapter, settings.local_precision, model_cache_dir)
+        # Else the first test to answer a banking question pays for it, inside its own timeout.
+        load_unanswered_questions(settings, build_embedder(settings), None)
     return model_dir
 
 
