@@ -30,6 +30,7 @@ DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
 # Weights fitted with the units' questions (`asked_like`), for BANKASSIST_UNIT_QUESTIONS_PATH: opt-in, see the README.
 UNIT_QUESTIONS_WEIGHTS = Path(__file__).parent / "answer_selector_unit_questions.json"
 MAX_UNITS = 3  # an answer quotes at most three sentences or list items
+NEAR_SAME = 0.2  # a unit whose words differ from a chosen one's by at most this share is not quoted again
 FEATURES = (
     "cosine", "lexical", "heading_lexical", "figure_wanted", "document_score", "first_document", "lead", "overview",
     "asked_like", "unanswered_like",
@@ -150,7 +151,11 @@ class AnswerSelector:
             return []
         if standalone and (not self.asked_like_enough(ranked) or self.looks_unanswered(ranked)):
             return []
-        return [ranked[0], *[s for s in ranked[1:MAX_UNITS] if s.probability >= self.weights.second_threshold]]
+        chosen = [ranked[0]]
+        for scored in ranked[1:MAX_UNITS]:
+            if scored.probability >= self.weights.second_threshold and not says_again(scored, chosen):
+                chosen.append(scored)
+        return chosen
 
     def asked_like_enough(self, ranked: list[ScoredUnit]) -> bool:
         """Some candidate answers a question close enough to this one (always, without the units' questions)."""
@@ -178,6 +183,16 @@ class AnswerSelector:
         """The logistic model's probability that a unit with these features answers the question."""
         logit = self.weights.bias + float(np.dot(self._vector, features))
         return 1.0 / (1.0 + math.exp(-logit))
+
+
+def says_again(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
+    """The unit says what a chosen one already says: two pages state the branch hours in nearly the same words."""
+    words = content_words(scored.unit.text)
+    for earlier in chosen:
+        said = content_words(earlier.unit.text)
+        if len(words ^ said) <= NEAR_SAME * len(words | said):
+            return True
+    return False
 
 
 def document_units(document: RetrievedDocument) -> list[AnswerUnit]:

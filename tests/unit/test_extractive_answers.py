@@ -98,6 +98,19 @@ def test_the_runner_up_joins_above_the_second_threshold():
     assert len(selector().choose(question, documents)) == 1
 
 
+def test_a_unit_another_page_states_in_nearly_the_same_words_is_not_quoted_twice():
+    hours = "Branches are open Monday to Friday from 9:00 a.m. to 5:00 p.m. local time."
+    documents = [
+        RetrievedDocument("branches", "Branches", 0.7, (f"Branches - Hours\n{hours}",)),
+        RetrievedDocument("contact", "Contact", 0.6, (f"Contact - Branches\n{hours.replace(' from', '')}",)),
+        RetrievedDocument("pin-help", "PIN", 0.5, (PIN,)),
+    ]
+    question = "when are branches open monday to friday"
+    assert {s.unit.doc_id for s in selector(0.0, 0.0).rank(question, documents)[:2]} == {"branches", "contact"}
+    chosen = [c.unit.doc_id for c in selector(0.0, 0.0).choose(question, documents)]
+    assert len(chosen) == 2 and chosen.count("branches") + chosen.count("contact") == 1  # one copy of the hours
+
+
 def test_a_figure_from_a_passage_about_something_else_is_not_grounded():
     units = ["Paper statements: $1.00 per statement.", "Wire: $25."]
     assert unsupported_numbers("Yes, the branch notarizes documents and the fee is $1.00 per document.", units) == {"1"}
