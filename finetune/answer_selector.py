@@ -155,8 +155,8 @@ def calibrate(
     the units' questions made them (MAX_UNITS_PER_ANSWER). And abstaining more gains on the few unanswerable
     questions and loses on the many answerable ones, so no fewer answerable questions may get an answer
     (MIN_ANSWERED). The unanswered gate only ever abstains, so each gate is scored from the answers without it,
-    and it may silence no answer that states its fact: a gate that silenced 4 of the 221 answerable tuning
-    questions silenced "How do I deposit a check in the app?" and 6 more plain conversation questions.
+    and it may silence no answer that states its fact: a gate that cost 2 of the 221 answerable tuning
+    questions their fact silenced "How do I deposit a check in the app?" and 6 more plain conversation turns.
     """
     selector.weights = SelectorWeights(weights, bias, 0.0, 0.0)
     rescored = [Ranked(row.question, selector.rescore(row.units)) for row in ranked]
