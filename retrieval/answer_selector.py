@@ -31,6 +31,8 @@ DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
 UNIT_QUESTIONS_WEIGHTS = Path(__file__).parent / "answer_selector_unit_questions.json"
 MAX_UNITS = 3  # an answer quotes at most three sentences or list items
 NEAR_SAME = 0.2  # a unit whose words differ from a chosen one's by at most this share is not quoted again
+# A follow-up's best new unit this far below the answer just read (as a share of its probability) answers it less.
+FAR_BELOW = 0.6
 FEATURES = (
     "cosine", "lexical", "heading_lexical", "figure_wanted", "document_score", "first_document", "lead", "overview",
     "asked_like", "unanswered_like",
@@ -131,13 +133,22 @@ class AnswerSelector:
             scored.append(ScoredUnit(unit, source, features, self.probability(features)))
         return sorted(scored, key=lambda s: -s.probability)
 
-    def choose(self, question: str, documents: list[RetrievedDocument], said: str = "") -> list[ScoredUnit]:
+    def choose(
+        self, question: str, documents: list[RetrievedDocument], said: str = "", asked: str = ""
+    ) -> list[ScoredUnit]:
         """The answer's units for the question (none: abstain), leaving out units quoted in `said`."""
-        return self.pick_unsaid(self.rank(question, documents), said)
+        return self.pick_unsaid(self.rank(question, documents), said, asked)
 
-    def pick_unsaid(self, ranked: list[ScoredUnit], said: str) -> list[ScoredUnit]:
-        """`pick` among the ranked units that `said` (the answer a follow-up follows) does not already quote."""
-        return self.pick([s for s in ranked if not (said and s.unit.text in said)], standalone=not said)
+    def pick_unsaid(self, ranked: list[ScoredUnit], said: str, asked: str = "") -> list[ScoredUnit]:
+        """`pick` among the ranked units that `said` (the answer a follow-up follows) does not already quote.
+
+        `asked` is the follow-up's own words. When it is about the answer itself, that answer is quoted again
+        rather than whatever else ranks above the threshold (see `asks_about_said`).
+        """
+        unsaid = [s for s in ranked if not (said and s.unit.text in said)]
+        if said and asks_about_said(ranked, unsaid, asked):
+            return self.pick(ranked, standalone=False)
+        return self.pick(unsaid, standalone=not said)
 
     def pick(self, ranked: list[ScoredUnit], standalone: bool = True) -> list[ScoredUnit]:
         """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.
@@ -183,6 +194,22 @@ class AnswerSelector:
         """The logistic model's probability that a unit with these features answers the question."""
         logit = self.weights.bias + float(np.dot(self._vector, features))
         return 1.0 / (1.0 + math.exp(-logit))
+
+
+def asks_about_said(ranked: list[ScoredUnit], unsaid: list[ScoredUnit], asked: str) -> bool:
+    """The follow-up asks about the answer it follows, not about anything else the passages say.
+
+    After "How long does an ACH transfer take?" (answered with the standard and the $3 next-day transfer),
+    "And is there a faster option?" is answered by next-day ACH: the units just quoted outrank every other by
+    far, and no other candidate has a word of the follow-up. "What about wires?" shares "wire" with the wire
+    units, and "how much does that cost?" ranks the fee close to the answer just read: both get new units.
+    """
+    if not asked or not unsaid or unsaid[0] is ranked[0]:
+        return False
+    if unsaid[0].probability >= FAR_BELOW * ranked[0].probability:
+        return False
+    words = content_words(asked)
+    return not any(words & content_words(s.unit.text) for s in unsaid[:MAX_UNITS])
 
 
 def says_again(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:

@@ -69,7 +69,7 @@ def policy_answer(state: State, runtime: Runtime[Context], node: str = "answer_b
         # The bare follow-up names nothing to quote; read with the earlier question, it points at the earlier
         # answer, which the customer has already read. So: both questions, and not the sentences just quoted.
         said = previous_reply(state) if earlier else ""
-        return extractive_answer(services.selector, in_context(question, earlier), relevant, sources, said)
+        return extractive_answer(services.selector, in_context(question, earlier), relevant, sources, said, question)
     messages = [
         SystemMessage(prompts.BANKING_SYSTEM),
         *earlier_messages(state, settings.history_messages),
@@ -110,16 +110,22 @@ def in_context(question: str, earlier: str | None) -> str:
 
 
 def extractive_answer(
-    selector: AnswerSelector, question: str, documents: list[RetrievedDocument], sources: list[Source], said: str = ""
+    selector: AnswerSelector,
+    question: str,
+    documents: list[RetrievedDocument],
+    sources: list[Source],
+    said: str = "",
+    asked: str = "",
 ) -> dict[str, Any]:
     """The answering units quoted exactly, each with its citation; when no unit answers, abstain.
 
     Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again, unless
-    nothing else answers: asked "what if it doesn't come?" just after reading "If your new card still hasn't
-    arrived after 10 business days, call ...", the customer gets that again, not "I don't have information".
+    nothing else answers or the follow-up's own words (`asked`) are about that answer: asked "what if it
+    doesn't come?" just after reading "If your new card still hasn't arrived after 10 business days, call ...",
+    the customer gets that again, not "I don't have information".
     """
     ranked = selector.rank(question, documents)  # once: the units are embedded for both picks
-    chosen = selector.pick_unsaid(ranked, said) or selector.pick(ranked, standalone=not said)
+    chosen = selector.pick_unsaid(ranked, said, asked) or selector.pick(ranked, standalone=not said)
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     cited = sorted({scored.source for scored in chosen})

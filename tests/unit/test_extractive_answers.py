@@ -210,3 +210,30 @@ def test_citations_are_numbered_as_the_cited_sources_are_listed():
     update = extractive_answer(selector(answer_threshold=0.3), question, documents, sources)
     assert update["messages"][0].text.endswith("[1]") and "[3]" not in update["messages"][0].text
     assert [s["id"] for s in update["sources"]] == ["pin-help"]  # retrieved third, listed and cited first
+
+
+def ranked_units(*probabilities):
+    """The PIN passage's units, scored with these probabilities, best first."""
+    from retrieval.answer_selector import FEATURES, ScoredUnit
+
+    units = passage_units(PIN, "pin-help", "PIN")
+    scored = [ScoredUnit(u, 1, (0.0,) * len(FEATURES), p) for u, p in zip(units, probabilities, strict=False)]
+    return sorted(scored, key=lambda s: -s.probability)
+
+
+def test_a_follow_up_about_the_answer_just_read_gets_it_again_not_a_weaker_new_sentence():
+    blocked, unblock, clears = (s.unit.text for s in ranked_units(0.9, 0.3, 0.28))
+    said = f"{blocked} [1]"
+    # No other unit has a word of "is there a way round that?" and all rank far below: quote the answer again.
+    again = selector(0.2, 0.99).pick_unsaid(ranked_units(0.9, 0.3, 0.28), said, "is there a way round that?")
+    assert [s.unit.text for s in again] == [blocked]
+    # A follow-up that names what another unit is about ("midnight"), or a new unit ranked close, gets it instead.
+    named = selector(0.2, 0.99).pick_unsaid(ranked_units(0.9, 0.3, 0.28), said, "until midnight?")
+    assert [s.unit.text for s in named] == [unblock]
+    close = selector(0.2, 0.99).pick_unsaid(ranked_units(0.9, 0.7, 0.28), said, "is there a way round that?")
+    assert [s.unit.text for s in close] == [unblock]
+    # A standalone question never has an answer to repeat.
+    assert (
+        selector(0.2, 0.99).pick_unsaid(ranked_units(0.9, 0.3, 0.28), "", "is there a way round that?")[0].unit.text
+        == blocked
+    )

@@ -1,0 +1,28 @@
+"""Banking follow-ups on the real guard, retriever and selector: a new sentence, or the answer just read."""
+
+import pytest
+
+from agent.service import open_assistant
+from agent.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, model_cache_dir):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("follow-ups"), model_cache_dir=model_cache_dir)
+    with open_assistant(settings) as opened:
+        yield opened
+
+
+def test_a_follow_up_about_the_answer_just_read_gets_it_again(assistant):
+    first = assistant.ask("How long does an ACH transfer take?")
+    assert "1 to 3 business days" in first.answer and "$3" in first.answer
+    # Only next-day ACH, just read, is faster: not the international wire's time, which ranks next.
+    faster = assistant.ask("And is there a faster option?", thread_id=first.thread_id)
+    assert faster.route == "banking" and "next-day ACH" in faster.answer.replace("Next-day", "next-day")
+    assert "international wire" not in faster.answer
+
+
+def test_a_follow_up_that_names_something_new_gets_new_sentences(assistant):
+    first = assistant.ask("How long does an ACH transfer take?")
+    wires = assistant.ask("What about wires?", thread_id=first.thread_id)
+    assert wires.route == "banking" and "wire" in wires.answer and "next-day" not in wires.answer.lower()
