@@ -15,7 +15,7 @@ from filelock import FileLock
 from agent.dependencies import build_embedder, load_unanswered_questions
 from agent.runtime.engine_cache import converted_model as engine_model
 from agent.runtime.model_files import resolve_model_dir
-from agent.service import open_guard
+from agent.service import open_assistant, open_guard
 from agent.settings import DEFAULT_BASE_MODEL, Settings
 
 BANKASSIST = [sys.executable, "-m", "ui"]
@@ -50,6 +50,14 @@ def converted_model(model_cache_dir: Path) -> Path:
         # Else the first test to answer a banking question pays for it, inside its own timeout.
         load_unanswered_questions(settings, build_embedder(settings), None)
     return model_dir
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, converted_model, model_cache_dir):
+    """The assistant as shipped (real guard, retriever, selector and models), with a data folder of its own."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("assistant"), model_cache_dir=model_cache_dir)
+    with open_assistant(settings) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -1,17 +1,5 @@
 """Banking follow-ups on the real guard, retriever and selector: a new sentence, or the answer just read."""
 
-import pytest
-
-from agent.service import open_assistant
-from agent.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, model_cache_dir):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("follow-ups"), model_cache_dir=model_cache_dir)
-    with open_assistant(settings) as opened:
-        yield opened
-
 
 def test_a_follow_up_about_the_answer_just_read_gets_it_again(assistant):
     first = assistant.ask("How long does an ACH transfer take?")

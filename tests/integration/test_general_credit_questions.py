@@ -1,17 +1,6 @@
 """General credit questions on the real guard, retrieval, selector and advisor: the policy first, then the report."""
 
-import pytest
-
 from agent import prompts
-from agent.service import open_assistant
-from agent.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, model_cache_dir):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("credit-kinds"), model_cache_dir=model_cache_dir)
-    with open_assistant(settings) as opened:
-        yield opened
 
 
 def test_how_to_freeze_credit_gets_the_freeze_policy_then_the_customers_report(assistant):

@@ -2,16 +2,6 @@
 
 import pytest
 
-from agent.service import open_assistant
-from agent.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, model_cache_dir):
-    settings = Settings(data_dir=tmp_path_factory.mktemp("masked"), model_cache_dir=model_cache_dir)
-    with open_assistant(settings) as opened:
-        yield opened
-
 
 @pytest.mark.parametrize(
     "message",

@@ -10,7 +10,6 @@ from retrieval.retriever import RetrievedDocument
 from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tests.fakes import FakeEmbedder
-from tools.errors import ModelFilesError
 
 # A fee page, which never says whether a branch notarizes: the notary question finds the cashier's check's fee
 # more surely than the customer asking that fee in other words does.
@@ -79,16 +78,6 @@ def test_the_gate_is_read_from_the_weights_file_and_absent_or_null_is_off(tmp_pa
         assert SelectorWeights.load(path).unanswered_gate == expected
     path.write_text(json.dumps(base))
     assert SelectorWeights.load(path).unanswered_gate == GATE_OFF
-
-
-@pytest.mark.parametrize("content", ["", "\n", "{not json\n", '{"topic": "fees"}\n', "[1]\n"])
-def test_a_missing_empty_or_malformed_file_is_a_one_line_error(tmp_path, content):
-    path = tmp_path / "unanswered.jsonl"
-    if content:
-        path.write_text(content, encoding="utf-8")
-    with pytest.raises(ModelFilesError, match="unanswered questions") as error:
-        UnansweredQuestions.load(FakeEmbedder(), path if content else tmp_path / "missing.jsonl")
-    assert "\n" not in str(error.value)
 
 
 def test_calibration_turns_the_gate_on_where_it_serves_the_tuning_questions(selector_parts):

@@ -7,6 +7,7 @@ import pytest
 from finetune.answer_selector import MAX_UNITS_PER_ANSWER, Ranked, calibrate
 from retrieval.answer_selector import ASKED_LIKE, AnswerSelector, SelectorWeights
 from retrieval.retriever import RetrievedDocument
+from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tests.fakes import FakeEmbedder
 from tools.errors import ModelFilesError
@@ -67,13 +68,21 @@ def test_the_questions_are_embedded_once_then_read_from_the_cache(card_questions
     assert len(list((tmp_path / "models").glob("unit-questions-*.npy"))) == 1
 
 
-@pytest.mark.parametrize("content", ["", "{not json\n", '{"doc_id": "cards", "text": "x"}\n', '{"doc_id": 1}\n'])
-def test_a_missing_or_malformed_file_is_a_one_line_error(tmp_path, content):
-    path = tmp_path / "unit_questions.jsonl"
+UNANSWERED = (UnansweredQuestions, "unanswered questions")
+UNIT = (UnitQuestions, "Cannot read the unit questions")
+MALFORMED = [
+    *((UNANSWERED, content) for content in ["", "\n", "{not json\n", '{"topic": "fees"}\n', "[1]\n"]),
+    *((UNIT, content) for content in ["", "{not json\n", '{"doc_id": "cards", "text": "x"}\n', '{"doc_id": 1}\n']),
+]
+
+
+@pytest.mark.parametrize(("question_set", "content"), MALFORMED)
+def test_a_missing_empty_or_malformed_question_file_is_a_one_line_error(tmp_path, question_set, content):
+    (loader, message), path = question_set, tmp_path / "questions.jsonl"
     if content:
         path.write_text(content, encoding="utf-8")
-    with pytest.raises(ModelFilesError, match="Cannot read the unit questions") as error:
-        UnitQuestions.load(FakeEmbedder(), path if content else tmp_path / "missing.jsonl")
+    with pytest.raises(ModelFilesError, match=message) as error:
+        loader.load(FakeEmbedder(), path if content else tmp_path / "missing.jsonl")
     assert "\n" not in str(error.value)
 
 
