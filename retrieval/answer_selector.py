@@ -24,6 +24,7 @@ from retrieval.retriever import RetrievedDocument
 from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tools.errors import ModelFilesError
+from tools.grounding import CITATION
 from tools.text import content_words
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
@@ -31,6 +32,9 @@ DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
 UNIT_QUESTIONS_WEIGHTS = Path(__file__).parent / "answer_selector_unit_questions.json"
 MAX_UNITS = 3  # an answer quotes at most three sentences or list items
 NEAR_SAME = 0.2  # a unit whose words differ from a chosen one's by at most this share is not quoted again
+# A unit that restates the chosen ones' figures is left out when at most this share of its words is new.
+FEW_NEW_WORDS = 0.2
+FIGURE_AND_UNIT = re.compile(r"(\$?\d[\d,]*(?:\.\d+)?%?)\s*(?:-\s*)?([A-Za-z]+)?")
 # A follow-up's best new unit this far below the answer just read (as a share of its probability) answers it less.
 FAR_BELOW = 0.6
 FEATURES = (
@@ -145,7 +149,7 @@ class AnswerSelector:
         `asked` is the follow-up's own words. When it is about the answer itself, that answer is quoted again
         rather than whatever else ranks above the threshold (see `asks_about_said`).
         """
-        unsaid = [s for s in ranked if not (said and s.unit.text in said)]
+        unsaid = [s for s in ranked if not (said and already_said(s.unit.text, said))]
         if said and asks_about_said(ranked, unsaid, asked):
             return self.pick(ranked, standalone=False)
         return self.pick(unsaid, standalone=not said)
@@ -213,13 +217,47 @@ def asks_about_said(ranked: list[ScoredUnit], unsaid: list[ScoredUnit], asked: s
 
 
 def says_again(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
-    """The unit says what a chosen one already says: two pages state the branch hours in nearly the same words."""
+    """The unit says what the chosen ones already say.
+
+    Two pages state the branch hours in nearly the same words; or the fee schedule restates, figure for
+    figure, the policy sentence already quoted ("We acknowledge complaints within 2 business days and aim to
+    resolve them within 15 business days." after "We aim to resolve complaints within 15 business days.
+    Larkspur acknowledges every complaint within 2 business days ...").
+    """
     words = content_words(scored.unit.text)
     for earlier in chosen:
         said = content_words(earlier.unit.text)
         if len(words ^ said) <= NEAR_SAME * len(words | said):
             return True
-    return False
+    return restates(scored.unit.text, " ".join(earlier.unit.text for earlier in chosen))
+
+
+def already_said(text: str, said: str) -> bool:
+    """The unit is quoted in `said` (an answer, with its citations), or restates it in other words.
+
+    The ACH answer quotes the transfer-times list, which prices next-day ACH, and leaves "Next-day ACH
+    transfers cost $3." out as a restatement; "What about wires?" after it must not add that sentence.
+    """
+    return text in said or restates(text, CITATION.sub("", said))
+
+
+def restates(text: str, said: str) -> bool:
+    """Every figure of `text` is in `said` with the same word after it, and few of its words are new.
+
+    The word after a figure keeps "7 business days" apart from "7 to 10 business days" and "$35, the" (a
+    new rule about a $35 balance) from "$35 or" (the minimum payment); a unit without figures is never a
+    restatement by this test.
+    """
+    figures = figures_with_units(text)
+    if not figures or not figures <= figures_with_units(said):
+        return False
+    words = content_words(text)
+    return len(words - content_words(said)) <= FEW_NEW_WORDS * len(words)
+
+
+def figures_with_units(text: str) -> set[tuple[str, str]]:
+    """Each figure of the text ("$1,000", "3%", "7") with the word after it ("per", "business", "to")."""
+    return {(figure.rstrip(".,"), unit.lower()) for figure, unit in FIGURE_AND_UNIT.findall(text)}
 
 
 def document_units(document: RetrievedDocument) -> list[AnswerUnit]:

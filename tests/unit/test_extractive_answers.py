@@ -111,6 +111,36 @@ def test_a_unit_another_page_states_in_nearly_the_same_words_is_not_quoted_twice
     assert len(chosen) == 2 and chosen.count("branches") + chosen.count("contact") == 1  # one copy of the hours
 
 
+def test_a_unit_restating_the_chosen_figures_is_left_out_but_a_new_rule_about_them_is_kept():
+    from retrieval.answer_selector import already_said, restates
+
+    policy = (
+        "We aim to resolve complaints within 15 business days. "
+        "Larkspur acknowledges every complaint within 2 business days and gives you a reference number."
+    )
+    assert restates(
+        "We acknowledge complaints within 2 business days and aim to resolve them within 15 business days.", policy
+    )
+    # The same figures before other words state something else: "7 business days" is not "7 to 10 business days".
+    delivery = "A new account debit card arrives in 7 to 10 business days after your account is opened."
+    assert not restates("If a replacement card hasn't arrived after 7 business days, call us.", delivery)
+    # The same figures with many new words add a fact; a unit without figures is left to the word test.
+    closing = "You receive the Closing Disclosure at least 3 business days before closing."
+    assert not restates("You get a Loan Estimate within 3 business days showing the rate and monthly payment.", closing)
+    assert not restates("Complaints are welcome.", policy)
+    restated = "We acknowledge complaints within 2 business days and aim to resolve them within 15 business days."
+    documents = [
+        RetrievedDocument("complaints", "Complaints", 0.7, (f"Complaints - Timing\n{policy}",)),
+        RetrievedDocument("contact", "Contact", 0.6, (f"Contact - Complaints\n{restated}",)),
+    ]
+    question = "how many business days to acknowledge and resolve complaints"
+    assert len(selector(0.0, 0.0).rank(question, documents)) == 3
+    chosen = [c.unit.text for c in selector(0.0, 0.0).choose(question, documents)]
+    assert len(chosen) == 2 and sum("15 business days" in text for text in chosen) == 1  # the time limit once
+    # After that answer, a follow-up does not quote the restatement as news either.
+    assert already_said(restated, f"{policy} [1]") and not already_said(closing, f"{policy} [1]")
+
+
 def test_a_figure_from_a_passage_about_something_else_is_not_grounded():
     units = ["Paper statements: $1.00 per statement.", "Wire: $25."]
     assert unsupported_numbers("Yes, the branch notarizes documents and the fee is $1.00 per document.", units) == {"1"}
