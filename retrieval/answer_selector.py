@@ -150,8 +150,8 @@ class AnswerSelector:
         rather than whatever else ranks above the threshold (see `asks_about_said`).
         """
         unsaid = [s for s in ranked if not (said and already_said(s.unit.text, said))]
-        if said and asks_about_said(ranked, unsaid, asked):
-            return self.pick(ranked, standalone=False)
+        if said and asks_about_said(ranked, unsaid, asked, said):
+            return self.pick([s for s in ranked if s not in unsaid], standalone=False)
         return self.pick(unsaid, standalone=not said)
 
     def pick(self, ranked: list[ScoredUnit], standalone: bool = True) -> list[ScoredUnit]:
@@ -200,20 +200,21 @@ class AnswerSelector:
         return 1.0 / (1.0 + math.exp(-logit))
 
 
-def asks_about_said(ranked: list[ScoredUnit], unsaid: list[ScoredUnit], asked: str) -> bool:
-    """The follow-up asks about the answer it follows, not about anything else the passages say.
+def asks_about_said(ranked: list[ScoredUnit], unsaid: list[ScoredUnit], asked: str, said: str) -> bool:
+    """The follow-up asks about the answer it follows (`said`), not about anything else the passages say.
 
     After "How long does an ACH transfer take?" (answered with the standard and the $3 next-day transfer),
     "And is there a faster option?" is answered by next-day ACH: the units just quoted outrank every other by
-    far, and no other candidate has a word of the follow-up. "What about wires?" shares "wire" with the wire
-    units, and "how much does that cost?" ranks the fee close to the answer just read: both get new units.
+    far, and no other candidate has a word of the follow-up that the answer lacks ("a faster option for ACH?"
+    names ACH, which the answer already does). "What about wires?" shares "wire" with the wire units, and
+    "how much does that cost?" ranks the fee close to the answer just read: both get new units.
     """
     if not asked or not unsaid or unsaid[0] is ranked[0]:
         return False
     if unsaid[0].probability >= FAR_BELOW * ranked[0].probability:
         return False
-    words = content_words(asked)
-    return not any(words & content_words(s.unit.text) for s in unsaid[:MAX_UNITS])
+    new_words = content_words(asked) - content_words(said)
+    return not any(new_words & content_words(s.unit.text) for s in unsaid[:MAX_UNITS])
 
 
 def says_again(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
@@ -246,7 +247,8 @@ def restates(text: str, said: str) -> bool:
 
     The word after a figure keeps "7 business days" apart from "7 to 10 business days" and "$35, the" (a
     new rule about a $35 balance) from "$35 or" (the minimum payment); a unit without figures is never a
-    restatement by this test.
+    restatement by this test. The test errs towards quoting: a figure that ends a sentence ("... costs $3.")
+    does not match the same figure before a word, and a phone number or a time counts as several figures.
     """
     figures = figures_with_units(text)
     if not figures or not figures <= figures_with_units(said):
@@ -257,7 +259,7 @@ def restates(text: str, said: str) -> bool:
 
 def figures_with_units(text: str) -> set[tuple[str, str]]:
     """Each figure of the text ("$1,000", "3%", "7") with the word after it ("per", "business", "to")."""
-    return {(figure.rstrip(".,"), unit.lower()) for figure, unit in FIGURE_AND_UNIT.findall(text)}
+    return {(figure.rstrip(","), unit.lower()) for figure, unit in FIGURE_AND_UNIT.findall(text)}
 
 
 def document_units(document: RetrievedDocument) -> list[AnswerUnit]:
