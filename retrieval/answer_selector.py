@@ -24,7 +24,7 @@ from retrieval.retriever import RetrievedDocument
 from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tools.errors import ModelFilesError
-from tools.grounding import CITATION
+from tools.grounding import CITATION, NUMBER
 from tools.text import content_words
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
@@ -34,7 +34,7 @@ MAX_UNITS = 3  # an answer quotes at most three sentences or list items
 NEAR_SAME = 0.2  # a unit whose words differ from a chosen one's by at most this share is not quoted again
 # A unit that restates the chosen ones' figures is left out when at most this share of its words is new.
 FEW_NEW_WORDS = 0.2
-FIGURE_AND_UNIT = re.compile(r"(\$?\d[\d,]*(?:\.\d+)?%?)\s*(?:-\s*)?([A-Za-z]+)?")
+FIGURE_AND_UNIT = re.compile(rf"(\$?{NUMBER.pattern}%?)\s*(?:-\s*)?([A-Za-z]+)?")  # the grounding check's numbers
 # A follow-up's best new unit this far below the answer just read (as a share of its probability) answers it less.
 FAR_BELOW = 0.6
 FEATURES = (

@@ -9,7 +9,7 @@ from agent import prompts
 from agent.scope.guard import ScopeDecision
 from agent.service import Assistant
 from evals.answer_checks import abstained, states_expected
-from retrieval.answer_selector import AnswerSelector, SelectorWeights
+from retrieval.answer_selector import FEATURES, AnswerSelector, ScoredUnit, SelectorWeights, already_said, restates
 from retrieval.answer_units import passage_units, split_sentences
 from retrieval.retriever import RetrievedDocument
 from tests.fakes import FakeEmbedder, ScriptedGuard, fake_services
@@ -112,8 +112,6 @@ def test_a_unit_another_page_states_in_nearly_the_same_words_is_not_quoted_twice
 
 
 def test_a_unit_restating_the_chosen_figures_is_left_out_but_a_new_rule_about_them_is_kept():
-    from retrieval.answer_selector import already_said, restates
-
     policy = (
         "We aim to resolve complaints within 15 business days. "
         "Larkspur acknowledges every complaint within 2 business days and gives you a reference number."
@@ -244,8 +242,6 @@ def test_citations_are_numbered_as_the_cited_sources_are_listed():
 
 def ranked_units(*probabilities):
     """The PIN passage's units, scored with these probabilities, best first."""
-    from retrieval.answer_selector import FEATURES, ScoredUnit
-
     units = passage_units(PIN, "pin-help", "PIN")
     scored = [ScoredUnit(u, 1, (0.0,) * len(FEATURES), p) for u, p in zip(units, probabilities, strict=False)]
     return sorted(scored, key=lambda s: -s.probability)
