@@ -7,6 +7,7 @@ states about the same thing are dropped.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
@@ -20,7 +21,7 @@ from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, document_units
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_unsupported_sentences
-from tools.text import first_sentences
+from tools.text import content_words, first_sentences
 
 if TYPE_CHECKING:
     from agent.dependencies import Services
@@ -29,7 +30,12 @@ if TYPE_CHECKING:
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
-ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
+ABSTAINED = "abstained"
+# The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about.
+FIGURE_ASK = re.compile(
+    r"\b(?:how (?:much|many|long|soon|fast|often)|fees?|costs?|charges?|limits?|when|what time|deadline)\b",
+    re.IGNORECASE,
+)  # no sentence of the passages answers the question: the contact channel instead
 # Signed out: the request to sign in when the policy has no answer, and the pointer after its answer.
 SIGN_IN = {
     "accounts": (prompts.NO_ACCOUNT_CUSTOMER, prompts.SIGN_IN_FOR_ACCOUNTS),
@@ -105,8 +111,21 @@ def relevant_documents(state: State, services: Services, question: str) -> tuple
 
 
 def in_context(question: str, earlier: str | None) -> str:
-    """The question, after the earlier one it follows up on, if any."""
-    return f"{earlier} {question}" if earlier else question
+    """The question, after the earlier one it follows up on, if any.
+
+    A follow-up that asks for a figure of its own keeps only what the earlier question was about: read with
+    "What's the fee for an international wire?", "how long does that take?" found the domestic wire's fee
+    first; read with "an international wire", the international wire's 1 to 3 business days.
+    """
+    if not earlier:
+        return question
+    return f"{topic_of(earlier) if FIGURE_ASK.search(question) else earlier} {question}"
+
+
+def topic_of(question: str) -> str:
+    """The question without the words that ask for a figure; the whole question if nothing else is left."""
+    topic = " ".join(FIGURE_ASK.sub(" ", question).split())
+    return topic if content_words(topic) else question
 
 
 def extractive_answer(

@@ -14,3 +14,12 @@ def test_a_follow_up_that_names_something_new_gets_new_sentences(assistant):
     first = assistant.ask("How long does an ACH transfer take?")
     wires = assistant.ask("What about wires?", thread_id=first.thread_id)
     assert wires.route == "banking" and "wire" in wires.answer and "next-day" not in wires.answer.lower()
+
+
+def test_a_follow_up_asking_for_another_figure_keeps_the_subject_not_the_figure(assistant):
+    # Read with "the fee for", "how long does that take?" used to quote the domestic wire's fee.
+    first = assistant.ask("What's the fee for an international wire?")
+    assert "$45" in first.answer
+    timing = assistant.ask("how long does that take?", thread_id=first.thread_id)
+    assert timing.route == "banking" and "1 to 3 business days" in timing.answer
+    assert "$25" not in timing.answer

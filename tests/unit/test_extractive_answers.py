@@ -6,6 +6,7 @@ import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agent import prompts
+from agent.nodes.answer_banking import in_context
 from agent.scope.guard import ScopeDecision
 from agent.service import Assistant
 from evals.answer_checks import abstained, states_expected
@@ -260,3 +261,21 @@ def test_a_follow_up_about_the_answer_just_read_gets_it_again_not_a_weaker_new_s
     assert [s.unit.text for s in named] == [unblock, clears]
     close = selector(0.2, 0.99).pick_unsaid(ranked_units(0.9, 0.7, 0.28), said, "is there a way round that?")
     assert [s.unit.text for s in close] == [unblock]
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "earlier", "read_as"),
+    [
+        # Its own figure: the earlier question's subject, not the figure it asked for.
+        ("how long does that take?", "What's the fee for an international wire?",
+         "What's the for an international wire? how long does that take?"),
+        # No figure of its own: it asks the earlier question's.
+        ("What about wires?", "How long does an ACH transfer take?",
+         "How long does an ACH transfer take? What about wires?"),
+        # Nothing but the figure asked before: kept whole rather than read with nothing.
+        ("and when?", "how much?", "how much? and when?"),
+        ("how much is it?", None, "how much is it?"),
+    ],
+)  # fmt: skip
+def test_a_follow_up_is_read_with_what_the_earlier_question_was_about(follow_up, earlier, read_as):
+    assert in_context(follow_up, earlier) == read_as
