@@ -24,7 +24,7 @@ from retrieval.retriever import RetrievedDocument
 from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tools.errors import ModelFilesError
-from tools.grounding import CITATION, NUMBER
+from tools.grounding import CITATION, NUMBER, numbers_in
 from tools.text import content_words
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
@@ -35,6 +35,8 @@ NEAR_SAME = 0.2  # a unit whose words differ from a chosen one's by at most this
 # A unit that restates the chosen ones' figures is left out when at most this share of its words is new.
 FEW_NEW_WORDS = 0.2
 FIGURE_AND_UNIT = re.compile(rf"(\$?{NUMBER.pattern}%?)\s*(?:-\s*)?([A-Za-z]+)?")  # the grounding check's numbers
+# Another document's unit with the answer's figures and this close to one of its units says the same thing.
+SAME_MEANING = 0.85
 # A follow-up's best new unit this far below the answer just read (as a share of its probability) answers it less.
 FAR_BELOW = 0.6
 FEATURES = (
@@ -149,7 +151,8 @@ class AnswerSelector:
         `asked` is the follow-up's own words. When it is about the answer itself, that answer is quoted again
         rather than whatever else ranks above the threshold (see `asks_about_said`).
         """
-        unsaid = [s for s in ranked if not (said and already_said(s.unit.text, said))]
+        quoted = [s for s in ranked if said and s.unit.text in said]
+        unsaid = [s for s in ranked if not (said and self.said_before(s, said, quoted))]
         if said and asks_about_said(ranked, unsaid, asked, said):
             return self.pick([s for s in ranked if s not in unsaid], standalone=False)
         return self.pick(unsaid, standalone=not said)
@@ -168,9 +171,33 @@ class AnswerSelector:
             return []
         chosen = [ranked[0]]
         for scored in ranked[1:MAX_UNITS]:
-            if scored.probability >= self.weights.second_threshold and not says_again(scored, chosen):
+            if scored.probability >= self.weights.second_threshold and not self.says_again(scored, chosen):
                 chosen.append(scored)
         return chosen
+
+    def says_again(self, scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
+        """The unit says what the chosen ones already say, in nearly their words or another page's."""
+        return says_again(scored, chosen) or self.restates_elsewhere(scored, chosen)
+
+    def said_before(self, scored: ScoredUnit, said: str, quoted: list[ScoredUnit]) -> bool:
+        """The unit is in `said` (the answer a follow-up follows), or restates it; `quoted` are said's units."""
+        return already_said(scored.unit.text, said) or self.restates_elsewhere(scored, quoted)
+
+    def restates_elsewhere(self, scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
+        """Another document's chosen (or quoted) unit states the unit's figures with nearly the same meaning.
+
+        The fee schedule restates the policy pages in other words: "Overdraft fee: $32 per item, at most 3 per
+        day. ..." after "When we pay an overdraft, the fee is $32 per item, with a maximum of 3 overdraft fees
+        per day." (cosine 0.93). Within one document a sentence that close adds a rule ("If your balance is
+        under $35, the minimum payment is the full balance." after the $35 minimum payment, 0.86), so only
+        other documents' units count. Embedded only when the figures match, which few answers reach.
+        """
+        figures = numbers_in(scored.unit.text)
+        elsewhere = [c.unit.text for c in chosen if c.unit.doc_id != scored.unit.doc_id]
+        if not figures or not elsewhere or not figures <= numbers_in(" ".join(c.unit.text for c in chosen)):
+            return False
+        vectors = self.embedder.embed([scored.unit.text, *elsewhere])
+        return float(np.max(vectors[1:] @ vectors[0])) >= SAME_MEANING
 
     def asked_like_enough(self, ranked: list[ScoredUnit]) -> bool:
         """Some candidate answers a question close enough to this one (always, without the units' questions)."""

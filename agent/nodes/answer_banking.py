@@ -147,11 +147,12 @@ def extractive_answer(
     chosen = selector.pick_unsaid(ranked, said, asked) or selector.pick(ranked, standalone=not said)
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
-    cited = sorted({scored.source for scored in chosen})
-    # Numbered as the answer's sources are listed (only the cited ones), not as they were retrieved.
+    # The best unit's document first, so the answer leads with it even where another document was retrieved
+    # first; numbered as the answer's sources are listed (only the cited ones), not as they were retrieved.
+    cited = list(dict.fromkeys(scored.source for scored in chosen))
     number = {source: n for n, source in enumerate(cited, start=1)}
-    # The units in reading order; one citation per document, after its last unit.
-    ordered = sorted(chosen, key=lambda s: (s.source, s.unit.position))
+    # Each document's units in reading order; one citation per document, after its last unit.
+    ordered = sorted(chosen, key=lambda s: (number[s.source], s.unit.position))
     answer = " ".join(
         f"{s.unit.text} [{number[s.source]}]"
         if n == len(ordered) - 1 or ordered[n + 1].source != s.source

@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import numpy as np
 import pytest
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -11,7 +12,7 @@ from agent.scope.guard import ScopeDecision
 from agent.service import Assistant
 from evals.answer_checks import abstained, states_expected
 from retrieval.answer_selector import FEATURES, AnswerSelector, ScoredUnit, SelectorWeights, already_said, restates
-from retrieval.answer_units import passage_units, split_sentences
+from retrieval.answer_units import AnswerUnit, passage_units, split_sentences
 from retrieval.retriever import RetrievedDocument
 from tests.fakes import FakeEmbedder, ScriptedGuard, fake_services
 from tools.grounding import drop_unsupported_sentences, unsupported_numbers
@@ -241,6 +242,22 @@ def test_citations_are_numbered_as_the_cited_sources_are_listed():
     assert [s["id"] for s in update["sources"]] == ["pin-help"]  # retrieved third, listed and cited first
 
 
+def test_the_answer_leads_with_the_best_units_document():
+    from agent.nodes.answer_banking import extractive_answer
+
+    documents = [
+        RetrievedDocument("fee-schedule", "Fees", 0.9, (FEES,)),
+        RetrievedDocument("pin-help", "PIN", 0.7, (PIN,)),
+    ]
+    sources = [{"id": d.id, "title": d.title, "score": d.score} for d in documents]
+    # The PIN block answers best; the wire fee, retrieved first, joins second.
+    question = "entering a wrong PIN blocks it; wire $25"
+    update = extractive_answer(selector(0.3, 0.3), question, documents, sources)
+    text = update["messages"][0].text
+    assert text.startswith("Entering a wrong PIN 3 times") and text.endswith("Wire: $25. [2]")
+    assert [s["id"] for s in update["sources"]] == ["pin-help", "fee-schedule"]
+
+
 def ranked_units(*probabilities):
     """The PIN passage's units, scored with these probabilities, best first."""
     units = passage_units(PIN, "pin-help", "PIN")
@@ -279,3 +296,54 @@ def test_a_follow_up_about_the_answer_just_read_gets_it_again_not_a_weaker_new_s
 )  # fmt: skip
 def test_a_follow_up_is_read_with_what_the_earlier_question_was_about(follow_up, earlier, read_as):
     assert in_context(follow_up, earlier) == read_as
+
+
+class ScriptedEmbedder:
+    """Each text's vector from a table (unit vectors), so a test sets how alike two units are."""
+
+    def __init__(self, vectors):
+        self.vectors = {text: np.asarray(vector, dtype=np.float32) for text, vector in vectors.items()}
+
+    def embed(self, texts):
+        return np.stack([self.vectors.get(text, np.array([0.0, 0.0, 1.0], dtype=np.float32)) for text in texts])
+
+
+def scored_unit(text, doc_id, probability, source=1):
+    return ScoredUnit(AnswerUnit(text, "", doc_id, doc_id, 0), source, (0.0,) * len(FEATURES), probability)
+
+
+POLICY_FEE = "When we pay an overdraft, the fee is $32 per item, with a maximum of 3 overdraft fees per day."
+SCHEDULE_FEE = (
+    "Overdraft fee: $32 per item, at most 3 per day. See the Overdraft and NSF Policy for when no fee applies."
+)
+SMALL_OVERDRAFT = "We do not charge an overdraft fee when your account is overdrawn by $50 or less."
+
+
+def test_another_page_restating_the_answers_figures_in_other_words_is_not_quoted_twice():
+    near, far = (1.0, 0.0, 0.0), (0.9, 0.436, 0.0)  # cosine 0.9
+    embedder = ScriptedEmbedder({SCHEDULE_FEE: near, POLICY_FEE: far, SMALL_OVERDRAFT: (0.0, 1.0, 0.0)})
+    weights = SelectorWeights(COSINE_ONLY["weights"], COSINE_ONLY["bias"], 0.2, 0.25)
+    pick = AnswerSelector(embedder, weights).pick
+    schedule, policy = scored_unit(SCHEDULE_FEE, "fees", 0.8, 2), scored_unit(POLICY_FEE, "overdraft", 0.7)
+    small = scored_unit(SMALL_OVERDRAFT, "overdraft", 0.6)
+    # Too many new words for the word test ("see", "policy", "applies", ...), but the same figures and meaning.
+    assert not restates(POLICY_FEE, SCHEDULE_FEE)
+    assert [s.unit.text for s in pick([schedule, policy, small])] == [SCHEDULE_FEE, SMALL_OVERDRAFT]
+    # Within one page a sentence that close may add a rule; a new figure is something new; so is a far meaning.
+    same_page = scored_unit(POLICY_FEE, "fees", 0.7, 2)
+    assert [s.unit.text for s in pick([schedule, same_page])] == [SCHEDULE_FEE, POLICY_FEE]
+    new_figure = scored_unit(f"{POLICY_FEE} Items of $5 or less are free.", "overdraft", 0.7)
+    assert len(pick([schedule, new_figure])) == 2
+    embedder.vectors[POLICY_FEE] = np.array([0.7, 0.714, 0.0], dtype=np.float32)  # cosine 0.7
+    assert len(pick([schedule, policy])) == 2
+
+
+def test_a_follow_up_does_not_quote_another_pages_restatement_of_the_answer_as_news():
+    embedder = ScriptedEmbedder({SCHEDULE_FEE: (1.0, 0.0, 0.0), POLICY_FEE: (0.9, 0.436, 0.0)})
+    weights = SelectorWeights(COSINE_ONLY["weights"], COSINE_ONLY["bias"], 0.2, 0.25)
+    ranked = [scored_unit(SCHEDULE_FEE, "fees", 0.8, 2), scored_unit(POLICY_FEE, "overdraft", 0.7)]
+    said = f"{SCHEDULE_FEE} [1]"
+    # Nothing new answers (the node then quotes the answer again, once), not the restatement as if it were news.
+    chosen = AnswerSelector(embedder, weights)
+    assert chosen.pick_unsaid(ranked, said, "can I avoid it?") == []
+    assert [s.unit.text for s in chosen.pick(ranked, standalone=False)] == [SCHEDULE_FEE]

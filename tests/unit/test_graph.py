@@ -13,6 +13,7 @@ from tools.credit_diff import diff_reports
 from tools.demo_data import demo_customers
 
 WIRE = "What is the fee for an outgoing domestic wire transfer?"
+WIRE_TOPIC = "What is the for an outgoing domestic wire transfer?"  # WIRE without the figure it asks
 
 
 @pytest.fixture
@@ -265,9 +266,10 @@ def test_a_follow_up_is_looked_up_with_the_question_it_points_back_to(isolated_s
     assistant.ask("and how long does that take?", thread_id="f1")
     assistant.ask("thanks", thread_id="f1")
     assistant.ask("Is there a monthly fee on checking?", thread_id="f1")  # on the route again, but no follow-up
+    # The follow-up asks for a figure of its own: it is read with what the wire question was about, not its fee.
     assert services.retriever.queries == [
         WIRE,
-        f"{WIRE} and how long does that take?",
+        f"{WIRE_TOPIC} and how long does that take?",
         "Is there a monthly fee on checking?",
     ]
 
@@ -319,14 +321,18 @@ class TopicScoredRetriever:
 def test_a_follow_up_of_a_follow_up_falls_back_to_the_question_the_thread_opened_with(isolated_settings, checkpointer):
     services = fake_services(isolated_settings, synthesizer_replies=["$25 [1].", "Same day [1].", "$25 [1]."])
     services.guard = ScriptedGuard([ScopeDecision("banking", 0.99)] * 3)
-    services.retriever = TopicScoredRetriever(services.retriever, WIRE, 0.40)  # under a follow-up's floor
+    services.retriever = TopicScoredRetriever(services.retriever, "domestic wire", 0.40)  # under a follow-up's floor
     services.settings = services.settings.model_copy(update={"retrieval_follow_up_min_score": 0.45})
     assistant = Assistant(services, checkpointer)
     assistant.ask(WIRE, thread_id="w1")
     assistant.ask("and how long does that take?", thread_id="w1")
     third = assistant.ask("and how much does that cost?", thread_id="w1")
-    follow_ups = "and how long does that take? and how much does that cost?"
-    assert services.retriever.queries[-2:] == [follow_ups, f"{WIRE} {follow_ups}"]
+    # Each reading drops the figures asked before ("fee", "how long"): the third asks for one of its own.
+    follow_up = "and how much does that cost?"
+    assert services.retriever.queries[-2:] == [
+        f"and does that take? {follow_up}",
+        f"{WIRE_TOPIC} and does that take? {follow_up}",
+    ]
     assert third.answer != prompts.NO_ANSWER and third.sources
 
 
