@@ -149,13 +149,18 @@ class AnswerSelector:
         """`pick` among the ranked units that `said` (the answer a follow-up follows) does not already quote.
 
         `asked` is the follow-up's own words. When it is about the answer itself, that answer is quoted again
-        rather than whatever else ranks above the threshold (see `asks_about_said`).
+        rather than whatever else ranks above the threshold (see `asks_about_said`); so is it when no unsaid
+        unit answers: asked "what if it doesn't come?" just after reading "If your new card still hasn't arrived
+        after 10 business days, call ...", the customer gets that again, not "I don't have information".
         """
-        quoted = [s for s in ranked if said and s.unit.text in said]
-        unsaid = [s for s in ranked if not (said and self.said_before(s, said, quoted))]
-        if said and asks_about_said(ranked, unsaid, asked, said):
+        if not said:
+            return self.pick(ranked)
+        quoted = [s for s in ranked if s.unit.text in said]
+        unsaid = [s for s in ranked if not self.said_before(s, said, quoted)]
+        if asks_about_said(ranked, unsaid, asked, said):
             return self.pick([s for s in ranked if s not in unsaid], standalone=False)
-        return self.pick(unsaid, standalone=not said)
+        # Where nothing new answers, what was just said is said again rather than "I don't have information".
+        return self.pick(unsaid, standalone=False) or self.pick(ranked, standalone=False)
 
     def pick(self, ranked: list[ScoredUnit], standalone: bool = True) -> list[ScoredUnit]:
         """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.

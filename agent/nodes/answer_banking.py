@@ -139,12 +139,9 @@ def extractive_answer(
     """The answering units quoted exactly, each with its citation; when no unit answers, abstain.
 
     Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again, unless
-    nothing else answers or the follow-up's own words (`asked`) are about that answer: asked "what if it
-    doesn't come?" just after reading "If your new card still hasn't arrived after 10 business days, call ...",
-    the customer gets that again, not "I don't have information".
+    nothing else answers or the follow-up's own words (`asked`) are about that answer (`pick_unsaid`).
     """
-    ranked = selector.rank(question, documents)  # once: the units are embedded for both picks
-    chosen = selector.pick_unsaid(ranked, said, asked) or selector.pick(ranked, standalone=not said)
+    chosen = selector.choose(question, documents, said, asked)
     if not chosen:
         return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
     # The best unit's document first, so the answer leads with it even where another document was retrieved

@@ -14,16 +14,18 @@ from retrieval.answer_selector import GATE_OFF, UNANSWERED_LIKE, AnswerSelector
 def retriever_and_selector(tmp_path_factory, model_cache_dir):
     settings = Settings(data_dir=tmp_path_factory.mktemp("unanswered-gate"), model_cache_dir=model_cache_dir)
     with open_retriever(settings) as retriever:
-        yield retriever, build_selector(settings, retriever)
+        yield retriever, build_selector(settings, retriever), settings
 
 
 def ranked(retriever_and_selector, question):
-    retriever, selector = retriever_and_selector
-    return selector.rank(question, [d for d in retriever.retrieve(question, 3) if d.score >= 0.3])
+    """The question's units as the banking node ranks them: the same top-k and relevance floor."""
+    retriever, selector, settings = retriever_and_selector
+    documents = retriever.retrieve(question, settings.retrieval_top_k)
+    return selector.rank(question, [d for d in documents if d.score >= settings.retrieval_min_score])
 
 
 def test_a_question_like_the_unanswered_ones_gets_no_answer_that_the_gate_off_would_give(retriever_and_selector):
-    _, selector = retriever_and_selector
+    _, selector, _ = retriever_and_selector
     # A test-split question: the corpus prices cashier's checks, never certified ones.
     units = ranked(retriever_and_selector, "do you do certified checks? how much")
     assert units[0].features[UNANSWERED_LIKE] > selector.weights.unanswered_gate[0]
@@ -38,7 +40,7 @@ def test_a_question_like_the_unanswered_ones_gets_no_answer_that_the_gate_off_wo
     [("What's the daily ATM withdrawal limit?", "$1,000"), ("How do I deposit a check in the app?", "Deposit")],
 )
 def test_a_plain_question_close_to_an_unanswered_one_is_still_answered(retriever_and_selector, question, answer_says):
-    _, selector = retriever_and_selector
+    _, selector, _ = retriever_and_selector
     units = ranked(retriever_and_selector, question)
     # Each is close to a written unanswered one ("daily atm limit for a teen account"); its sure answer passes.
     assert units[0].features[UNANSWERED_LIKE] > selector.weights.unanswered_gate[0]
