@@ -76,9 +76,12 @@ SMALLTALK_REPLIES = {
     "identity": ("I'm Larkspur Bank's virtual assistant, a computer program. For a person, " + CONTACT_LINE + "."),
 }
 
+# It ends with the contact line: a banking question the guard mistook for off-topic ("can i get a home equity
+# loan as a lump sum instead of a line") still learns where a person can answer it.
 REFUSAL = (
     "I'm sorry, I can only help with Larkspur Bank's banking services and your credit report. "
-    "Try asking about fees, cards, transfers, loans, or how to improve your credit score."
+    "Try asking about fees, cards, transfers, loans, or how to improve your credit score. "
+    "For anything else about your accounts, " + CONTACT_LINE + "."
 )
 # Shown instead of an answer that failed an output check (agent/output_checks.py): it says nothing of what tripped.
 OUTPUT_WITHHELD = (
