@@ -30,12 +30,12 @@ if TYPE_CHECKING:
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
-ABSTAINED = "abstained"
+ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
 # The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about.
 FIGURE_ASK = re.compile(
     r"\b(?:how (?:much|many|long|soon|fast|often)|fees?|costs?|charges?|limits?|when|what time|deadline)\b",
     re.IGNORECASE,
-)  # no sentence of the passages answers the question: the contact channel instead
+)
 # Signed out: the request to sign in when the policy has no answer, and the pointer after its answer.
 SIGN_IN = {
     "accounts": (prompts.NO_ACCOUNT_CUSTOMER, prompts.SIGN_IN_FOR_ACCOUNTS),
