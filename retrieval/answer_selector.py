@@ -182,7 +182,7 @@ class AnswerSelector:
 
     def says_again(self, scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
         """The unit says what the chosen ones already say, in nearly their words or another page's."""
-        return says_again(scored, chosen) or self.restates_elsewhere(scored, chosen)
+        return says_again_in_words(scored, chosen) or self.restates_elsewhere(scored, chosen)
 
     def said_before(self, scored: ScoredUnit, said: str, quoted: list[ScoredUnit]) -> bool:
         """The unit is in `said` (the answer a follow-up follows), or restates it; `quoted` are said's units."""
@@ -249,8 +249,8 @@ def asks_about_said(ranked: list[ScoredUnit], unsaid: list[ScoredUnit], asked: s
     return not any(new_words & content_words(s.unit.text) for s in unsaid[:MAX_UNITS])
 
 
-def says_again(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
-    """The unit says what the chosen ones already say.
+def says_again_in_words(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
+    """The unit says what the chosen ones already say, by their words and figures.
 
     Two pages state the branch hours in nearly the same words; or the fee schedule restates, figure for
     figure, the policy sentence already quoted ("We acknowledge complaints within 2 business days and aim to

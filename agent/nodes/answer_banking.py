@@ -31,7 +31,8 @@ STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
 ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
-# The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about.
+# The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about. Narrower
+# than the selector's WANTS_FIGURE, which also counts words that name a topic ("interest", "rate", "phone").
 FIGURE_ASK = re.compile(
     r"\b(?:how (?:much|many|long|soon|fast|often)|fees?|costs?|charges?|limits?|when|what time|deadline)\b",
     re.IGNORECASE,
