@@ -39,6 +39,7 @@ NO_CUSTOMER = (
 NO_ACCOUNT_CUSTOMER = (
     "I can only look at accounts once I know whose they are. Please sign in (or, as an operator, pass --customer)."
 )
+HELP_WITHOUT_SIGNING_IN = " For help without signing in, " + CONTACT_LINE + "."
 SIGN_IN_FOR_ACCOUNTS = "To see or change your own accounts here, sign in (or, as an operator, pass --customer)."
 # Between the policy's answer to a general credit question and what the customer's own report shows.
 ABOUT_YOUR_REPORT = "As for your own report:"
@@ -95,7 +96,9 @@ ENGLISH_ONLY = (
 )
 CLARIFY = (
     "Sorry, I'm not sure I understood. Is your question about your Larkspur Bank accounts, cards, payments "
-    "or loans, or about your credit report and score? A few more words will help me answer."
+    "or loans, or about your credit report and score? A few more words will help me answer; you can also "
+    + CONTACT_LINE
+    + "."
 )
 
 # The fine-tuned extractor is trained on exactly this prompt (finetune/credit_data.py); the base model

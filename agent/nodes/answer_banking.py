@@ -49,13 +49,13 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
     A question about the customer's own accounts or credit report asked while signed out gets the policy's
     answer and the pointer to sign in; where the policy has none ("what's my balance?"), just the request to
-    sign in.
+    sign in, and the contact channel, which answers what neither the policy nor the ledger does.
     """
     update = policy_answer(state, runtime)
     if sign_in := state.get("needs_sign_in"):
         ask_to_sign_in, pointer = SIGN_IN[sign_in]
-        if ABSTAINED in update.get("output_check", []):
-            return {"messages": [AIMessage(ask_to_sign_in)], "sources": []}
+        if ABSTAINED in update.get("output_check", []):  # "what's my balance?", or a branch's own fee
+            return {"messages": [AIMessage(ask_to_sign_in + prompts.HELP_WITHOUT_SIGNING_IN)], "sources": []}
         answer = update["messages"][0]
         update["messages"] = [AIMessage(f"{answer.text} {pointer}")]
     return update

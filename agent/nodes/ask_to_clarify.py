@@ -1,12 +1,15 @@
-"""When the guard cannot tell whether a message is ours, ask instead of refusing: no model call."""
+"""When the guard cannot tell whether a message is ours: answer it if the policy plainly does, else ask."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
 
 from agent import prompts
+from agent.context import Context
+from agent.nodes.answer_banking import ABSTAINED, policy_answer
 from agent.nodes.history import recent_misses
 from agent.state import State
 
@@ -14,7 +17,18 @@ from agent.state import State
 MISSES = (prompts.CLARIFY, prompts.REFUSAL, prompts.ENGLISH_ONLY)
 
 
-def ask_to_clarify(state: State) -> dict[str, Any]:
-    """A short question naming what the assistant can help with; after two misses in a row, a person is offered."""
+def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The policy's answer when its sentence selector finds one; otherwise a short question naming what we help with.
+
+    The guard's unsure band holds customers' own wording ("is my money actually insured with you guys, up to
+    how much" is 0.51 in scope): asking them to rephrase a question the policy answers plainly is a miss. Only
+    the extractive selector decides: its thresholds and gates were calibrated to abstain, and on the red-team,
+    CLINC150 out-of-scope and scope-eval messages in this band it picked a sentence for one, a banking
+    question. After two misses in a row, a person is offered.
+    """
+    if runtime.context.services.selector is not None:
+        answered = policy_answer(state, runtime, node="ask_to_clarify")
+        if ABSTAINED not in answered.get("output_check", []):
+            return {**answered, "route": "banking"}
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
     return {"messages": [AIMessage(prompts.CLARIFY + offer)]}

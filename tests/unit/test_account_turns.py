@@ -123,7 +123,8 @@ def test_an_analyst_without_a_customer_also_gets_the_policy_for_an_own_account_q
 def test_signed_out_nothing_is_read_and_a_lookup_the_policy_cannot_answer_asks_to_sign_in(isolated_settings):
     nothing_relevant = isolated_settings.model_copy(update={"retrieval_min_score": 2.0})
     result = signed_out(nothing_relevant).ask("what's my balance?")
-    assert result.answer == prompts.NO_ACCOUNT_CUSTOMER and result.sources == []
+    # The phone line and secure messages answer what neither the policy nor a signed-out ledger can.
+    assert result.answer == prompts.NO_ACCOUNT_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN and result.sources == []
 
 
 def test_a_policy_question_signed_out_gets_no_pointer_to_sign_in(isolated_settings):

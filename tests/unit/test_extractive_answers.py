@@ -346,3 +346,23 @@ def test_a_follow_up_does_not_quote_another_pages_restatement_of_the_answer_as_n
     # Nothing new answers: the answer just read is quoted again, once, not the restatement as if it were news.
     again = AnswerSelector(embedder, weights).pick_unsaid(ranked, said, "can I avoid it?")
     assert [s.unit.text for s in again] == [SCHEDULE_FEE]
+
+
+def test_an_unsure_message_the_policy_answers_plainly_gets_the_answer_not_a_question(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings)
+    services.selector = AnswerSelector(services.retriever.embedder, SelectorWeights({"lexical": 10.0}, -5.0, 0.5, 1.01))
+    services.guard = ScriptedGuard([ScopeDecision("clarify", 0.5, 0.5)])
+    result = Assistant(services, checkpointer).ask("How much is an outgoing domestic wire sent online?")
+    assert result.route == "banking" and "$25" in result.answer and result.answer.endswith(" [1]")
+    assert len(result.sources) == 1 and "ask_to_clarify" in result.timings_ms
+
+
+def test_an_unsure_message_the_policy_does_not_answer_gets_a_question_and_the_contact_channel(
+    isolated_settings, checkpointer
+):
+    services = fake_services(isolated_settings)
+    services.selector = AnswerSelector(services.retriever.embedder, SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01))
+    services.guard = ScriptedGuard([ScopeDecision("clarify", 0.5, 0.5)])
+    result = Assistant(services, checkpointer).ask("i got a letter")
+    assert result.route == "clarify" and result.answer == prompts.CLARIFY and result.sources == []
+    assert abstained(result.answer)  # no figure of its own, and where to ask

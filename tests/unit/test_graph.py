@@ -8,6 +8,7 @@ from agent import prompts
 from agent.nodes.route_turn import route_turn
 from agent.scope.guard import ScopeDecision
 from agent.service import Assistant, Done, Step, Token
+from evals.answer_checks import abstained
 from tests.fakes import ScriptedGuard, fake_services, scripted_model
 from tools.credit_diff import diff_reports
 from tools.demo_data import demo_customers
@@ -179,7 +180,8 @@ def test_a_credit_question_signed_out_gets_the_policy_and_the_pointer_to_sign_in
 def test_a_credit_question_signed_out_that_the_policy_cannot_answer_asks_to_sign_in(isolated_settings, checkpointer):
     nothing_relevant = isolated_settings.model_copy(update={"retrieval_min_score": 2.0})
     result = assistant_with(nothing_relevant, checkpointer).ask("What changed in my credit report?")
-    assert result.answer == prompts.NO_CUSTOMER and result.sources == [] and result.facts == []
+    assert result.answer == prompts.NO_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN
+    assert result.sources == [] and result.facts == [] and abstained(result.answer)
 
 
 def test_an_analyst_without_a_customer_is_asked_to_pick_one(isolated_settings, checkpointer):
