@@ -361,7 +361,8 @@ def test_an_unsure_message_the_policy_does_not_answer_gets_a_question_and_the_co
     isolated_settings, checkpointer
 ):
     services = fake_services(isolated_settings)
-    services.selector = AnswerSelector(services.retriever.embedder, SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01))
+    never_sure = SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01)
+    services.selector = AnswerSelector(services.retriever.embedder, never_sure)
     services.guard = ScriptedGuard([ScopeDecision("clarify", 0.5, 0.5)])
     result = Assistant(services, checkpointer).ask("i got a letter")
     assert result.route == "clarify" and result.answer == prompts.CLARIFY and result.sources == []
