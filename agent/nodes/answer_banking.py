@@ -34,7 +34,8 @@ ABSTAINED = "abstained"  # no sentence of the passages answers the question: the
 # The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about. Narrower
 # than the selector's WANTS_FIGURE, which also counts words that name a topic ("interest", "rate", "phone").
 FIGURE_ASK = re.compile(
-    r"\b(?:how (?:much|many|long|soon|fast|often)|fees?|costs?|charges?|limits?|when|what time|deadline)\b",
+    r"\b(?:how (?:much|many|long|soon|fast|often)|fees?|costs?|charges?|limits?|when|what time|deadline|"
+    r"cut[- ]?offs?(?: times?)?)\b",
     re.IGNORECASE,
 )
 # Signed out: the request to sign in when the policy has no answer, and the pointer after its answer.

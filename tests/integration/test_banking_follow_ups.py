@@ -23,3 +23,13 @@ def test_a_follow_up_asking_for_another_figure_keeps_the_subject_not_the_figure(
     timing = assistant.ask("how long does that take?", thread_id=first.thread_id)
     assert timing.route == "banking" and "1 to 3 business days" in timing.answer
     assert "$25" not in timing.answer
+
+
+def test_a_hurried_follow_up_after_the_cut_off_asks_for_its_own_figure(assistant):
+    # Read with "cut off time for same day?" whole, it got the cut-offs just read again.
+    first = assistant.ask("wire fee??")
+    cut_off = assistant.ask("cut off time for same day?", thread_id=first.thread_id)
+    assert "4:00 p.m." in cut_off.answer
+    days = assistant.ask("intenational one how amny days", thread_id=first.thread_id)
+    assert days.route == "banking" and "1 to 3 business days" in days.answer
+    assert "p.m." not in days.answer

@@ -286,6 +286,9 @@ def test_a_follow_up_about_the_answer_just_read_gets_it_again_not_a_weaker_new_s
         # Its own figure: the earlier question's subject, not the figure it asked for.
         ("how long does that take?", "What's the fee for an international wire?",
          "What's the for an international wire? how long does that take?"),
+        # A cut-off is a figure too: the impatient customer's thread was about wires, not same-day sending.
+        ("international one how many days", "wire fee?? cut off time for same day?",
+         "wire ?? for same day? international one how many days"),
         # No figure of its own: it asks the earlier question's.
         ("What about wires?", "How long does an ACH transfer take?",
          "How long does an ACH transfer take? What about wires?"),
