@@ -128,6 +128,10 @@ def test_a_unit_restating_the_chosen_figures_is_left_out_but_a_new_rule_about_th
     closing = "You receive the Closing Disclosure at least 3 business days before closing."
     assert not restates("You get a Loan Estimate within 3 business days showing the rate and monthly payment.", closing)
     assert not restates("Complaints are welcome.", policy)
+    # A list item is judged by its own words: the list's intro names the list, not a new fact.
+    arrival = "International wires usually arrive in 1 to 3 business days, depending on the intermediary banks."
+    assert restates("Transfer times at Larkspur by type: international wire: usually 1 to 3 business days.", arrival)
+    assert not restates("Transfer times by type: standard ACH to another U.S. bank: 1 to 3 business days.", arrival)
     restated = "We acknowledge complaints within 2 business days and aim to resolve them within 15 business days."
     documents = [
         RetrievedDocument("complaints", "Complaints", 0.7, (f"Complaints - Timing\n{policy}",)),
