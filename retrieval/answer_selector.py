@@ -277,10 +277,11 @@ def already_said(text: str, said: str) -> bool:
 def restates(text: str, said: str) -> bool:
     """Every figure of `text` is in `said` with the same word after it, and few of its words are new.
 
-    A list item is judged by its own words (`list_item`). The word after a figure keeps "7 business days" apart from "7 to 10 business days" and "$35, the" (a
-    new rule about a $35 balance) from "$35 or" (the minimum payment); a unit without figures is never a
-    restatement by this test. The test errs towards quoting: a figure that ends a sentence ("... costs $3.")
-    does not match the same figure before a word, and a phone number or a time counts as several figures.
+    A list item is judged by its own words (`list_item`). The word after a figure keeps "7 business days" apart
+    from "7 to 10 business days" and "$35, the" (a new rule about a $35 balance) from "$35 or" (the minimum
+    payment); a unit without figures is never a restatement by this test. The test errs towards quoting: a
+    figure that ends a sentence ("... costs $3.") does not match the same figure before a word, and a phone
+    number or a time counts as several figures.
     """
     figures = figures_with_units(text)
     if not figures or not figures <= figures_with_units(said):
