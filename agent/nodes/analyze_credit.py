@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from agent import prompts
 from agent.context import Context
 from agent.credit import checked_answer, extract_facts, improvement_plan
-from agent.nodes.answer_banking import ABSTAINED, policy_answer
+from agent.nodes.answer_banking import abstained, policy_answer
 from agent.state import State
 from tools.credit import CreditReport
 from tools.third_person import third_person
@@ -60,7 +60,7 @@ def general_policy_answer(state: State, runtime: Runtime[Context]) -> dict[str, 
     if services.selector is None or not services.credit_kinds.is_general(services.as_meant(state["masked_input"])):
         return None
     update = policy_answer(state, runtime, node="analyze_credit")
-    return None if ABSTAINED in update.get("output_check", []) else update
+    return None if abstained(update) else update
 
 
 def single_report_note(report: CreditReport) -> str:

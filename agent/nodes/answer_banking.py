@@ -55,11 +55,16 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update = policy_answer(state, runtime)
     if sign_in := state.get("needs_sign_in"):
         ask_to_sign_in, pointer = SIGN_IN[sign_in]
-        if ABSTAINED in update.get("output_check", []):  # "what's my balance?", or a branch's own fee
+        if abstained(update):  # "what's my balance?", or a branch's own fee
             return {"messages": [AIMessage(ask_to_sign_in + prompts.HELP_WITHOUT_SIGNING_IN)], "sources": []}
         answer = update["messages"][0]
         update["messages"] = [AIMessage(f"{answer.text} {pointer}")]
     return update
+
+
+def abstained(update: dict[str, Any]) -> bool:
+    """The policy answer gave the contact channel: no sentence of the passages answers the question."""
+    return ABSTAINED in update.get("output_check", [])
 
 
 def policy_answer(state: State, runtime: Runtime[Context], node: str = "answer_banking") -> dict[str, Any]:

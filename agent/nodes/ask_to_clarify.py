@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.nodes.answer_banking import ABSTAINED, policy_answer
+from agent.nodes.answer_banking import abstained, policy_answer
 from agent.nodes.history import recent_misses
 from agent.state import State
 
@@ -28,7 +28,7 @@ def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """
     if runtime.context.services.selector is not None:
         answered = policy_answer(state, runtime, node="ask_to_clarify")
-        if ABSTAINED not in answered.get("output_check", []):
+        if not abstained(answered):
             return {**answered, "route": "banking"}
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
     return {"messages": [AIMessage(prompts.CLARIFY + offer)]}
