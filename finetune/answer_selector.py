@@ -43,6 +43,7 @@ from retrieval.answer_selector import (
     ScoredUnit,
     SelectorWeights,
 )
+from retrieval.answer_units import quoted
 from retrieval.retriever import Retriever
 
 GRID = [round(0.05 * n, 2) for n in range(1, 20)]  # 0.05 .. 0.95
@@ -107,7 +108,7 @@ def fit_logistic(features: np.ndarray, labels: np.ndarray, l2: float = L2, steps
 
 def answer_text(chosen: list[ScoredUnit]) -> str:
     """The answer the node would give (citations aside)."""
-    return " ".join(scored.unit.text for scored in chosen)
+    return " ".join(quoted([scored.unit for scored in chosen]))
 
 
 def evaluate(selector: AnswerSelector, ranked: list[Ranked]) -> dict[str, float]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from evals.retrieval import COVERAGE_PATH, DATA_DIR, GOLDEN_PATH, banking77_questions
 from finetune.schedules import warmup_then_linear_decay
+from retrieval.answer_units import passage_units
 from retrieval.chunking import Chunk, chunk_document
 from retrieval.documents import load_corpus
 from retrieval.embeddings import (
@@ -35,6 +36,7 @@ from retrieval.embeddings import (
     load_sentence_transformer,
     merge_lora,
 )
+from retrieval.unit_questions import DEFAULT_UNIT_QUESTIONS, read_unit_questions
 from tools.errors import ConfigurationError
 
 # Every linear projection of each BERT layer; not the pooler, which mean pooling never reads.
@@ -59,6 +61,10 @@ class RetrieverTraining:
     dropout: float = 0.05
     scale: float = 20.0  # MultipleNegativesRankingLoss's: logits = scale * cosine
     max_per_intent: int | None = None  # cap the training queries per intent (quick runs and tests)
+    # Also pair each written customer question (retrieval/unit_questions.jsonl) with the policy sentence it asks
+    # about, as the answer selector scores it. Off in the shipped adapter: it ranked the answering sentence no
+    # better and lowered BANKING77 recall@5 (README, "Retrieval").
+    unit_questions: bool = False
     seed: int = 0
 
 
@@ -129,6 +135,29 @@ def build_pairs(queries: list[tuple[str, str]], chunks: list[Chunk], embedder: A
         rows = rows_of[doc_id]
         best = rows[int(np.argmax(chunk_vectors[rows] @ vector))]
         pairs.append(Pair(query, chunks[best].text, doc_id, frozenset(coverage[intent])))
+    return pairs
+
+
+def unit_question_pairs(chunks: list[Chunk], held_out: set[str], path: Path = DEFAULT_UNIT_QUESTIONS) -> list[Pair]:
+    """Each written question with its unit's context (heading and sentence, what the selector embeds).
+
+    The unit is its own "document": the other sentences of its page are the negatives the selector must tell
+    apart. A question an eval asks (by its text) is left out; the file's writers never read the eval sets.
+    """
+    contexts = {
+        (unit.doc_id, unit.text): unit.context
+        for chunk in chunks
+        for unit in passage_units(chunk.text, chunk.doc_id, chunk.title)
+    }
+    pairs = []
+    for key, questions in read_unit_questions(path):
+        context = contexts.get(key)
+        if context is None:
+            continue  # a unit the corpus no longer has
+        unit_id = f"{key[0]}#{context}"
+        pairs += [
+            Pair(q, context, unit_id, frozenset({unit_id})) for q in questions if q.strip().lower() not in held_out
+        ]
     return pairs
 
 
@@ -218,6 +247,9 @@ def train_retriever(
     base = SentenceTransformerEmbedder(load_sentence_transformer(base_model))
     queries = training_queries(data_dir, config.max_per_intent)
     pairs = build_pairs(queries, chunks, base)
+    banking77_pairs = len(pairs)
+    if config.unit_questions:
+        pairs += unit_question_pairs(chunks, held_out_texts(data_dir))
     prepared = time.perf_counter()
     adapter = train_adapter(base.model, pairs, config, base_model)
     trained = time.perf_counter()
@@ -236,10 +268,13 @@ def train_retriever(
         "training": asdict(config),
         "target_modules": TARGET_MODULES,
         "data": {
-            "source": "BANKING77 train.csv, intents mapped by evals/data/banking77_coverage.json",
+            "source": "BANKING77 train.csv, intents mapped by evals/data/banking77_coverage.json"
+            + (", and retrieval/unit_questions.jsonl with each question's unit" if config.unit_questions else ""),
             "queries": len(queries),
             "pairs": len(pairs),
-            "documents": len({p.doc_id for p in pairs}),
+            "banking77_pairs": banking77_pairs,
+            "unit_question_pairs": len(pairs) - banking77_pairs,
+            "documents": len({p.doc_id for p in pairs[:banking77_pairs]}),
             "held_out": "the retrieval eval's BANKING77 queries (first 5 per intent), the golden set, "
             "customer_questions.jsonl and unanswerable.jsonl: excluded by text",
             "held_out_texts": len(held_out_texts(data_dir)),

@@ -10,6 +10,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
 BULLET = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
 MAX_JOINED_LIST = 500  # characters: beyond it a list's items are quoted one by one (full RAG suite, 2026-12-04)
 ABBREVIATIONS = ("U.S.", "e.g.", "i.e.", "a.m.", "p.m.", "No.", "St.")
+# A sentence that opens by pointing back ("It is mailed to you ...", "This cancels the card permanently.") says
+# nothing alone: it is quoted after the sentence it leans on. A page's introduction ("This page ...") leans on none.
+LEANS_BACK = re.compile(r"^(?:It|This|These|They|That|Those)\b(?! page\b)")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class AnswerUnit:
     doc_id: str
     title: str
     position: int  # the unit's place in its passage, from 0
+    lead: str = ""  # the sentence before it in its paragraph ("" for the first, and for a list item)
 
     @property
     def context(self) -> str:
@@ -32,15 +36,32 @@ def passage_units(passage: str, doc_id: str, title: str) -> list[AnswerUnit]:
     """The passage's units, in order; its first line (title and heading) is context, not a unit."""
     first_line, _, body = passage.partition("\n")
     heading = first_line.split(" - ", 1)[1] if " - " in first_line else ""
-    texts: list[str] = []
+    texts: list[tuple[str, str]] = []  # (unit, the sentence before it in its paragraph)
     for paragraph in body.split("\n\n"):
         lead_in, items = split_list(paragraph)
-        texts.extend(split_sentences(" ".join(lead_in.split())) if lead_in else [])
-        if items and texts and texts[-1].endswith(":"):
-            texts.extend(with_intro(texts.pop(), items))
+        sentences = split_sentences(" ".join(lead_in.split())) if lead_in else []
+        texts.extend(zip(sentences, ["", *sentences][: len(sentences)], strict=True))
+        if items and texts and texts[-1][0].endswith(":"):
+            intro, _ = texts.pop()
+            texts.extend((unit, "") for unit in with_intro(intro, items))
         else:
-            texts.extend(items)
-    return [AnswerUnit(text, heading, doc_id, title, n) for n, text in enumerate(texts)]
+            texts.extend((item, "") for item in items)
+    return [AnswerUnit(text, heading, doc_id, title, n, lead) for n, (text, lead) in enumerate(texts)]
+
+
+def quoted(units: list[AnswerUnit]) -> list[str]:
+    """Each unit as an answer quotes it: after the sentence it leans on, unless that one is quoted too.
+
+    Asked "will you mail me my 1099?", the answer is "It is mailed to you and posted in the app ...": quoted
+    alone, "it" is nothing; quoted after "... we send Form 1099-INT by January 31 ...", it answers.
+    """
+    texts = {unit.text for unit in units}
+    return [
+        f"{unit.lead} {unit.text}"
+        if unit.lead and unit.lead not in texts and LEANS_BACK.match(unit.text)
+        else unit.text
+        for unit in units
+    ]
 
 
 def with_intro(intro: str, items: list[str]) -> list[str]:

@@ -20,6 +20,13 @@ def train_retriever_command(
         int | None, typer.Option("--max-per-intent", min=1, help="Quick run: cap the training queries per intent.")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the shuffles and the LoRA initialisation.")] = 0,
+    unit_questions: Annotated[
+        bool,
+        typer.Option(
+            "--unit-questions/--no-unit-questions",
+            help="Also train on the written customer questions each policy sentence answers (measured, not shipped).",
+        ),
+    ] = False,
 ) -> None:
     """Fine-tune the retrieval embedder (LoRA) on BANKING77 queries minus every evaluated one, then save it."""
     from agent.service import get_settings
@@ -33,7 +40,7 @@ def train_retriever_command(
         raise BankassistError(
             f"BANKING77 not found under {settings.external_data_dir}: set BANKASSIST_EXTERNAL_DATA_DIR."
         )
-    config = RetrieverTraining(epochs=epochs, max_per_intent=max_per_intent, seed=seed)
+    config = RetrieverTraining(epochs=epochs, max_per_intent=max_per_intent, seed=seed, unit_questions=unit_questions)
     with stdout_to_stderr():
         trained = train_retriever(
             settings.external_data_dir, settings.corpus_dir, settings.embedding_model, path, config

@@ -19,6 +19,7 @@ from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, document_units
+from retrieval.answer_units import quoted
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_unsupported_sentences
 from tools.text import content_words, first_sentences
@@ -157,11 +158,10 @@ def extractive_answer(
     number = {source: n for n, source in enumerate(cited, start=1)}
     # Each document's units in reading order; one citation per document, after its last unit.
     ordered = sorted(chosen, key=lambda s: (number[s.source], s.unit.position))
+    texts = quoted([s.unit for s in ordered])
     answer = " ".join(
-        f"{s.unit.text} [{number[s.source]}]"
-        if n == len(ordered) - 1 or ordered[n + 1].source != s.source
-        else s.unit.text
-        for n, s in enumerate(ordered)
+        f"{text} [{number[s.source]}]" if n == len(ordered) - 1 or ordered[n + 1].source != s.source else text
+        for n, (s, text) in enumerate(zip(ordered, texts, strict=True))
     )
     return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}
 

@@ -12,7 +12,7 @@ from agent.scope.guard import ScopeDecision
 from agent.service import Assistant
 from evals.answer_checks import abstained, states_expected
 from retrieval.answer_selector import FEATURES, AnswerSelector, ScoredUnit, SelectorWeights, already_said, restates
-from retrieval.answer_units import AnswerUnit, passage_units, split_sentences
+from retrieval.answer_units import AnswerUnit, passage_units, quoted, split_sentences
 from retrieval.retriever import RetrievedDocument
 from tests.fakes import FakeEmbedder, ScriptedGuard, fake_services
 from tools.grounding import drop_unsupported_sentences, unsupported_numbers
@@ -75,6 +75,34 @@ def test_list_items_without_an_intro_stay_separate_and_abbreviations_do_not_spli
         "Send it by 2:00 p.m. Eastern Time.",
         "It arrives in 1 day.",
     ]
+
+
+TAX = (
+    "Interest - Tax forms\n"
+    "This page explains interest.\n\n"
+    "If you earn $10 or more in interest, we send Form 1099-INT by January 31. It is mailed to you.\n\n"
+    "It also shows in the app."
+)
+
+
+def test_a_sentence_that_points_back_is_quoted_after_the_one_it_leans_on():
+    intro, earn, mailed, app = passage_units(TAX, "interest", "Interest")
+    assert (intro.lead, earn.lead, mailed.lead, app.lead) == ("", "", earn.text, "")  # within its paragraph only
+    # "It is mailed to you." alone says nothing; a page's introduction and a paragraph's first sentence stand alone.
+    assert quoted([mailed]) == [f"{earn.text} {mailed.text}"]
+    assert quoted([intro, app]) == [intro.text, app.text]
+    assert quoted([earn, mailed]) == [earn.text, mailed.text]  # the sentence it leans on is quoted already
+
+
+def test_an_answer_quoting_a_sentence_that_points_back_states_what_it_points_at():
+    from agent.nodes.answer_banking import extractive_answer
+
+    documents = [RetrievedDocument("interest", "Interest", 0.9, (TAX,))]
+    sources = [{"id": "interest", "title": "Interest", "score": 0.9}]
+    update = extractive_answer(selector(answer_threshold=0.3), "it is mailed to you", documents, sources)
+    assert update["messages"][0].text == (
+        "If you earn $10 or more in interest, we send Form 1099-INT by January 31. It is mailed to you. [1]"
+    )
 
 
 def test_the_selector_picks_the_unit_that_answers_or_abstains():

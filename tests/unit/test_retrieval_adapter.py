@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from agent.settings import Settings
-from finetune.retrieval_encoder import Pair, RetrieverTraining, false_negatives, train_adapter, training_queries
+from finetune.retrieval_encoder import (
+    Pair,
+    RetrieverTraining,
+    false_negatives,
+    train_adapter,
+    training_queries,
+    unit_question_pairs,
+)
 from retrieval.bert_numpy import NumpyBertEmbedder
+from retrieval.chunking import Chunk
 from retrieval.embeddings import (
     DEFAULT_EMBEDDING_MODEL,
     DEFAULT_RETRIEVAL_ADAPTER,
@@ -148,6 +158,26 @@ def test_training_queries_leave_out_every_evaluated_banking77_query():
     queries = training_queries(data_dir)
     assert len(evaluated) >= 380 and len(queries) > 9000
     assert not evaluated & {text.lower() for text, _ in queries}
+
+
+def test_written_questions_pair_with_their_sentence_and_the_pages_other_sentences_are_negatives(tmp_path):
+    body = "Wires - Fees\nAn outgoing wire costs $25. Wires sent by 4 p.m. leave the same day."
+    chunks = [Chunk("wires#0", "wires", "Wires", "Fees", body, "h")]
+    rows = [
+        {"doc_id": "wires", "text": "An outgoing wire costs $25.", "questions": ["wire fee?", "What is the wire fee?"]},
+        {"doc_id": "wires", "text": "Wires sent by 4 p.m. leave the same day.", "questions": ["wire cutoff"]},
+        {"doc_id": "wires", "text": "A sentence the page no longer has.", "questions": ["gone?"]},
+    ]
+    path = tmp_path / "unit_questions.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+    pairs = unit_question_pairs(chunks, {"what is the wire fee?"}, path)  # an eval's question: left out
+
+    assert [(p.query, p.passage) for p in pairs] == [
+        ("wire fee?", "Fees: An outgoing wire costs $25."),  # what the selector embeds: heading and sentence
+        ("wire cutoff", "Fees: Wires sent by 4 p.m. leave the same day."),
+    ]
+    assert false_negatives(pairs, [0, 1]).tolist() == [[False, False], [False, False]]  # the other sentence is one
 
 
 def _random_adapter() -> EncoderAdapter:
