@@ -195,13 +195,16 @@ class AnswerSelector:
         day. ..." after "When we pay an overdraft, the fee is $32 per item, with a maximum of 3 overdraft fees
         per day." (cosine 0.93). Within one document a sentence that close adds a rule ("If your balance is
         under $35, the minimum payment is the full balance." after the $35 minimum payment, 0.86), so only
-        other documents' units count. Embedded only when the figures match, which few answers reach.
+        other documents' units count. Embedded only when the figures match, which few answers reach. Units are
+        judged as quoted, with the sentence they lean on: "It is mailed to you ..." on the tax page says what it
+        says on the interest page, each after its own "we send Form 1099-INT by January 31".
         """
-        figures = numbers_in(scored.unit.text)
-        elsewhere = [c.unit.text for c in chosen if c.unit.doc_id != scored.unit.doc_id]
-        if not figures or not elsewhere or not figures <= numbers_in(" ".join(c.unit.text for c in chosen)):
+        text = scored.unit.with_lead
+        figures = numbers_in(text)
+        elsewhere = [c.unit.with_lead for c in chosen if c.unit.doc_id != scored.unit.doc_id]
+        if not figures or not elsewhere or not figures <= numbers_in(" ".join(c.unit.with_lead for c in chosen)):
             return False
-        vectors = self.embedder.embed([scored.unit.text, *elsewhere])
+        vectors = self.embedder.embed([text, *elsewhere])
         return float(np.max(vectors[1:] @ vectors[0])) >= SAME_MEANING
 
     def asked_like_enough(self, ranked: list[ScoredUnit]) -> bool:

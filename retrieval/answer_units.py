@@ -27,6 +27,11 @@ class AnswerUnit:
     lead: str = ""  # the sentence before it in its paragraph ("" for the first, and for a list item)
 
     @property
+    def with_lead(self) -> str:
+        """The unit after the sentence it leans on when it opens by pointing back ("It is mailed ..."), else itself."""
+        return f"{self.lead} {self.text}" if self.lead and LEANS_BACK.match(self.text) else self.text
+
+    @property
     def context(self) -> str:
         """What the unit is scored on: its heading, then the unit (a bare list item says little alone)."""
         return f"{self.heading}: {self.text}" if self.heading else self.text
@@ -56,12 +61,7 @@ def quoted(units: list[AnswerUnit]) -> list[str]:
     alone, "it" is nothing; quoted after "... we send Form 1099-INT by January 31 ...", it answers.
     """
     texts = {unit.text for unit in units}
-    return [
-        f"{unit.lead} {unit.text}"
-        if unit.lead and unit.lead not in texts and LEANS_BACK.match(unit.text)
-        else unit.text
-        for unit in units
-    ]
+    return [unit.text if unit.lead in texts else unit.with_lead for unit in units]
 
 
 def with_intro(intro: str, items: list[str]) -> list[str]:

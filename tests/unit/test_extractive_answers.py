@@ -373,6 +373,21 @@ def test_another_page_restating_the_answers_figures_in_other_words_is_not_quoted
     assert len(pick([schedule, policy])) == 2
 
 
+def test_two_pages_saying_the_same_after_their_own_leads_are_quoted_once():
+    interest_lead = "If you earn $10 or more in interest, we send Form 1099-INT by January 31."
+    tax_lead = "If we pay you $10 or more in interest in a year, we send Form 1099-INT by January 31."
+    mailed, also_mailed = "It is mailed to you and posted in the app.", "It is mailed to you with your tax documents."
+    units = [
+        ScoredUnit(AnswerUnit(mailed, "", "interest", "Interest", 1, interest_lead), 1, (0.0,) * len(FEATURES), 0.8),
+        ScoredUnit(AnswerUnit(also_mailed, "", "taxes", "Taxes", 1, tax_lead), 2, (0.0,) * len(FEATURES), 0.7),
+    ]
+    near, far = (1.0, 0.0, 0.0), (0.9, 0.436, 0.0)  # cosine 0.9
+    embedder = ScriptedEmbedder({f"{interest_lead} {mailed}": near, f"{tax_lead} {also_mailed}": far})
+    weights = SelectorWeights(COSINE_ONLY["weights"], COSINE_ONLY["bias"], 0.2, 0.25)
+    # Alone, neither unit states a figure to compare; with the sentences they lean on, both state the same three.
+    assert [s.unit.text for s in AnswerSelector(embedder, weights).pick(units)] == [mailed]
+
+
 def test_a_follow_up_does_not_quote_another_pages_restatement_of_the_answer_as_news():
     embedder = ScriptedEmbedder({SCHEDULE_FEE: (1.0, 0.0, 0.0), POLICY_FEE: (0.9, 0.436, 0.0)})
     weights = SelectorWeights(COSINE_ONLY["weights"], COSINE_ONLY["bias"], 0.2, 0.25)
