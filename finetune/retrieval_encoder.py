@@ -63,7 +63,7 @@ class RetrieverTraining:
     max_per_intent: int | None = None  # cap the training queries per intent (quick runs and tests)
     # Also pair each written customer question (retrieval/unit_questions.jsonl) with the policy sentence it asks
     # about, as the answer selector scores it. Off in the shipped adapter: it ranked the answering sentence no
-    # better and lowered BANKING77 recall@5 (README, "Retrieval").
+    # better and lowered BANKING77 recall@5 (README, "The knowledge base").
     unit_questions: bool = False
     seed: int = 0
 
