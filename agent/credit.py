@@ -127,12 +127,7 @@ def plan_block(plan: list[PlanStep]) -> str:
 
 def checked_answer(model: BaseChatModel, facts: list[Fact], plan: list[PlanStep], question: str) -> str:
     """The model's paragraph if it states only the report's numbers; else one retry; else the template."""
-    for retry in (False, True):
-        # Hidden: an unchecked draft must never reach the user's screen.
-        draft = generate_hidden(model, answer_messages(facts, plan, question, retry), DRAFT_MAX_TOKENS)
-        if (shown := checked_draft(draft, facts, plan)) is not None:
-            return shown
-    return templated_answer(facts, plan)
+    return checked_answers(model, [(facts, plan, question)], concurrency=1)[0]
 
 
 def checked_draft(draft: str, facts: list[Fact], plan: list[PlanStep]) -> str | None:

@@ -96,10 +96,9 @@ def held_out_texts(data_dir: Path) -> set[str]:
     return {text.strip().lower() for text in texts}
 
 
-def training_queries(data_dir: Path, max_per_intent: int | None = None) -> list[tuple[str, str]]:
+def training_queries(data_dir: Path, held_out: set[str], max_per_intent: int | None = None) -> list[tuple[str, str]]:
     """(query, intent) for BANKING77 train rows of mapped intents, minus every held-out text."""
     coverage = _coverage()
-    held_out = held_out_texts(data_dir)
     taken: dict[str, int] = defaultdict(int)
     queries = []
     with (data_dir / "banking77" / "train.csv").open(encoding="utf-8", newline="") as handle:
@@ -245,11 +244,12 @@ def train_retriever(
     started = time.perf_counter()
     chunks = [chunk for document in load_corpus(corpus_dir) for chunk in chunk_document(document)]
     base = SentenceTransformerEmbedder(load_sentence_transformer(base_model))
-    queries = training_queries(data_dir, config.max_per_intent)
+    held_out = held_out_texts(data_dir)
+    queries = training_queries(data_dir, held_out, config.max_per_intent)
     pairs = build_pairs(queries, chunks, base)
     banking77_pairs = len(pairs)
     if config.unit_questions:
-        pairs += unit_question_pairs(chunks, held_out_texts(data_dir))
+        pairs += unit_question_pairs(chunks, held_out)
     prepared = time.perf_counter()
     adapter = train_adapter(base.model, pairs, config, base_model)
     trained = time.perf_counter()
@@ -277,7 +277,7 @@ def train_retriever(
             "documents": len({p.doc_id for p in pairs[:banking77_pairs]}),
             "held_out": "the retrieval eval's BANKING77 queries (first 5 per intent), the golden set, "
             "customer_questions.jsonl and unanswerable.jsonl: excluded by text",
-            "held_out_texts": len(held_out_texts(data_dir)),
+            "held_out_texts": len(held_out),
         },
         "steps": batches,
         "seconds": {"pairs": round(prepared - started, 1), "training": round(trained - prepared, 1)},

@@ -31,7 +31,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     needs_sign_in = sign_in_needed(runtime.context, decision, guarded)
     if needs_sign_in:
         decision = replace(decision, route="banking")
-    follows_up = points_back(state, decision.route, meant) or placed_by_thread(state, decision)
+    follows_up = continues_thread(state, decision, meant)
     return {
         "needs_sign_in": needs_sign_in,
         "route": decision.route,
@@ -79,23 +79,19 @@ def follows_account_turn(state: State, decision: ScopeDecision, previous: str | 
     return previous is not None and looks_like_follow_up(meant) and follow_up_request(previous, text) is not None
 
 
-def points_back(state: State, route: str, meant: str) -> bool:
-    """A short message that points back ("and how long does that take?") on the previous turn's route.
+def continues_thread(state: State, decision: ScopeDecision, meant: str) -> bool:
+    """A message on the previous turn's route that continues it, so retrieval must read it after that turn.
 
-    Retrieval needs the earlier question to know what "that" is, and the ledger which request "and last
-    month?" changes; the route alone does not say.
+    Either it points back ("and how long does that take?": retrieval needs the earlier question to know what
+    "that" is, the ledger which request "and last month?" changes), or the guard placed a short banking
+    message only by reading it after the one before ("cut off time for same day?" after "wire fee??"; alone
+    it matches every cut-off, bill pay's among them, or none closely enough).
     """
-    same_route = route in ("banking", "credit", "account") and route == state.get("route")
-    return same_route and looks_like_follow_up(meant)  # "adn how long does taht take?" points back too
-
-
-def placed_by_thread(state: State, decision: ScopeDecision) -> bool:
-    """A short banking message placed only by reading it after the one before, so it continues that one.
-
-    "cut off time for same day?" after "wire fee??" is unplaced alone; retrieval too must read it after the
-    wire question: alone it matches every cut-off (bill pay's among them), or none closely enough.
-    """
-    return decision.read_with_thread and decision.route == "banking" == state.get("route")
+    route = decision.route
+    if route not in ("banking", "credit", "account") or route != state.get("route"):
+        return False
+    placed_by_thread = decision.read_with_thread and route == "banking"
+    return placed_by_thread or looks_like_follow_up(meant)  # "adn how long does taht take?" points back too
 
 
 def previous_question(state: State) -> str | None:
