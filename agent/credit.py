@@ -127,6 +127,7 @@ def plan_block(plan: list[PlanStep]) -> str:
 
 def checked_answer(model: BaseChatModel, facts: list[Fact], plan: list[PlanStep], question: str) -> str:
     """The model's paragraph if it states only the report's numbers; else one retry; else the template."""
+    # Batch generation never streams, so an unchecked draft never reaches the user's screen.
     return checked_answers(model, [(facts, plan, question)], concurrency=1)[0]
 
 
