@@ -140,7 +140,7 @@ def build_retriever(settings: Settings) -> Retriever:
 
 def _sync_at_start(settings: Settings, store: VectorStore, embedder: Embedder) -> None:
     """Sync the configured corpus into the store and log what changed."""
-    report = sync_corpus(settings.corpus_dir, store, embedder)
+    report = sync_corpus(settings.corpus_dir, store, embedder, cache_dir=settings.model_cache_dir)
     if report.changed:
         counts = (len(report.added), len(report.updated), len(report.removed))
         log.info("Index synced: %d added, %d updated, %d removed", *counts)

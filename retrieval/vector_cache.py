@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,9 @@ def read_cached(path: Path) -> np.ndarray | None:
 
 def prune(cache_dir: Path, name: str) -> None:
     """Remove all but the KEEP most recently used vector files of `name`."""
-    files = sorted(cache_dir.glob(f"{name}-*.npy"), key=used_at, reverse=True)
+    # Exactly `name-<key>`: another name that starts with this one ("fees" and "fees-schedule") is not ours.
+    own = [p for p in cache_dir.glob(f"{name}-*.npy") if re.fullmatch(r"[0-9a-f]{12}", p.stem[len(name) + 1 :])]
+    files = sorted(own, key=used_at, reverse=True)
     for stale in files[KEEP:]:
         with contextlib.suppress(OSError):  # two processes pruning at once, or another user's file
             stale.unlink()

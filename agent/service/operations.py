@@ -75,7 +75,7 @@ def ingest_corpus(
     files = read_corpus(corpus)
     store = open_vector_store(settings, store_kind)
     try:
-        return sync_documents(files, store, build_embedder(settings), progress=True)
+        return sync_documents(files, store, build_embedder(settings), progress=True, cache_dir=settings.model_cache_dir)
     finally:
         store.close()
 

@@ -133,3 +133,30 @@ def test_store_survives_reopening_and_ranks_by_similarity(tmp_path):
     hits = reopened.search("lost cards", embedder.embed(["lost cards"])[0], 3, 1.0)
     assert hits[0].chunk.doc_id == "cards"
     assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+class NamedEmbedder(FakeEmbedder):
+    fingerprint = "fake-weights-1"
+
+
+def test_a_new_store_indexes_a_cached_corpus_without_embedding_it_again(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "fees")
+    write_doc(corpus, "fees-schedule", title="Schedule")  # a name that starts with another's keeps its own vectors
+    cache = tmp_path / "models"
+    first = NamedEmbedder()
+    sync_corpus(corpus, LocalVectorStore(tmp_path / "one.db"), first, cache_dir=cache)
+    assert len(first.calls) == 2
+
+    again = NamedEmbedder()
+    fresh_store = LocalVectorStore(tmp_path / "two.db")
+    report = sync_corpus(corpus, fresh_store, again, cache_dir=cache)
+    assert sorted(report.added) == ["fees", "fees-schedule"] and again.calls == []
+    hit = fresh_store.search("Schedule fees", again.embed(["Schedule fees"])[0], 1, 1.0)[0]
+    assert hit.chunk.doc_id == "fees-schedule"
+
+    write_doc(corpus, "fees", title="Edited")  # only the edited document is embedded
+    edited = NamedEmbedder()
+    sync_corpus(corpus, LocalVectorStore(tmp_path / "three.db"), edited, cache_dir=cache)
+    assert len(edited.calls) == 1 and any("Edited" in text for text in edited.calls[0])

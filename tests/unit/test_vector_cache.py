@@ -55,3 +55,13 @@ def test_vectors_another_process_pruned_are_embedded_again(tmp_path, monkeypatch
     again = NamedEmbedder()
     assert np.allclose(embedded_once(again, ["a question"], tmp_path, "unit-questions"), first)
     assert again.calls  # embedded afresh, no traceback
+
+
+def test_pruning_a_name_leaves_a_longer_name_that_starts_with_it(tmp_path):
+    embedder = NamedEmbedder()
+    embedded_once(embedder, ["schedule"], tmp_path, "fees-schedule")
+    (other,) = tmp_path.glob("*.npy")
+    os.utime(other, (0, 0))  # the least recently used of all
+    for n in range(KEEP + 1):
+        embedded_once(embedder, [f"fee {n}"], tmp_path, "fees")
+    assert other.exists() and len(list(tmp_path.glob("*.npy"))) == KEEP + 1
