@@ -18,6 +18,14 @@ NO_ANSWER = (
     "I'm sorry, I don't have information about that in Larkspur Bank's policies. For help, " + CONTACT_LINE + "."
 )
 
+# No sentence answers, but a retrieved page is on the topic: name its closest section, attached as the source, so
+# the customer can read it (its passage is the source's snippet). It states no figure, not even a citation mark:
+# a heading with a number is left out.
+NO_ANSWER_CLOSEST = (
+    "I'm sorry, I couldn't find the answer to that in Larkspur Bank's policies; the closest section is {place} "
+    "(see the source). For help, " + CONTACT_LINE + "."
+)
+
 # Used when the model returns nothing: the best source's own words, cited, are still an answer.
 QUOTED_ANSWER = 'From "{title}" [1]: {excerpt}'
 

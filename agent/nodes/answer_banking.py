@@ -18,10 +18,10 @@ from agent.context import Context
 from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
-from retrieval.answer_selector import AnswerSelector, document_units
+from retrieval.answer_selector import AnswerSelector, ScoredUnit, document_units
 from retrieval.answer_units import quoted
 from retrieval.retriever import RetrievedDocument
-from tools.grounding import drop_unsupported_sentences
+from tools.grounding import drop_unsupported_sentences, numbers_in
 from tools.text import content_words, first_sentences
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def policy_answer(state: State, runtime: Runtime[Context], node: str = "answer_b
     question = services.as_meant(state["masked_input"])  # "wire efe?" finds the wire fee
     relevant, earlier = relevant_documents(state, services, question)
     if not relevant:
-        return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
+        return no_answer()
     sources = [to_source(d) for d in relevant]
     # Streamed callers see the sources before the answer's tokens, not after the node ends.
     runtime.stream_writer({"node": node, "update": {"sources": sources}})
@@ -149,9 +149,10 @@ def extractive_answer(
     Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again, unless
     nothing else answers or the follow-up's own words (`asked`) are about that answer (`pick_unsaid`).
     """
-    chosen = selector.choose(question, documents, said, asked)
+    ranked = selector.rank(question, documents)
+    chosen = selector.pick_unsaid(ranked, said, asked)
     if not chosen:
-        return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
+        return closest_section(ranked[0], documents) if ranked else no_answer()
     # The best unit's document first, so the answer leads with it even where another document was retrieved
     # first; numbered as the answer's sources are listed (only the cited ones), not as they were retrieved.
     cited = list(dict.fromkeys(scored.source for scored in chosen))
@@ -164,6 +165,28 @@ def extractive_answer(
         for n, (s, text) in enumerate(zip(ordered, texts, strict=True))
     )
     return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}
+
+
+def no_answer() -> dict[str, Any]:
+    """Abstain: nothing retrieved is on the question's topic."""
+    return {"messages": [AIMessage(prompts.NO_ANSWER)], "sources": [], "output_check": [ABSTAINED]}
+
+
+def closest_section(best: ScoredUnit, documents: list[RetrievedDocument]) -> dict[str, Any]:
+    """Abstain, but name the section of the unit ranked first and cite its document, with that section as snippet.
+
+    When the selector abstains on a question the corpus does answer, that section is on the right page for
+    about three in four (tuning questions, README): the customer can read it. It quotes nothing, so it states
+    no figure, and an unanswerable question gets only a pointer to the nearest topic with the contact channel.
+    """
+    unit, document = best.unit, documents[best.source - 1]
+    named = unit.heading and unit.heading != unit.title and not numbers_in(unit.heading)
+    place = f'"{unit.heading}" in "{unit.title}"' if named else f'"{unit.title}"'
+    passage = next((p for p in document.passages if unit.text in p), document.passages[0])
+    source = to_source(document)
+    source["snippet"] = passage
+    answer = prompts.NO_ANSWER_CLOSEST.format(place=place)
+    return {"messages": [AIMessage(answer)], "sources": [source], "output_check": [ABSTAINED]}
 
 
 def grounded(draft: str, documents: list[RetrievedDocument]) -> tuple[str, int]:

@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from agent import prompts
 from agent.account_tools import request_from_model
 from agent.context import Context
-from agent.nodes.answer_banking import extractive_answer, to_source
+from agent.nodes.answer_banking import abstained, extractive_answer, to_source
 from agent.state import State
 from tools.account_actions import record_proposal
 from tools.account_proposals import propose
@@ -92,7 +92,7 @@ def with_policy(update: dict[str, Any], context: Context, question: str) -> dict
     documents = services.retriever.retrieve(question, services.settings.retrieval_top_k)
     relevant = [d for d in documents if d.score >= services.settings.retrieval_min_score]
     policy = extractive_answer(services.selector, question, relevant, [to_source(d) for d in relevant])
-    if not policy.get("sources"):
+    if abstained(policy):  # no policy sentence explains it: the ledger's answer alone
         return update
     text = f"{update['messages'][0].text}\n\nWhy: {policy['messages'][0].text}"
     return {**update, "messages": [AIMessage(text)], "sources": policy["sources"]}

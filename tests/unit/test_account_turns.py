@@ -187,3 +187,14 @@ def test_a_third_miss_in_a_row_offers_a_person(isolated_settings, tmp_path):
     replies = [assistant.ask(text, thread_id="m").answer for text in ("tell me a joke", "a poem then", "sing")]
     assert replies[0] == replies[1] == prompts.REFUSAL and replies[2] == prompts.REFUSAL + prompts.HANDOFF_OFFER
     connection.close()
+
+
+def test_a_why_question_no_policy_sentence_explains_gets_the_ledger_answer_alone(open_assistant):
+    from retrieval.answer_selector import AnswerSelector, SelectorWeights
+
+    assistant = open_assistant()
+    never_sure = SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01)  # every page retrieved, no sentence chosen
+    assistant.services.selector = AnswerSelector(assistant.services.retriever.embedder, never_sure)
+    result = assistant.ask("why was I charged a fee on my last transfer?", customer_id="C0001")
+    assert result.route == "account" and result.facts_source == "accounts"
+    assert "Why:" not in result.answer and prompts.CONTACT_LINE not in result.answer and result.sources == []

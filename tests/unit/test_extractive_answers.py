@@ -217,6 +217,26 @@ def test_an_extractive_turn_with_no_answering_sentence_abstains(isolated_setting
     assert result.answer == prompts.NO_ANSWER and result.sources == [] and "abstained" in result.output_check
 
 
+def test_no_answering_sentence_on_a_retrieved_page_names_its_closest_section_cited_and_states_no_figure():
+    from agent.nodes.answer_banking import extractive_answer
+
+    teen = "Teen Checking - Teen Checking (ages 13 to 17)\nTeen Checking has no monthly fee."
+    documents = [
+        RetrievedDocument("fees", "Fee Schedule", 0.8, (FEES,)),
+        RetrievedDocument("pin-help", "Your PIN", 0.7, ("Your PIN - Choosing a PIN\nPick 4 digits.", PIN)),
+        RetrievedDocument("teen", "Teen Checking", 0.6, (teen,)),
+    ]
+    sources = [{"id": d.id, "title": d.title, "score": d.score, "snippet": d.passages[0]} for d in documents]
+    update = extractive_answer(selector(answer_threshold=0.999), "wrong PIN blocks your PIN", documents, sources)
+    text = update["messages"][0].text
+    assert '"PIN blocked after wrong attempts" in "Your PIN" (see the source)' in text and abstained(text)
+    assert update["output_check"] == ["abstained"] and [s["id"] for s in update["sources"]] == ["pin-help"]
+    assert update["sources"][0]["snippet"] == PIN  # the section named, not the page's first passage
+    # A heading with a number is left out: the pointer states no figure.
+    teen_only = extractive_answer(selector(answer_threshold=0.999), "teen checking fee", documents[2:], sources[2:])
+    assert '"Teen Checking" (see' in teen_only["messages"][0].text and abstained(teen_only["messages"][0].text)
+
+
 def test_units_already_said_are_left_out_and_the_next_answer_is_chosen():
     documents = [RetrievedDocument("pin-help", "PIN", 0.7, (PIN,))]
     question = "wrong PIN blocks your PIN, when does the block clear"
