@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from evals.rag import RagSuite, pick_questions
+from evals.rag import RagSuite, answered_from_passages, pick_questions
 from evals.rag_judge import JudgeConfig, JudgeRun, _judged
 from evals.rag_metrics import DocumentContextRecall, LocalEmbeddings, NumericGrounding
 from evals.rag_samples import RagSample
@@ -116,3 +116,10 @@ def test_the_judge_check_accepts_the_configured_model_only(monkeypatch, served):
     rag_judge.verify_judge(JudgeConfig(url="http://127.0.0.1:8000/v1", model="judge"))
     with pytest.raises(rag_judge.ConfigurationError, match="answered as"):
         rag_judge.verify_judge(JudgeConfig(url="http://127.0.0.1:8000/v1", model="other"))
+
+
+def test_only_answers_given_from_passages_are_scored_for_quoted_spans_and_numeric_grounding():
+    assert answered_from_passages(sample(1))
+    # An abstention that names its closest section has that page as its context, yet quotes nothing from it.
+    assert not answered_from_passages(RagSample(question(2), "banking", "call us", ["wires"], [CONTEXT], ["abstained"]))
+    assert not answered_from_passages(RagSample(question(3), "out_of_scope", "no", [], []))
