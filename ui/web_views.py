@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from agent.service import validate_customer_id
 from tools.errors import InvalidInputError
@@ -44,6 +44,15 @@ def scope_markdown(
 def source_name(number: int) -> str:
     """The element name a citation links to: the answer's `[1]` opens source 1."""
     return f"[{number}]"
+
+
+def source_display(answer: str, number: int) -> Literal["side", "inline"]:
+    """Where the source opens: beside the answer, from its citation, or under it when the answer cites nothing.
+
+    An abstention names its closest section without a citation mark; a side element no citation links to is
+    never seen.
+    """
+    return "side" if source_name(number) in answer else "inline"
 
 
 def source_markdown(number: int, source: dict[str, Any]) -> str:

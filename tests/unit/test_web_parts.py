@@ -20,6 +20,7 @@ from ui.web_views import (
     parse_case_close,
     parse_customer_ids,
     scope_markdown,
+    source_display,
     source_markdown,
     summary_markdown,
 )
@@ -34,6 +35,12 @@ def test_scope_and_sources_read_as_sentences():
     )
     source = {"id": "fee-schedule", "title": "Fee Schedule", "score": 0.7012, "snippet": "Wires:\n  $25 online."}
     assert source_markdown(2, source) == "**[2] Fee Schedule** (`fee-schedule`, relevance 0.70)\n\n> Wires: $25 online."
+
+
+def test_a_cited_source_opens_beside_the_answer_and_an_uncited_one_shows_under_it():
+    assert source_display("Wires cost $25. [1]", 1) == "side"
+    assert source_display('... the closest section is "Cut-off times" (see the source).', 1) == "inline"
+    assert source_display("Wires cost $25. [1]", 2) == "inline"
 
 
 def test_facts_say_how_they_were_obtained_and_what_was_dropped():
