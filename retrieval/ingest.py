@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from retrieval.vector_cache import embedded_once
 from tools.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
+UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_-]")  # a front-matter id is any text
 
 
 @dataclass
@@ -71,11 +73,20 @@ def sync_documents(
     report.unchanged = len(documents) - len(stale)
     for doc in tqdm(stale, desc="Embedding documents", unit="doc", disable=not progress or not stale):
         chunks = chunk_document(doc)
-        vectors = embedded_once(embedder, [c.text for c in chunks], cache_dir and cache_dir / "passages", doc.id)
+        texts = [c.text for c in chunks]
+        vectors = embedded_once(embedder, texts, cache_dir and cache_dir / "passages", passages_cache_name(doc.id))
         store.replace_document(doc.id, chunks, vectors)
         (report.updated if doc.id in indexed else report.added).append(doc.id)
         report.chunks_embedded += len(chunks)
     return report
+
+
+def passages_cache_name(doc_id: str) -> str:
+    """The name of the document's cached vectors: its id made safe ("../x" stays in the cache), and a hash.
+
+    The hash is the id's, so two ids that differ only in the characters made safe do not share a file.
+    """
+    return f"{UNSAFE_IN_NAME.sub('_', doc_id)[:64]}-{hashlib.sha256(doc_id.encode()).hexdigest()[:8]}"
 
 
 def index_hash(document: Document, embedder_fingerprint: str) -> str:

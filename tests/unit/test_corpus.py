@@ -160,3 +160,13 @@ def test_a_new_store_indexes_a_cached_corpus_without_embedding_it_again(tmp_path
     edited = NamedEmbedder()
     sync_corpus(corpus, LocalVectorStore(tmp_path / "three.db"), edited, cache_dir=cache)
     assert len(edited.calls) == 1 and any("Edited" in text for text in edited.calls[0])
+
+
+def test_a_document_id_that_is_a_path_keeps_its_cached_vectors_inside_the_cache(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "odd.md").write_text(DOC.format(id="../../escaped", title="Odd"))
+    cache = tmp_path / "deep" / "models"
+    sync_corpus(corpus, LocalVectorStore(tmp_path / "index.db"), NamedEmbedder(), cache_dir=cache)
+    (written,) = (tmp_path / "deep").rglob("*.npy")
+    assert written.parent == cache / "passages" and written.name.startswith("______escaped-")
