@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from evals.rag_samples import RagSample
 
 CUT = "ungrounded_number"  # agent/nodes/answer_banking.py's output check for a dropped sentence
+ABSTAINED = "abstained"  # and for an answer that answers nothing (it may name the closest section)
 QUOTED_FALLBACK = re.compile(r'^From ".+" \[1\]: ')  # prompts.QUOTED_ANSWER: the model said nothing usable
 
 CONTACT_CHANNEL = re.compile(r"1-800-555-0199|secure message", re.IGNORECASE)
@@ -41,11 +42,13 @@ def answer_metrics(samples: list[RagSample]) -> dict[str, float | None]:
     customer = [s for s in answerable if s.question.kind.startswith("customer")]
     unanswerable = [s for s in samples if not s.question.answerable]
     banking = [s for s in answerable if s.route == "banking"]
+    pointed = [s for s in answerable if ABSTAINED in s.checks and s.context_ids]
     return {
-        "rag_fact_accuracy": share([states_expected(s.answer, s.question.expect) for s in answerable]),
-        "rag_fact_accuracy_customer": share([states_expected(s.answer, s.question.expect) for s in customer]),
-        "rag_fact_accuracy_test": share(
-            [states_expected(s.answer, s.question.expect) for s in customer if s.question.split == "test"]
+        "rag_fact_accuracy": share([states_fact(s) for s in answerable]),
+        "rag_fact_accuracy_customer": share([states_fact(s) for s in customer]),
+        "rag_fact_accuracy_test": share([states_fact(s) for s in customer if s.question.split == "test"]),
+        "rag_closest_section_on_page": share(
+            [bool(set(s.context_ids) & set(s.question.reference_doc_ids)) for s in pointed]
         ),
         "rag_abstention": share([abstained(s.answer) for s in unanswerable]),
         "rag_abstention_test": share([abstained(s.answer) for s in unanswerable if s.question.split == "test"]),
@@ -54,10 +57,19 @@ def answer_metrics(samples: list[RagSample]) -> dict[str, float | None]:
     }
 
 
+def states_fact(sample: RagSample) -> bool:
+    """The answer states the expected facts; an abstention never does.
+
+    Not even where the closest section's heading that it names holds the expected words ("Auto top-up"): the
+    customer was pointed to the fact, not told it.
+    """
+    return ABSTAINED not in sample.checks and states_expected(sample.answer, sample.question.expect)
+
+
 def answered_right(sample: RagSample) -> bool:
     """An answerable question's answer states the expected facts; an unanswerable one's abstains."""
     if sample.question.answerable:
-        return states_expected(sample.answer, sample.question.expect)
+        return states_fact(sample)
     return abstained(sample.answer)
 
 

@@ -106,11 +106,11 @@ async def score_locally(samples: list[RagSample], embeddings: BaseRagasEmbedding
     for sample in tqdm([s for s in samples if s.question.answerable], desc="rag: scoring", unit="answer"):
         reference = sample.question.reference_answer
         results = {
-            "context_recall": await recall.ascore(sample.context_ids, list(sample.question.reference_doc_ids)),
+            "context_recall": await recall.ascore(sample.answer_context_ids, list(sample.question.reference_doc_ids)),
             "rouge_l": await rouge.ascore(reference=reference, response=sample.answer),
             "semantic_similarity": await similar.ascore(reference=reference, response=sample.answer),
         }
-        if answered_from_passages(sample):
+        if sample.answered_from_passages:
             results["quoted_spans"] = await quoted.ascore(response=sample.answer, retrieved_contexts=sample.contexts)
             results["numeric_grounding"] = await numeric.ascore(sample.answer, sample.contexts)
         for name, result in results.items():
@@ -118,15 +118,6 @@ async def score_locally(samples: list[RagSample], embeddings: BaseRagasEmbedding
             if result.reason:
                 sample.reasons[name] = result.reason
     score_bertscore(samples)
-
-
-def answered_from_passages(sample: RagSample) -> bool:
-    """Whether quoted spans and numeric grounding score the answer.
-
-    A refusal or a clarifying question was not answered from the corpus, nor was an abstention: it may name the
-    closest section as its source (context recall counts that page) but quotes and states nothing from it.
-    """
-    return bool(sample.contexts) and "abstained" not in sample.checks
 
 
 def score_bertscore(samples: list[RagSample]) -> None:

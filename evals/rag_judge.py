@@ -102,7 +102,7 @@ async def judge_samples(samples: list[RagSample], config: JudgeConfig, embedding
             sample.scores[name] = await _judged(metrics[name], sample, run.failures[name])
 
     try:
-        calls = [one(sample, name) for sample in samples for name in JUDGE_METRICS if sample.contexts]
+        calls = [one(sample, name) for sample in samples for name in JUDGE_METRICS if sample.answered_from_passages]
         await tqdm_asyncio.gather(*calls, desc="rag: judging", unit="score")
     finally:
         await client.close()

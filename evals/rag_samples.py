@@ -31,3 +31,17 @@ class RagSample:
     checks: list[str] = field(default_factory=list)  # the turn's output checks (a cut sentence, an abstention)
     scores: dict[str, float | None] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def answered_from_passages(self) -> bool:
+        """Whether the passage metrics (quoted spans, numeric grounding, the judge's) score the answer.
+
+        A refusal or a clarifying question was not answered from the corpus, nor was an abstention: it may name
+        the closest section as its source, but it quotes and states nothing from it.
+        """
+        return bool(self.contexts) and "abstained" not in self.checks
+
+    @property
+    def answer_context_ids(self) -> list[str]:
+        """The documents the answer was given from: an abstention's named page is a pointer, not one of them."""
+        return self.context_ids if "abstained" not in self.checks else []

@@ -14,7 +14,7 @@ from retrieval.chunking import chunk_document
 from retrieval.documents import Corpus, Document, read_corpus_files
 from retrieval.embeddings import Embedder
 from retrieval.stores.base import VectorStore
-from retrieval.vector_cache import embedded_once
+from retrieval.vector_cache import embedded_once, vectors_path
 from tools.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     chunks_embedded: int = 0
+    chunks_cached: int = 0  # read from the model cache instead of embedded
 
     @property
     def changed(self) -> bool:
@@ -71,14 +72,27 @@ def sync_documents(
         store.delete_documents(report.removed)
     stale = [d for d in documents if indexed.get(d.id) != d.content_hash]
     report.unchanged = len(documents) - len(stale)
+    passages_dir = cache_dir / "passages" if cache_dir else None
     for doc in tqdm(stale, desc="Embedding documents", unit="doc", disable=not progress or not stale):
-        chunks = chunk_document(doc)
-        texts = [c.text for c in chunks]
-        vectors = embedded_once(embedder, texts, cache_dir and cache_dir / "passages", passages_cache_name(doc.id))
-        store.replace_document(doc.id, chunks, vectors)
+        chunks, was_cached = index_document(doc, store, embedder, passages_dir)
         (report.updated if doc.id in indexed else report.added).append(doc.id)
-        report.chunks_embedded += len(chunks)
+        if was_cached:
+            report.chunks_cached += chunks
+        else:
+            report.chunks_embedded += chunks
     return report
+
+
+def index_document(
+    doc: Document, store: VectorStore, embedder: Embedder, passages_dir: Path | None
+) -> tuple[int, bool]:
+    """Replace the document in the store; its chunk count, and whether their vectors came from the cache."""
+    chunks = chunk_document(doc)
+    texts, name = [c.text for c in chunks], passages_cache_name(doc.id)
+    cached = vectors_path(passages_dir, embedder, texts, name)
+    was_cached = cached is not None and cached.exists()  # for the report only: a lost race just embeds again
+    store.replace_document(doc.id, chunks, embedded_once(embedder, texts, passages_dir, name))
+    return len(chunks), was_cached
 
 
 def passages_cache_name(doc_id: str) -> str:

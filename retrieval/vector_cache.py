@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -21,12 +22,13 @@ from retrieval.embeddings import Embedder
 from tools.files import replaced_atomically
 
 KEEP = 2  # per name: the vectors in use and the ones before them (switching back costs no re-embedding)
+KEY_HEX = 12  # hex digits of the key in a file's name, `<name>-<key>.npy`
 
 
 def embedded_once(embedder: Embedder, texts: list[str], cache_dir: Path | None, name: str) -> np.ndarray:
     """The texts' vectors: read from `cache_dir` when they are there, else embedded (and saved there)."""
     cached = vectors_path(cache_dir, embedder, texts, name)
-    if cached is not None and (vectors := read_cached(cached)) is not None:
+    if cached is not None and (vectors := read_cached(cached, len(texts))) is not None:
         return vectors
     vectors = embedder.embed(texts)
     if cached is not None:
@@ -36,11 +38,17 @@ def embedded_once(embedder: Embedder, texts: list[str], cache_dir: Path | None, 
     return vectors
 
 
-def read_cached(path: Path) -> np.ndarray | None:
-    """The cached vectors, marked as just used; None when there are none (or another process just pruned them)."""
+def read_cached(path: Path, rows: int) -> np.ndarray | None:
+    """The cached vectors, marked as just used; None when there are none (or another process just pruned them).
+
+    None too for a file that does not read (cut short, not an array) or holds another number of rows than there
+    are texts: the texts are embedded again and the file replaced, rather than a start-up failing on it.
+    """
     try:
         vectors = np.load(path)
-    except FileNotFoundError:
+    except (OSError, ValueError, EOFError):
+        return None
+    if vectors.ndim != 2 or len(vectors) != rows:
         return None
     with contextlib.suppress(OSError):  # another user's file in a shared cache: readable, not ours to touch
         os.utime(path)
@@ -50,7 +58,9 @@ def read_cached(path: Path) -> np.ndarray | None:
 def prune(cache_dir: Path, name: str) -> None:
     """Remove all but the KEEP most recently used vector files of `name`."""
     # Exactly `name-<key>`: another name that starts with this one ("fees" and "fees-schedule") is not ours.
-    own = [p for p in cache_dir.glob(f"{name}-*.npy") if re.fullmatch(r"[0-9a-f]{12}", p.stem[len(name) + 1 :])]
+    own = [
+        p for p in cache_dir.glob(f"{name}-*.npy") if re.fullmatch(f"[0-9a-f]{{{KEY_HEX}}}", p.stem[len(name) + 1 :])
+    ]
     files = sorted(own, key=used_at, reverse=True)
     for stale in files[KEEP:]:
         with contextlib.suppress(OSError):  # two processes pruning at once, or another user's file
@@ -70,5 +80,6 @@ def vectors_path(cache_dir: Path | None, embedder: Embedder, texts: list[str], n
     fingerprint = str(getattr(embedder, "fingerprint", ""))
     if cache_dir is None or not fingerprint:
         return None
-    key = hashlib.sha1("\n".join([fingerprint, *texts]).encode()).hexdigest()[:12]
+    # JSON, not the texts joined by newlines: passages hold newlines, and ["a\nb"] must not be keyed as ["a", "b"].
+    key = hashlib.sha1(json.dumps([fingerprint, *texts]).encode()).hexdigest()[:KEY_HEX]
     return cache_dir / f"{name}-{key}.npy"

@@ -338,7 +338,7 @@ def record_turn(api: ApiState, result: TurnResult, seconds: float) -> None:
 
 def to_chat_response(result: TurnResult) -> ChatResponse:
     """The API's view of a turn."""
-    data = result.to_dict()
+    data = {**result.to_dict(), "abstained": "abstained" in result.output_check}
     return ChatResponse(**{key: data[key] for key in ChatResponse.model_fields})
 
 

@@ -69,6 +69,11 @@ class ChatResponse(BaseModel):
     intent: str | None = Field(None, description="The scope guard's most probable intent, e.g. banking77:card_arrival.")
     intent_probability: float | None = None
     answer: str
+    abstained: bool = Field(
+        False,
+        description="No policy sentence answers: the answer gives the contact channel and, where a page is "
+        "on the topic, names its closest section, the one source.",
+    )
     sources: list[SourceOut]
     facts: list[str]
     timings_ms: dict[str, float]

@@ -268,7 +268,7 @@ async def finish_reply(reply: cl.Message, result: TurnResult) -> None:
     reply.content = result.answer
     # Chainlit annotates `elements` with a TypeVar, so no concrete list type checks; cast past it.
     reply.elements = cast(Any, [
-        cl.Text(name=source_name(n), content=source_markdown(n, dict(s)), display=source_display(result.answer, n))
+        cl.Text(name=source_name(n), content=source_markdown(n, dict(s)), display=source_display(result.output_check))
         for n, s in enumerate(result.sources, start=1)
     ])  # fmt: skip
     if result.pending_action:  # Confirm and Cancel under the proposal; the decision resumes the thread

@@ -221,7 +221,8 @@ def ingest(
     report = ingest_corpus(path, store.value if store else None)
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
-        f"unchanged {report.unchanged} documents; {report.chunks_embedded} chunks embedded"
+        f"unchanged {report.unchanged} documents; {report.chunks_embedded} chunks embedded, "
+        f"{report.chunks_cached} read from the model cache"
     )
 
 

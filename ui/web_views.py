@@ -46,13 +46,13 @@ def source_name(number: int) -> str:
     return f"[{number}]"
 
 
-def source_display(answer: str, number: int) -> Literal["side", "inline"]:
-    """Where the source opens: beside the answer, from its citation, or under it when the answer cites nothing.
+def source_display(output_check: Sequence[str]) -> Literal["side", "inline"]:
+    """Where a source opens: beside the answer, from its citation, or under an abstention.
 
-    An abstention names its closest section without a citation mark; a side element no citation links to is
-    never seen.
+    An abstention names its closest section without a citation mark, and a side element that no citation links
+    to is never seen.
     """
-    return "side" if source_name(number) in answer else "inline"
+    return "inline" if "abstained" in output_check else "side"
 
 
 def source_markdown(number: int, source: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, ScoredUnit, document_units
-from retrieval.answer_units import quoted
+from retrieval.answer_units import AnswerUnit, passage_units, quoted
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_unsupported_sentences, numbers_in
 from tools.text import content_words, first_sentences
@@ -144,7 +144,7 @@ def extractive_answer(
     said: str = "",
     asked: str = "",
 ) -> dict[str, Any]:
-    """The answering units quoted exactly, each with its citation; when no unit answers, abstain.
+    """The answering units quoted exactly, with citations; when none answers, abstain and name the closest section.
 
     Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again, unless
     nothing else answers or the follow-up's own words (`asked`) are about that answer (`pick_unsaid`).
@@ -173,20 +173,29 @@ def no_answer() -> dict[str, Any]:
 
 
 def closest_section(best: ScoredUnit, documents: list[RetrievedDocument]) -> dict[str, Any]:
-    """Abstain, but name the section of the unit ranked first and cite its document, with that section as snippet.
+    """Abstain, but name the section of the unit ranked first and attach its document, that section as snippet.
 
     When the selector abstains on a question the corpus does answer, that section is on the right page for
-    about three in four (tuning questions, README): the customer can read it. It quotes nothing, so it states
-    no figure, and an unanswerable question gets only a pointer to the nearest topic with the contact channel.
+    about three in four (tuning questions, README): the customer can read it. It quotes nothing and states no
+    figure (no citation mark either), so an unanswerable question gets only a pointer to the nearest topic.
     """
     unit, document = best.unit, documents[best.source - 1]
+    if numbers_in(unit.title):  # naming the page would state a figure
+        return no_answer()
     named = unit.heading and unit.heading != unit.title and not numbers_in(unit.heading)
     place = f'"{unit.heading}" in "{unit.title}"' if named else f'"{unit.title}"'
-    passage = next((p for p in document.passages if unit.text in p), document.passages[0])
     source = to_source(document)
-    source["snippet"] = passage
+    source["snippet"] = passage_holding(document, unit)
     answer = prompts.NO_ANSWER_CLOSEST.format(place=place)
     return {"messages": [AIMessage(answer)], "sources": [source], "output_check": [ABSTAINED]}
+
+
+def passage_holding(document: RetrievedDocument, unit: AnswerUnit) -> str:
+    """The retrieved passage the unit comes from (a unit is rebuilt text, a list joined with its intro)."""
+    for passage in document.passages:
+        if any(u.text == unit.text for u in passage_units(passage, document.id, document.title)):
+            return passage
+    return document.passages[0]
 
 
 def grounded(draft: str, documents: list[RetrievedDocument]) -> tuple[str, int]:

@@ -54,6 +54,10 @@ def test_chat_answers_a_banking_question_with_sources(server, keys):
     assert body["route"] == "banking" and body["answer"]
     assert body["intent"].split(":")[0] in ("banking77", "clinc150", "ours") and 0 < body["intent_probability"] <= 1
     assert {"id", "title", "score"} == set(body["sources"][0]) and "answer_banking" in body["timings_ms"]
+    assert body["abstained"] is False
+    # No sentence answers: still an abstention, with the closest section's page as the one source.
+    pointed = call(server, "POST", "/v1/chat", keys["alice"], json={"message": "wire cut off time"}).json()
+    assert pointed["abstained"] is True and [s["id"] for s in pointed["sources"]] == ["wire-transfers"]
 
 
 def test_a_thread_continues_and_is_visible_only_to_its_owner(server, keys):

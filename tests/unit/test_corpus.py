@@ -153,6 +153,7 @@ def test_a_new_store_indexes_a_cached_corpus_without_embedding_it_again(tmp_path
     fresh_store = LocalVectorStore(tmp_path / "two.db")
     report = sync_corpus(corpus, fresh_store, again, cache_dir=cache)
     assert sorted(report.added) == ["fees", "fees-schedule"] and again.calls == []
+    assert (report.chunks_embedded, report.chunks_cached) == (0, 4)
     hit = fresh_store.search("Schedule fees", again.embed(["Schedule fees"])[0], 1, 1.0)[0]
     assert hit.chunk.doc_id == "fees-schedule"
 

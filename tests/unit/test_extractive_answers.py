@@ -235,6 +235,31 @@ def test_no_answering_sentence_on_a_retrieved_page_names_its_closest_section_cit
     # A heading with a number is left out: the pointer states no figure.
     teen_only = extractive_answer(selector(answer_threshold=0.999), "teen checking fee", documents[2:], sources[2:])
     assert '"Teen Checking" (see' in teen_only["messages"][0].text and abstained(teen_only["messages"][0].text)
+    # A page whose title states a figure is not named at all.
+    numbered = [RetrievedDocument("tax", "Form 1099-INT", 0.6, ("Form 1099-INT - Mailing\nIt is mailed.",))]
+    plain = extractive_answer(selector(answer_threshold=0.999), "is it mailed", numbered, sources[:1])
+    assert plain["messages"][0].text == prompts.NO_ANSWER and plain["sources"] == []
+
+
+def test_the_named_sections_snippet_is_the_passage_its_list_unit_was_built_from():
+    from agent.nodes.answer_banking import extractive_answer
+
+    # The list unit is rebuilt text ("Common reasons: not enough ...; ..."), found in no passage verbatim.
+    documents = [RetrievedDocument("transfers", "Transfers", 0.7, (PIN, DECLINED))]
+    sources = [{"id": "transfers", "title": "Transfers", "score": 0.7, "snippet": PIN}]
+    question = "common reasons not enough available money limit reached account not verified"
+    update = extractive_answer(selector(answer_threshold=0.999), question, documents, sources)
+    assert '"Declined" in "Transfers"' in update["messages"][0].text and update["sources"][0]["snippet"] == DECLINED
+
+
+def test_an_abstaining_turn_names_the_closest_section_through_the_whole_graph(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings)
+    never_sure = SelectorWeights({"cosine": 2.0, "lexical": 10.0}, -5.0, 0.999, 1.01)
+    services.selector = AnswerSelector(services.retriever.embedder, never_sure)
+    result = Assistant(services, checkpointer).ask("How much is an outgoing domestic wire sent online?")
+    assert result.route == "banking" and "abstained" in result.output_check and abstained(result.answer)
+    assert "the closest section is" in result.answer and len(result.sources) == 1
+    assert result.answer.endswith(prompts.CONTACT_LINE + ".")  # the output check kept it whole
 
 
 def test_units_already_said_are_left_out_and_the_next_answer_is_chosen():

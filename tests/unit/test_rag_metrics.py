@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from evals.rag import RagSuite, answered_from_passages, pick_questions
+from evals.answer_checks import answer_metrics
+from evals.rag import RagSuite, pick_questions
 from evals.rag_judge import JudgeConfig, JudgeRun, _judged
 from evals.rag_metrics import DocumentContextRecall, LocalEmbeddings, NumericGrounding
 from evals.rag_samples import RagSample
@@ -118,8 +119,23 @@ def test_the_judge_check_accepts_the_configured_model_only(monkeypatch, served):
         rag_judge.verify_judge(JudgeConfig(url="http://127.0.0.1:8000/v1", model="other"))
 
 
-def test_only_answers_given_from_passages_are_scored_for_quoted_spans_and_numeric_grounding():
-    assert answered_from_passages(sample(1))
-    # An abstention that names its closest section has that page as its context, yet quotes nothing from it.
-    assert not answered_from_passages(RagSample(question(2), "banking", "call us", ["wires"], [CONTEXT], ["abstained"]))
-    assert not answered_from_passages(RagSample(question(3), "out_of_scope", "no", [], []))
+def test_an_abstentions_named_section_is_a_pointer_not_an_answer_from_passages():
+    answered = sample(1)
+    pointed = RagSample(question(2), "banking", 'closest section is "Wires" ($25)', ["wires"], [CONTEXT], ["abstained"])
+    refused = RagSample(question(3), "out_of_scope", "no", [], [])
+    assert answered.answered_from_passages and answered.answer_context_ids == ["wires"]
+    # It names the page, yet quotes nothing from it: no passage metric scores it, and it was given no documents.
+    assert not pointed.answered_from_passages and pointed.answer_context_ids == []
+    assert not refused.answered_from_passages
+
+
+def test_an_abstention_states_no_fact_and_its_named_page_is_measured_apart():
+    wires = GoldenQuestion("g001", "wire fee?", "reference", ("wires",), "direct", ("$25",))
+    cards = GoldenQuestion("g002", "card fee?", "reference", ("cards",), "direct", ("$5",))
+    samples = [
+        RagSample(wires, "banking", "It is $25. [1]", ["wires"], [CONTEXT]),
+        RagSample(cards, "banking", 'the closest section is "Fees: $5" ...', ["wires"], [CONTEXT], ["abstained"]),
+    ]
+    metrics = answer_metrics(samples)
+    assert metrics["rag_fact_accuracy"] == 0.5  # the heading's "$5" is pointed to, not stated
+    assert metrics["rag_closest_section_on_page"] == 0.0  # it named "wires", and "cards" answers

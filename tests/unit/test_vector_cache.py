@@ -57,6 +57,19 @@ def test_vectors_another_process_pruned_are_embedded_again(tmp_path, monkeypatch
     assert again.calls  # embedded afresh, no traceback
 
 
+def test_a_cached_file_that_is_cut_short_or_of_other_texts_is_embedded_again(tmp_path):
+    embedder = NamedEmbedder()
+    first = embedded_once(embedder, ["a", "b"], tmp_path, "passages")
+    (path,) = tmp_path.glob("*.npy")
+    path.write_bytes(path.read_bytes()[:20])  # a disk that filled up mid-write elsewhere
+    assert np.allclose(embedded_once(NamedEmbedder(), ["a", "b"], tmp_path, "passages"), first)
+    np.save(path, first[:1])  # a file with another number of rows
+    again = NamedEmbedder()
+    assert np.allclose(embedded_once(again, ["a", "b"], tmp_path, "passages"), first) and again.calls
+    # Texts that hold newlines are keyed as the list they are: ["a\nb"] is not ["a", "b"].
+    assert embedded_once(NamedEmbedder(), ["a\nb"], tmp_path, "passages").shape == (1, first.shape[1])
+
+
 def test_pruning_a_name_leaves_a_longer_name_that_starts_with_it(tmp_path):
     embedder = NamedEmbedder()
     embedded_once(embedder, ["schedule"], tmp_path, "fees-schedule")

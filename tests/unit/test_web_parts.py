@@ -37,10 +37,9 @@ def test_scope_and_sources_read_as_sentences():
     assert source_markdown(2, source) == "**[2] Fee Schedule** (`fee-schedule`, relevance 0.70)\n\n> Wires: $25 online."
 
 
-def test_a_cited_source_opens_beside_the_answer_and_an_uncited_one_shows_under_it():
-    assert source_display("Wires cost $25. [1]", 1) == "side"
-    assert source_display('... the closest section is "Cut-off times" (see the source).', 1) == "inline"
-    assert source_display("Wires cost $25. [1]", 2) == "inline"
+def test_a_cited_source_opens_beside_the_answer_and_an_abstentions_section_shows_under_it():
+    assert source_display([]) == source_display(["ungrounded_number"]) == "side"
+    assert source_display(["abstained"]) == "inline"
 
 
 def test_facts_say_how_they_were_obtained_and_what_was_dropped():
