@@ -14,7 +14,7 @@ from retrieval.chunking import chunk_document
 from retrieval.documents import Corpus, Document, read_corpus_files
 from retrieval.embeddings import Embedder
 from retrieval.stores.base import VectorStore
-from retrieval.vector_cache import embedded_once, vectors_path
+from retrieval.vector_cache import vectors_and_origin
 from tools.errors import InvalidInputError
 
 log = logging.getLogger(__name__)
@@ -89,9 +89,8 @@ def index_document(
     """Replace the document in the store; its chunk count, and whether their vectors came from the cache."""
     chunks = chunk_document(doc)
     texts, name = [c.text for c in chunks], passages_cache_name(doc.id)
-    cached = vectors_path(passages_dir, embedder, texts, name)
-    was_cached = cached is not None and cached.exists()  # for the report only: a lost race just embeds again
-    store.replace_document(doc.id, chunks, embedded_once(embedder, texts, passages_dir, name))
+    vectors, was_cached = vectors_and_origin(embedder, texts, passages_dir, name)
+    store.replace_document(doc.id, chunks, vectors)
     return len(chunks), was_cached
 
 

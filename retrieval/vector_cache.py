@@ -27,15 +27,22 @@ KEY_HEX = 12  # hex digits of the key in a file's name, `<name>-<key>.npy`
 
 def embedded_once(embedder: Embedder, texts: list[str], cache_dir: Path | None, name: str) -> np.ndarray:
     """The texts' vectors: read from `cache_dir` when they are there, else embedded (and saved there)."""
+    return vectors_and_origin(embedder, texts, cache_dir, name)[0]
+
+
+def vectors_and_origin(
+    embedder: Embedder, texts: list[str], cache_dir: Path | None, name: str
+) -> tuple[np.ndarray, bool]:
+    """`embedded_once`'s vectors, and whether they were read from the cache (False: embedded just now)."""
     cached = vectors_path(cache_dir, embedder, texts, name)
     if cached is not None and (vectors := read_cached(cached, len(texts))) is not None:
-        return vectors
+        return vectors, True
     vectors = embedder.embed(texts)
     if cached is not None:
         with replaced_atomically(cached) as out:
             np.save(out, vectors)
         prune(cached.parent, name)
-    return vectors
+    return vectors, False
 
 
 def read_cached(path: Path, rows: int) -> np.ndarray | None:

@@ -163,6 +163,20 @@ def test_a_new_store_indexes_a_cached_corpus_without_embedding_it_again(tmp_path
     assert len(edited.calls) == 1 and any("Edited" in text for text in edited.calls[0])
 
 
+def test_a_cached_file_that_does_not_read_is_counted_as_embedded_not_cached(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_doc(corpus, "fees")
+    write_doc(corpus, "cards", title="Cards")
+    cache = tmp_path / "models"
+    sync_corpus(corpus, LocalVectorStore(tmp_path / "one.db"), NamedEmbedder(), cache_dir=cache)
+    (cut_short,) = (cache / "passages").glob("fees-*.npy")
+    cut_short.write_bytes(cut_short.read_bytes()[:40])
+
+    report = sync_corpus(corpus, LocalVectorStore(tmp_path / "two.db"), NamedEmbedder(), cache_dir=cache)
+    assert (report.chunks_embedded, report.chunks_cached) == (2, 2)
+
+
 def test_a_document_id_that_is_a_path_keeps_its_cached_vectors_inside_the_cache(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
