@@ -313,8 +313,8 @@ def document_units(document: RetrievedDocument) -> list[AnswerUnit]:
     """The units of a document's retrieved passages; overlapping passages repeat a paragraph, kept once."""
     seen: set[str] = set()
     units = []
-    for passage in document.passages:
-        for unit in passage_units(passage, document.id, document.title):
+    for index, passage in enumerate(document.passages):
+        for unit in passage_units(passage, document.id, document.title, index):
             if unit.text not in seen:
                 seen.add(unit.text)
                 units.append(unit)
@@ -329,7 +329,7 @@ def unit_features(
     cosine, asked_like, unanswered_like = similarity
     return (
         cosine,
-        _share(asked, content_words(unit.text)),
+        _share(asked, content_words(unit.with_lead)),
         _share(asked, content_words(unit.heading)),
         float(bool(WANTS_FIGURE.search(question)) and bool(FIGURE.search(unit.text))),
         document_score,

@@ -25,6 +25,7 @@ class AnswerUnit:
     title: str
     position: int  # the unit's place in its passage, from 0
     lead: str = ""  # the sentence before it in its paragraph ("" for the first, and for a list item)
+    passage: int = 0  # its passage's place among the document's retrieved passages (they come best first)
 
     @property
     def with_lead(self) -> str:
@@ -37,8 +38,11 @@ class AnswerUnit:
         return f"{self.heading}: {self.text}" if self.heading else self.text
 
 
-def passage_units(passage: str, doc_id: str, title: str) -> list[AnswerUnit]:
-    """The passage's units, in order; its first line (title and heading) is context, not a unit."""
+def passage_units(passage: str, doc_id: str, title: str, passage_index: int = 0) -> list[AnswerUnit]:
+    """The passage's units, in order; its first line (title and heading) is context, not a unit.
+
+    `passage_index` is the passage's place among its document's retrieved passages.
+    """
     first_line, _, body = passage.partition("\n")
     heading = first_line.split(" - ", 1)[1] if " - " in first_line else ""
     texts: list[tuple[str, str]] = []  # (unit, the sentence before it in its paragraph)
@@ -51,7 +55,7 @@ def passage_units(passage: str, doc_id: str, title: str) -> list[AnswerUnit]:
             texts.extend((unit, "") for unit in with_intro(intro, items))
         else:
             texts.extend((item, "") for item in items)
-    return [AnswerUnit(text, heading, doc_id, title, n, lead) for n, (text, lead) in enumerate(texts)]
+    return [AnswerUnit(text, heading, doc_id, title, n, lead, passage_index) for n, (text, lead) in enumerate(texts)]
 
 
 def quoted(units: list[AnswerUnit]) -> list[str]:

@@ -19,7 +19,7 @@ from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, ScoredUnit, document_units
-from retrieval.answer_units import AnswerUnit, passage_units, quoted
+from retrieval.answer_units import quoted
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_unsupported_sentences, numbers_in
 from tools.text import content_words, first_sentences
@@ -157,14 +157,26 @@ def extractive_answer(
     # first; numbered as the answer's sources are listed (only the cited ones), not as they were retrieved.
     cited = list(dict.fromkeys(scored.source for scored in chosen))
     number = {source: n for n, source in enumerate(cited, start=1)}
-    # Each document's units in reading order; one citation per document, after its last unit.
-    ordered = sorted(chosen, key=lambda s: (number[s.source], s.unit.position))
+    ordered = reading_order(chosen, number)  # one citation per document, after its last unit
     texts = quoted([s.unit for s in ordered])
     answer = " ".join(
         f"{text} [{number[s.source]}]" if n == len(ordered) - 1 or ordered[n + 1].source != s.source else text
         for n, (s, text) in enumerate(zip(ordered, texts, strict=True))
     )
     return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}
+
+
+def reading_order(chosen: list[ScoredUnit], number: dict[int, int]) -> list[ScoredUnit]:
+    """The chosen units by cited document (`number`), each passage's units together and in reading order.
+
+    The passage of the best unit comes first. Together, because a unit may lean on the one before it: "It has
+    no monthly fee." must follow "Teen Checking is ...", not another passage's "Teen Checking converts ... to
+    Everyday Checking" (units of two passages share positions).
+    """
+    passage_rank: dict[tuple[int, int], int] = {}
+    for rank, scored in enumerate(chosen):  # best first
+        passage_rank.setdefault((scored.source, scored.unit.passage), rank)
+    return sorted(chosen, key=lambda s: (number[s.source], passage_rank[s.source, s.unit.passage], s.unit.position))
 
 
 def no_answer() -> dict[str, Any]:
@@ -185,17 +197,9 @@ def closest_section(best: ScoredUnit, documents: list[RetrievedDocument]) -> dic
     named = unit.heading and unit.heading != unit.title and not numbers_in(unit.heading)
     place = f'"{unit.heading}" in "{unit.title}"' if named else f'"{unit.title}"'
     source = to_source(document)
-    source["snippet"] = passage_holding(document, unit)
+    source["snippet"] = document.passages[unit.passage]  # the passage the unit was read from
     answer = prompts.NO_ANSWER_CLOSEST.format(place=place)
     return {"messages": [AIMessage(answer)], "sources": [source], "output_check": [ABSTAINED]}
-
-
-def passage_holding(document: RetrievedDocument, unit: AnswerUnit) -> str:
-    """The retrieved passage the unit comes from (a unit is rebuilt text, a list joined with its intro)."""
-    for passage in document.passages:
-        if any(u.text == unit.text for u in passage_units(passage, document.id, document.title)):
-            return passage
-    return document.passages[0]
 
 
 def grounded(draft: str, documents: list[RetrievedDocument]) -> tuple[str, int]:

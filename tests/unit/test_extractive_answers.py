@@ -11,7 +11,15 @@ from agent.nodes.answer_banking import in_context
 from agent.scope.guard import ScopeDecision
 from agent.service import Assistant
 from evals.answer_checks import abstained, states_expected
-from retrieval.answer_selector import FEATURES, AnswerSelector, ScoredUnit, SelectorWeights, already_said, restates
+from retrieval.answer_selector import (
+    FEATURES,
+    AnswerSelector,
+    ScoredUnit,
+    SelectorWeights,
+    already_said,
+    document_units,
+    restates,
+)
 from retrieval.answer_units import AnswerUnit, passage_units, quoted, split_sentences
 from retrieval.retriever import RetrievedDocument
 from tests.fakes import FakeEmbedder, ScriptedGuard, fake_services
@@ -333,6 +341,31 @@ def test_the_answer_leads_with_the_best_units_document():
     text = update["messages"][0].text
     assert text.startswith("Entering a wrong PIN 3 times") and text.endswith("Wire: $25. [2]")
     assert [s["id"] for s in update["sources"]] == ["pin-help", "fee-schedule"]
+
+
+TEEN_AT_18 = "Teen Checking - At 18\nTeen Checking converts to Everyday Checking at 18. The card stays the same."
+TEEN = "Teen Checking - Teen Checking\nTeen Checking is an account for teens aged 13 to 17. It has no monthly fee."
+
+
+def test_a_passages_units_are_quoted_together_so_it_follows_what_it_points_at():
+    from agent.nodes.answer_banking import reading_order
+
+    converts, _, teen, no_fee = document_units(RetrievedDocument("teen", "Teen", 0.7, (TEEN_AT_18, TEEN)))
+    assert (converts.position, teen.position) == (0, 0) and (converts.passage, teen.passage) == (0, 1)
+    best_first = [ScoredUnit(u, 1, (0.0,) * len(FEATURES), p) for u, p in ((no_fee, 0.8), (converts, 0.6), (teen, 0.5))]
+    ordered = [s.unit for s in reading_order(best_first, {1: 1})]
+    # The best unit's passage first, in reading order; "It" right after Teen Checking, not after Everyday Checking.
+    assert quoted(ordered) == [teen.text, no_fee.text, converts.text]
+
+
+def test_a_sentence_that_points_back_shares_the_words_of_the_one_it_leans_on():
+    from retrieval.answer_selector import unit_features
+
+    *_, teen, no_fee = document_units(RetrievedDocument("teen", "Teen", 0.7, (TEEN_AT_18, TEEN)))
+    lexical = FEATURES.index("lexical")
+    # "It has no monthly fee." is about Teen Checking: it shares the question's words as its lead does.
+    features = [unit_features("is teen checking free?", u, (0.5, 0.0, 0.0), 0.7, 1) for u in (teen, no_fee)]
+    assert features[1][lexical] == features[0][lexical] == pytest.approx(2 / 3)
 
 
 def ranked_units(*probabilities):
