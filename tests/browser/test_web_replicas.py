@@ -1,4 +1,7 @@
-"""Two web UI processes on one PostgreSQL, each with its own data dir: a conversation moves between them."""
+"""Two web UI processes on one PostgreSQL, each with its own data dir: a conversation moves between them.
+
+They run as deployed, with quoted (extractive) banking answers, so the abstention's inline source is checked here.
+"""
 
 from __future__ import annotations
 
@@ -54,3 +57,16 @@ def test_a_conversation_started_on_one_web_ui_continues_on_the_other(web_pair, b
         saved = checkpointer.get_tuple({"configurable": {"thread_id": thread_id}})
     said = [m.text for m in saved.checkpoint["channel_values"]["messages"] if m.type == "human"]
     assert said == ["hello there", "thanks, bye"]
+
+
+def test_an_abstention_shows_its_closest_section_under_the_answer(web_pair, browser):
+    with open_chat(browser, web_pair[0]) as chat:
+        chat.log_in("bob")
+        chat.send("wire cut off time")  # no sentence answers it for the selector; its section does
+        message = chat.page.locator("[data-step-type=assistant_message]").last
+        # No citation mark links to the section, so it opens inline, under the answer, with its passage.
+        message.get_by_text("4:00 p.m. Eastern Time", exact=False).wait_for(timeout=10_000)
+        shown = message.inner_text()
+        chat.screenshot("abstention-closest-section")
+    assert '"Cut-off times" in "Wire Transfers' in shown and "1-800-555-0199" in shown, shown
+    assert "wire-transfers" in shown and "[1] Wire Transfers" in shown, shown
