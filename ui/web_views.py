@@ -56,10 +56,22 @@ def source_display(output_check: Sequence[str]) -> Literal["side", "inline"]:
 
 
 def source_markdown(number: int, source: dict[str, Any]) -> str:
-    """One retrieved source: its number, title, relevance score and the passage the answer drew on."""
-    snippet = " ".join(str(source.get("snippet", "")).split())
+    """One retrieved source: its number, title, relevance score, the passage's section and the passage itself."""
+    section, passage = passage_parts(str(source.get("snippet", "")), str(source["title"]))
     heading = f"**{source_name(number)} {source['title']}** (`{source['id']}`, relevance {float(source['score']):.2f})"
-    return f"{heading}\n\n> {snippet}"
+    named = f"\n\n*{section}*" if section else ""
+    return f"{heading}{named}\n\n> {' '.join(passage.split())}"
+
+
+def passage_parts(snippet: str, title: str) -> tuple[str, str]:
+    """(its section's heading, its text): a passage opens with a "Title - Section" line, which is not its text.
+
+    Run into the text, "Wire Transfers, ... - Cut-off times Domestic wires requested by ..." reads as one sentence.
+    """
+    first_line, newline, body = snippet.partition("\n")
+    if not newline or not first_line.startswith(title):
+        return "", snippet
+    return first_line[len(title) :].removeprefix(" - ").strip(), body
 
 
 def sources_markdown(sources: Sequence[dict[str, Any]]) -> str:

@@ -70,3 +70,4 @@ def test_an_abstention_shows_its_closest_section_under_the_answer(web_pair, brow
         chat.screenshot("abstention-closest-section")
     assert '"Cut-off times" in "Wire Transfers' in shown and "1-800-555-0199" in shown, shown
     assert "wire-transfers" in shown and "[1] Wire Transfers" in shown, shown
+    assert "\nCut-off times\n" in shown, shown  # the passage's section, on its own line above its text

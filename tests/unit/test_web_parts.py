@@ -35,6 +35,13 @@ def test_scope_and_sources_read_as_sentences():
     )
     source = {"id": "fee-schedule", "title": "Fee Schedule", "score": 0.7012, "snippet": "Wires:\n  $25 online."}
     assert source_markdown(2, source) == "**[2] Fee Schedule** (`fee-schedule`, relevance 0.70)\n\n> Wires: $25 online."
+    # A passage's opening "Title - Section" line names its section; it is not run into the passage's text.
+    cut_offs = {**source, "snippet": "Fee Schedule - Wires\nWires:\n  $25 online."}
+    assert source_markdown(2, cut_offs) == (
+        "**[2] Fee Schedule** (`fee-schedule`, relevance 0.70)\n\n*Wires*\n\n> Wires: $25 online."
+    )
+    untitled = {**source, "snippet": "Fee Schedule\nWires: $25 online."}
+    assert source_markdown(2, untitled).endswith("relevance 0.70)\n\n> Wires: $25 online.")
 
 
 def test_a_cited_source_opens_beside_the_answer_and_an_abstentions_section_shows_under_it():
