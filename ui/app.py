@@ -42,13 +42,13 @@ from ui.web_runtime import check_launch, close_runtime, get_runtime, iterate_in_
 from ui.web_views import (
     cases_markdown,
     customer_label,
+    element_name,
     facts_markdown,
     parse_case_close,
     parse_customer_ids,
     scope_markdown,
     source_display,
     source_markdown,
-    source_name,
     sources_markdown,
     summary_markdown,
 )
@@ -267,8 +267,9 @@ async def finish_reply(reply: cl.Message, result: TurnResult) -> None:
     """The final (checked) answer replaces the streamed draft; its citations open the sources."""
     reply.content = result.answer
     # Chainlit annotates `elements` with a TypeVar, so no concrete list type checks; cast past it.
+    display = source_display(result.output_check)
     reply.elements = cast(Any, [
-        cl.Text(name=source_name(n), content=source_markdown(n, dict(s)), display=source_display(result.output_check))
+        cl.Text(name=element_name(n, display), content=source_markdown(n, dict(s)), display=display)
         for n, s in enumerate(result.sources, start=1)
     ])  # fmt: skip
     if result.pending_action:  # Confirm and Cancel under the proposal; the decision resumes the thread

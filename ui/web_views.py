@@ -46,6 +46,14 @@ def source_name(number: int) -> str:
     return f"[{number}]"
 
 
+def element_name(number: int, display: Literal["side", "inline"]) -> str:
+    """A source element's name: beside the answer, the citation that opens it; under it, shown as its header.
+
+    Under an abstention a bare "[1]" header names nothing the answer says; the answer calls it the closest section.
+    """
+    return source_name(number) if display == "side" else "Closest section"
+
+
 def source_display(output_check: Sequence[str]) -> Literal["side", "inline"]:
     """Where a source opens: beside the answer, from its citation, or under an abstention.
 

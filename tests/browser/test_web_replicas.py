@@ -71,3 +71,4 @@ def test_an_abstention_shows_its_closest_section_under_the_answer(web_pair, brow
     assert '"Cut-off times" in "Wire Transfers' in shown and "1-800-555-0199" in shown, shown
     assert "wire-transfers" in shown and "[1] Wire Transfers" in shown, shown
     assert "\nCut-off times\n" in shown, shown  # the passage's section, on its own line above its text
+    assert "Closest section\n" in shown, shown  # the element's header says what it is, not a bare "[1]"

@@ -16,6 +16,7 @@ from tools.errors import InvalidInputError, StoreError
 from ui.chat_store import async_url, ensure_schema, export_feedback, sync_url
 from ui.web_runtime import check_launch, demo_auth_secret
 from ui.web_views import (
+    element_name,
     facts_markdown,
     parse_case_close,
     parse_customer_ids,
@@ -47,6 +48,8 @@ def test_scope_and_sources_read_as_sentences():
 def test_a_cited_source_opens_beside_the_answer_and_an_abstentions_section_shows_under_it():
     assert source_display([]) == source_display(["ungrounded_number"]) == "side"
     assert source_display(["abstained"]) == "inline"
+    # Beside the answer the element is what its citation links to; under an abstention its header says what it is.
+    assert element_name(1, "side") == "[1]" and element_name(1, "inline") == "Closest section"
 
 
 def test_facts_say_how_they_were_obtained_and_what_was_dropped():
