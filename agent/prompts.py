@@ -1,7 +1,8 @@
 """Every prompt and canned reply, with named placeholders. Untrusted text goes inside delimited blocks."""
 
 BANK_NAME = "Larkspur Bank"
-CONTACT_LINE = "call us at 1-800-555-0199 (24/7) or send a secure message in the Larkspur app"
+CONTACT_PHONE = "1-800-555-0199"
+CONTACT_LINE = f"call us at {CONTACT_PHONE} (24/7) or send a secure message in the Larkspur app"
 
 # The instruction hierarchy: only the system message instructs; the customer's text, sources and reports are data.
 BANKING_SYSTEM = (
@@ -25,6 +26,11 @@ NO_ANSWER_CLOSEST = (
     "I'm sorry, I couldn't find the answer to that in Larkspur Bank's policies; the closest section is {place} "
     "(see the source). For help, " + CONTACT_LINE + "."
 )
+
+# A follow-up answered only by what the previous answer quoted: saying so, and where to ask for more, reads as
+# an answer; the same sentences again, bare, read as if the follow-up had not been heard.
+SAID_AGAIN = "As I said: {answer}"
+MORE_HELP = " For more, " + CONTACT_LINE + "."
 
 # Used when the model returns nothing: the best source's own words, cited, are still an answer.
 QUOTED_ANSWER = 'From "{title}" [1]: {excerpt}'

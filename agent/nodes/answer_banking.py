@@ -18,7 +18,7 @@ from agent.context import Context
 from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
-from retrieval.answer_selector import AnswerSelector, ScoredUnit, document_units
+from retrieval.answer_selector import AnswerSelector, ScoredUnit, already_said, document_units
 from retrieval.answer_units import quoted
 from retrieval.retriever import RetrievedDocument
 from tools.grounding import drop_unsupported_sentences, numbers_in
@@ -147,7 +147,8 @@ def extractive_answer(
     """The answering units quoted exactly, with citations; when none answers, abstain and name the closest section.
 
     Units already quoted in `said` (the previous answer, for a follow-up) are not quoted again, unless
-    nothing else answers or the follow-up's own words (`asked`) are about that answer (`pick_unsaid`).
+    nothing else answers or the follow-up's own words (`asked`) are about that answer (`pick_unsaid`); then
+    the answer says it is the one just given (`said_again`).
     """
     ranked = selector.rank(question, documents)
     chosen = selector.pick_unsaid(ranked, said, asked)
@@ -163,7 +164,21 @@ def extractive_answer(
         f"{text} [{number[s.source]}]" if n == len(ordered) - 1 or ordered[n + 1].source != s.source else text
         for n, (s, text) in enumerate(zip(ordered, texts, strict=True))
     )
+    if said and all(already_said(scored.unit.text, said) for scored in chosen):
+        answer = said_again(answer)
     return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}
+
+
+def said_again(answer: str) -> str:
+    """The previous answer, quoted again for its follow-up: said to be so, with the contact channel for more.
+
+    Asked "And is there a faster option?" just after the ACH answer that prices next-day ACH, the customer
+    reads "As I said: ... next-day ACH costs $3. [2] For more, call us ...", not the same two sentences
+    bare, as if the question had not been heard. An answer that already gives the phone number (the card
+    that never arrives: "... call us at 1-800-555-0199.") does not get it twice.
+    """
+    again = prompts.SAID_AGAIN.format(answer=answer)
+    return again if prompts.CONTACT_PHONE in answer else again + prompts.MORE_HELP
 
 
 def reading_order(chosen: list[ScoredUnit], number: dict[int, int]) -> list[ScoredUnit]:

@@ -1,5 +1,7 @@
 """Banking follow-ups on the real guard, retriever and selector: a new sentence, or the answer just read."""
 
+from agent import prompts
+
 
 def test_a_follow_up_about_the_answer_just_read_gets_it_again(assistant):
     first = assistant.ask("How long does an ACH transfer take?")
@@ -8,6 +10,8 @@ def test_a_follow_up_about_the_answer_just_read_gets_it_again(assistant):
     faster = assistant.ask("And is there a faster option?", thread_id=first.thread_id)
     assert faster.route == "banking" and "next-day ACH" in faster.answer.replace("Next-day", "next-day")
     assert "international wire" not in faster.answer
+    # Said again, so it says so, and where to ask for more, rather than reading as if the question went unheard.
+    assert faster.answer.startswith("As I said: ") and faster.answer.endswith(prompts.MORE_HELP)
 
 
 def test_a_follow_up_that_names_something_new_gets_new_sentences(assistant):

@@ -288,9 +288,18 @@ def test_a_follow_up_that_only_what_was_just_said_answers_gets_it_again_not_the_
     question = "the block clears at midnight eastern time"
     first = extractive_answer(selector(), question, documents, sources)["messages"][0].text
     assert first == "The block clears at midnight Eastern Time. [1]"
-    # Nothing else in the passage reaches the threshold: the customer reads the same answer, not "I don't know".
+    # Nothing else in the passage reaches the threshold: the customer reads the same answer, not "I don't know",
+    # said to be the one just given, with where to ask for more.
     again = extractive_answer(selector(), question, documents, sources, said=first)
-    assert again["messages"][0].text == first and "output_check" not in again
+    assert again["messages"][0].text == f"As I said: {first}{prompts.MORE_HELP}" and "output_check" not in again
+
+
+def test_an_answer_said_again_gets_the_phone_number_once():
+    from agent.nodes.answer_banking import said_again
+
+    card = f"If your new card still hasn't arrived after 10 business days, call {prompts.CONTACT_PHONE}. [1]"
+    assert said_again(card) == f"As I said: {card}"
+    assert said_again("The block clears at midnight. [1]").endswith(prompts.CONTACT_LINE + ".")
 
 
 def test_an_extractive_follow_up_quotes_a_new_sentence_not_the_one_just_read(isolated_settings, checkpointer):
