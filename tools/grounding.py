@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from tools.pii_memory import NUMBERED
-from tools.text import SENTENCE_END, content_words
+from tools.text import cited_sentences, content_words
 
 # "[2]" cites a source; its number is not a figure the answer states.
 CITATION = re.compile(r"\[\d+\]")
@@ -46,7 +46,7 @@ def grounding_problem(answer: str, trusted: str) -> str | None:
 
 def drop_ungrounded_sentences(answer: str, trusted: str) -> tuple[str, int]:
     """The answer without its sentences that state a number the trusted text lacks; and how many went."""
-    sentences = [s for s in SENTENCE_END.split(answer.strip()) if s]
+    sentences = cited_sentences(answer)
     kept = [s for s in sentences if not ungrounded_numbers(CITATION.sub(" ", s), trusted)]
     return " ".join(kept), len(sentences) - len(kept)
 
@@ -74,6 +74,6 @@ def unsupported_numbers(sentence: str, trusted_units: list[str]) -> set[str]:
 
 def drop_unsupported_sentences(answer: str, trusted_units: list[str]) -> tuple[str, int]:
     """The answer without its sentences that state a number no trusted sentence states about the same thing."""
-    sentences = [s for s in SENTENCE_END.split(answer.strip()) if s]
+    sentences = cited_sentences(answer)
     kept = [s for s in sentences if not unsupported_numbers(s, trusted_units)]
     return " ".join(kept), len(sentences) - len(kept)

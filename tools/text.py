@@ -7,6 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Citation marks written after a sentence's full stop ("... is $25. [1]") belong to that sentence.
+LEADING_CITATIONS = re.compile(r"^(?:\[\d+\]\s*)+")
+COMPLETE = re.compile(r"[.!?](?:\s*\[\d+\])*$")
 WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about what a sentence is about (chat shorthand included).
 STOPWORDS = frozenset(
@@ -19,10 +22,23 @@ STOPWORDS = frozenset(
 
 def first_sentences(text: str, count: int) -> str:
     """The first `count` complete sentences; an unfinished trailing fragment is dropped when possible."""
-    sentences = SENTENCE_END.split(text.strip())
-    complete = [s for s in sentences if s.endswith((".", "!", "?"))]
+    sentences = cited_sentences(text)
+    complete = [s for s in sentences if COMPLETE.search(s)]
     kept = (complete or sentences)[:count]
     return " ".join(kept).strip()
+
+
+def cited_sentences(text: str) -> list[str]:
+    """The text's sentences, each with the citation marks written after its full stop."""
+    sentences: list[str] = []
+    for piece in SENTENCE_END.split(text.strip()):
+        marks = LEADING_CITATIONS.match(piece)
+        if marks and sentences:
+            sentences[-1] += " " + marks.group().strip()
+            piece = piece[marks.end() :]
+        if piece:
+            sentences.append(piece)
+    return sentences
 
 
 def cut_at_stop(text: str, stop: list[str]) -> str:

@@ -21,6 +21,13 @@ def test_cut_at_stop_and_first_sentences():
     assert first_sentences("no full stop here", 2) == "no full stop here"
 
 
+def test_first_sentences_keeps_each_sentences_citation_marks():
+    # Written after the full stop, the last sentence's "[1]" read as an unfinished fragment and was cut.
+    assert first_sentences("The minimum opening deposit is $25. [1]", 4) == "The minimum opening deposit is $25. [1]"
+    assert first_sentences("A is $1. [1] B is $2. [1][2] C is $3. [3] D", 2) == "A is $1. [1] B is $2. [1][2]"
+    assert first_sentences("See [1] for the fee. It is $5 [2]. Then", 4) == "See [1] for the fee. It is $5 [2]."
+
+
 class SilentRuntime:
     """A local runtime whose model stops at once: no text at all."""
 
@@ -43,3 +50,11 @@ def test_an_empty_streamed_reply_is_an_empty_answer_not_an_error():
     graph.add_edge("answer", END)
     events = list(graph.compile().stream({"messages": [HumanMessage("hi")]}, stream_mode=["messages", "values"]))
     assert events[-1][1]["messages"][-1].text == ""
+
+
+def test_a_dropped_sentence_takes_its_own_citation_not_the_one_before_it():
+    from tools.grounding import drop_unsupported_sentences
+
+    answer, trusted = "Wires cost $99. [1] The opening deposit is $25. [2]", ["The opening deposit is $25."]
+    kept, dropped = drop_unsupported_sentences(answer, trusted)
+    assert (kept, dropped) == ("The opening deposit is $25. [2]", 1)
