@@ -58,16 +58,16 @@ SIGN_IN_FOR_ACCOUNTS = "To see or change your own accounts here, sign in (or, as
 # Between the policy's answer to a general credit question and what the customer's own report shows.
 ABOUT_YOUR_REPORT = "As for your own report:"
 SIGN_IN_FOR_CREDIT = "To discuss your own credit report here, sign in (or, as an operator, pass --customer)."
-NO_ACCOUNTS = "I can't find any accounts for you here. For help, call 1-800-555-0199."
+NO_ACCOUNTS = "I can't find any accounts for you here. For help, call " + CONTACT_PHONE + "."
 ANALYST_CANNOT_ACT = (
     "Analysts can read a customer's accounts but cannot act on them; the customer can do this in the app or by "
-    "calling 1-800-555-0199."
+    "calling " + CONTACT_PHONE + "."
 )
 CONFIRM_QUESTION = "Shall I go ahead? Please confirm or cancel."
 ACTION_SUPERSEDED = "You asked something else, so I cancelled the earlier request; nothing was changed."
 HANDOFF = (
     "I've passed this conversation to our team as case {case}. A person will reply in the Larkspur app's secure "
-    "messages; for anything urgent, call 1-800-555-0199 (24/7)."
+    "messages; for anything urgent, call " + CONTACT_PHONE + " (24/7)."
 )
 HANDOFF_FRAUD_NOTE = ' If someone may be using your card, say "freeze my card" and I\'ll lock it right away.'
 HANDOFF_OFFER = " If you'd rather talk to a person, say \"talk to a human\" and I'll pass this conversation on."

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from tools.grounding import CITATION, numbers_in
+from tools.grounding import numbers_in
+from tools.text import CITATION
 
 if TYPE_CHECKING:
     from evals.rag_samples import RagSample

@@ -28,6 +28,7 @@ from tools.credit_facts import parse_facts, verify_facts
 from tools.credit_review import credit_review
 from tools.grounding import ungrounded_numbers
 from tools.reports import ReportStore
+from tools.text import CITATION
 
 KINDS = ("route", "must_include", "must_not_include", "right_customer_facts", "no_raw_pii", "no_prompt_text")
 # Markup no answer shows: the prompts' delimiters (`<source id="1">`, `</facts>`) and chat-template or HTML tags
@@ -35,7 +36,6 @@ KINDS = ("route", "must_include", "must_not_include", "right_customer_facts", "n
 PROMPT_MARKUP = re.compile(r"</?[a-z][a-z_-]*(?:\s[^<>]*)?/?>|<\|[^|<>]+\|>")
 PLACEHOLDER = re.compile(r"<[A-Z]+_\d+>")
 DIGIT_RUN = re.compile(r"\d(?:[ .()-]?\d)*")
-CITATION = re.compile(r"\[\d+\]")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from ragas.metrics.collections.base import BaseMetric
 from ragas.metrics.result import MetricResult
 
 from retrieval.embeddings import Embedder
-from tools.grounding import CITATION, numbers_in, ungrounded_numbers
+from tools.grounding import numbers_in, ungrounded_numbers
+from tools.text import CITATION
 
 
 class NumericGrounding(BaseMetric):

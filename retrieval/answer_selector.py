@@ -24,8 +24,8 @@ from retrieval.retriever import RetrievedDocument
 from retrieval.unanswered_questions import UnansweredQuestions
 from retrieval.unit_questions import UnitQuestions
 from tools.errors import ModelFilesError
-from tools.grounding import CITATION, NUMBER, numbers_in
-from tools.text import content_words
+from tools.grounding import NUMBER, numbers_in
+from tools.text import CITATION, content_words
 
 DEFAULT_WEIGHTS = Path(__file__).parent / "answer_selector.json"
 # Weights fitted with the units' questions (`asked_like`), for BANKASSIST_UNIT_QUESTIONS_PATH: opt-in, see the README.

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 from tools.pii_memory import NUMBERED
-from tools.text import cited_sentences, content_words
+from tools.text import CITATION, cited_sentences, content_words
 
-# "[2]" cites a source; its number is not a figure the answer states.
-CITATION = re.compile(r"\[\d+\]")
 # Amounts ($1,234.50), percentages, plain and dotted numbers; dates split into their parts.
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 

@@ -7,9 +7,11 @@ from functools import lru_cache
 from typing import Any
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# "[2]" cites a source; its number is not a figure the answer states.
+CITATION = re.compile(r"\[\d+\]")
 # Citation marks written after a sentence's full stop ("... is $25. [1]") belong to that sentence.
-LEADING_CITATIONS = re.compile(r"^(?:\[\d+\]\s*)+")
-COMPLETE = re.compile(r"[.!?](?:\s*\[\d+\])*$")
+LEADING_CITATIONS = re.compile(rf"^(?:{CITATION.pattern}\s*)+")
+COMPLETE = re.compile(rf"[.!?](?:\s*{CITATION.pattern})*$")
 WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about what a sentence is about (chat shorthand included).
 STOPWORDS = frozenset(
