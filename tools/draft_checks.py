@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from tools.grounding import grounding_problem, numbers_in
-from tools.text import content_words
+from tools.text import CITATION, content_words
 
 WORD = re.compile(r"[a-z0-9']+")
 # Creditor and bureau names are upper case in the reports ("CITRINE FINANCIAL", "FICO"); three letters or
@@ -39,6 +39,8 @@ PROMPT_MARKUP = re.compile(r"</?(facts|suggestions|question)>|\b(Good|Bad):-", r
 MIN_SHARED_WORDS = 2  # a sentence must say what one trusted line says, in at least two of its words
 MAX_FRAMING_WORDS = 2  # "Here is what I found." has one meaningful word; a claim has more
 MIN_SENTENCE_WORDS = 4  # "Thank you." twice is not a loop
+# Words a draft may add to the question's own and still say nothing: "The answer is no." answers nothing.
+EMPTY_WORDS = content_words("yes answer question sure okay ok")
 
 
 def complete_sentences(draft: str) -> str:
@@ -57,6 +59,15 @@ def repeats_itself(draft: str) -> bool:
     words = WORD.findall(draft.lower())
     windows = Counter(tuple(words[i : i + LOOP_WINDOW_WORDS]) for i in range(len(words) - LOOP_WINDOW_WORDS + 1))
     return any(count >= LOOP_REPEATS for count in windows.values())
+
+
+def adds_nothing(draft: str, question: str) -> bool:
+    """Whether every meaningful word of the draft is the question's own, or "yes", "no", "answer".
+
+    SmolLM2-135M answers "And is there a faster option?" with "Yes, there is a faster option." and "can I
+    avoid it?" with "The answer is no.": neither says which option, or how.
+    """
+    return not content_words(CITATION.sub(" ", draft)) - content_words(question) - EMPTY_WORDS
 
 
 def unknown_names(draft: str, trusted: str) -> set[str]:

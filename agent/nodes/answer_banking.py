@@ -7,6 +7,7 @@ states about the same thing are dropped.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +22,15 @@ from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, ScoredUnit, already_said, document_units
 from retrieval.answer_units import quoted
 from retrieval.retriever import RetrievedDocument
+from tools.citations import cite_uncited
+from tools.draft_checks import adds_nothing, repeats_itself
 from tools.grounding import drop_unsupported_sentences, numbers_in
 from tools.text import content_words, first_sentences
 
 if TYPE_CHECKING:
     from agent.dependencies import Services
+
+log = logging.getLogger(__name__)
 
 # Small models go on to imitate the prompt's markup; any of these ends the answer.
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
@@ -91,8 +96,24 @@ def policy_answer(state: State, runtime: Runtime[Context], node: str = "answer_b
         HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=state["masked_input"])),
     ]
     draft = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
-    answer, dropped = grounded(draft, relevant)
-    update: dict[str, Any] = {"messages": [AIMessage(answer or quote_best_source(relevant[0]))], "sources": sources}
+    return written_answer(draft, state["masked_input"], relevant, sources)
+
+
+def written_answer(
+    draft: str, question: str, documents: list[RetrievedDocument], sources: list[Source]
+) -> dict[str, Any]:
+    """The model's draft, grounded and cited; the best source quoted instead when nothing of it is usable.
+
+    A draft that loops ("The answer to the question is:" seventeen times) or only echoes the question ("Yes,
+    there is a faster option.", "The answer is no.") answers nothing, so it is not shown.
+    """
+    units = [[unit.text for unit in document_units(document)] for document in documents]
+    answer, dropped = grounded(draft, units)
+    if repeats_itself(answer) or adds_nothing(answer, question):
+        log.info("Banking draft not shown: it repeats itself or says nothing new: %.80r", answer)
+        answer = ""
+    cited = cite_uncited(answer, units) or quote_best_source(documents[0])
+    update: dict[str, Any] = {"messages": [AIMessage(cited)], "sources": sources}
     if dropped:  # check_output adds its own checks to this one
         update["output_check"] = [UNGROUNDED_NUMBER]
     return update
@@ -217,15 +238,15 @@ def closest_section(best: ScoredUnit, documents: list[RetrievedDocument]) -> dic
     return {"messages": [AIMessage(answer)], "sources": [source], "output_check": [ABSTAINED]}
 
 
-def grounded(draft: str, documents: list[RetrievedDocument]) -> tuple[str, int]:
-    """The draft without its sentences that state a number the passages do not state about the same thing.
+def grounded(draft: str, units: list[list[str]]) -> tuple[str, int]:
+    """The draft without its sentences stating a number the passages' units do not state about the same thing.
 
     A fee or a limit the passages do not state is the costliest thing a bank's answer can make up; a
     figure copied from a passage about something else is as wrong. The passages are checked, not their
     numbered blocks: "[2]" must not vouch for "2 years".
     """
-    units = [unit.text for document in documents for unit in document_units(document)]
-    return drop_unsupported_sentences(draft, [*units, prompts.CONTACT_LINE])
+    trusted = [unit for of_document in units for unit in of_document]
+    return drop_unsupported_sentences(draft, [*trusted, prompts.CONTACT_LINE])
 
 
 def quote_best_source(document: RetrievedDocument) -> str:

@@ -1,8 +1,10 @@
-"""The credit draft's checks beyond numbers, on drafts the 135M model really wrote (conversations suite, 2026-12-04)."""
+"""The written drafts' checks beyond numbers, on drafts the 135M model really wrote (conversations suite, 2026-12-04;
+banking answers, 2026-12-07)."""
 
 from __future__ import annotations
 
-from tools.draft_checks import complete_sentences, draft_problem, figures, repeats_itself, unknown_names
+from tools.citations import cite_uncited
+from tools.draft_checks import adds_nothing, complete_sentences, draft_problem, figures, repeats_itself, unknown_names
 
 FACTS = (
     "Bad:- Your FICO 8 score fell 19 points, from 556 to 537.\n"
@@ -69,3 +71,22 @@ def test_an_unfinished_tail_is_cut_at_the_last_full_sentence_never_inside_an_amo
     )
     assert complete_sentences("Your limit fell from $2,500.00 to $1") == "Your limit fell from $2,500.00 to $1"
     assert complete_sentences("Your limit fell. It went from $2,500.00 to $1") == "Your limit fell."
+
+
+def test_a_draft_that_only_echoes_the_question_adds_nothing():
+    assert adds_nothing("Yes, there is a faster option.", "And is there a faster option?")
+    assert adds_nothing("The answer is no.", "can I avoid it?")
+    assert adds_nothing("The answer to the question is: [1]", "do u guys notarize documents")
+    assert not adds_nothing("Yes: next-day ACH, for $3. [1]", "And is there a faster option?")
+    assert not adds_nothing("The overdraft fee is $32 per item. [1]", "whats the fee for an overdraft")
+
+
+def test_an_uncited_sentence_is_cited_as_the_first_source_that_states_it():
+    sources = [["Wires sent online cost $25."], ["Standard ACH transfers arrive in 1 to 3 business days, free."]]
+    answer = "An ACH transfer takes 1 to 3 business days. A wire costs $25 online [1]. Cash is king."
+    # Each sentence is cited by the source sentence that backs it; one that none backs is not cited by guess.
+    assert cite_uncited(answer, sources) == (
+        "An ACH transfer takes 1 to 3 business days. [2] A wire costs $25 online [1]. Cash is king."
+    )
+    assert cite_uncited("An ACH transfer takes 2 days.", sources) == "An ACH transfer takes 2 days."
+    assert cite_uncited("", sources) == ""

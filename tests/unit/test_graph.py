@@ -174,7 +174,8 @@ def test_a_credit_question_signed_out_gets_the_policy_and_the_pointer_to_sign_in
     policy = "A credit freeze is free at each of the three bureaus."
     result = assistant_with(isolated_settings, checkpointer, [policy]).ask("How do I place a credit freeze?")
     assert result.route == "banking" and result.facts == []  # the policy, not anyone's report
-    assert result.answer == f"{policy} {prompts.SIGN_IN_FOR_CREDIT}"
+    # Written without a citation mark, the sentence is cited as the source that states it.
+    assert result.answer == f"{policy} [1] {prompts.SIGN_IN_FOR_CREDIT}"
 
 
 def test_a_credit_question_signed_out_that_the_policy_cannot_answer_asks_to_sign_in(isolated_settings, checkpointer):
@@ -341,10 +342,9 @@ def test_a_follow_up_of_a_follow_up_falls_back_to_the_question_the_thread_opened
 
 def test_source_numbers_do_not_vouch_for_a_figure():
     from agent.nodes.answer_banking import grounded
-    from retrieval.retriever import RetrievedDocument
 
-    documents = [RetrievedDocument(f"d{n}", f"Doc {n}", 0.9, ("Cards are replaced free of charge.",)) for n in (1, 2)]
-    assert grounded("Cards are free [1]. They last 2 years [2].", documents) == ("Cards are free [1].", 1)
+    units = [["Cards are replaced free of charge."], ["Cards are replaced free of charge."]]
+    assert grounded("Cards are free [1]. They last 2 years [2].", units) == ("Cards are free [1].", 1)
 
 
 @pytest.mark.parametrize(
@@ -359,3 +359,27 @@ def test_obfuscated_jailbreaks_are_masked_guarded_and_refused(isolated_settings,
     result = assistant_with(isolated_settings, checkpointer, ["Why did the cat cross the road?"]).ask(attack)
     assert (result.route, result.answer) == ("out_of_scope", prompts.REFUSAL)
     assert result.scope_reason in ("frame", "task")
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "The answer to the question is:\n\n" * 17,
+        "Yes, there is a fee for an outgoing domestic wire transfer.",
+        "The answer is no.",
+    ],
+)
+def test_a_banking_draft_that_loops_or_says_nothing_new_is_not_shown(isolated_settings, checkpointer, draft):
+    result = assistant_with(isolated_settings, checkpointer, [draft]).ask(WIRE)
+    # The customer reads the best source's words, cited, not the model's loop or echo of the question.
+    assert result.answer.startswith(f'From "{result.sources[0]["title"]}" [1]: ')
+    assert "answer" not in result.answer.lower() and "Yes," not in result.answer
+
+
+def test_a_banking_draft_without_citations_cites_the_source_that_states_it(isolated_settings, checkpointer):
+    result = assistant_with(isolated_settings, checkpointer, ["An outgoing domestic wire costs $25 online."]).ask(WIRE)
+    # The fee schedule, first, lists "Outgoing domestic wire transfer: $25 when sent online ...".
+    assert result.answer == "An outgoing domestic wire costs $25 online. [1]"
+    assert "Outgoing domestic wire transfer: $25 when sent online" in result.sources[0]["snippet"]
+    made_up = assistant_with(isolated_settings, checkpointer, ["Wires are the safest way to pay."]).ask(WIRE)
+    assert made_up.answer == "Wires are the safest way to pay."  # no source states it: not cited by guess
