@@ -112,7 +112,7 @@ def written_answer(
     if repeats_itself(answer) or adds_nothing(answer, question):
         log.info("Banking draft not shown: it repeats itself or says nothing new: %.80r", answer)
         answer = ""
-    cited = cite_uncited(answer, units) or quote_best_source(documents[0])
+    cited = cite_uncited(answer, units, question) or quote_best_source(documents[0])
     update: dict[str, Any] = {"messages": [AIMessage(cited)], "sources": sources}
     if dropped:  # check_output adds its own checks to this one
         update["output_check"] = [UNGROUNDED_NUMBER]

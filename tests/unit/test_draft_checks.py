@@ -85,8 +85,12 @@ def test_an_uncited_sentence_is_cited_as_the_first_source_that_states_it():
     sources = [["Wires sent online cost $25."], ["Standard ACH transfers arrive in 1 to 3 business days, free."]]
     answer = "An ACH transfer takes 1 to 3 business days. A wire costs $25 online [1]. Cash is king."
     # Each sentence is cited by the source sentence that backs it; one that none backs is not cited by guess.
-    assert cite_uncited(answer, sources) == (
+    question = "How long does an ACH transfer take?"
+    assert cite_uncited(answer, sources, question) == (
         "An ACH transfer takes 1 to 3 business days. [2] A wire costs $25 online [1]. Cash is king."
     )
-    assert cite_uncited("An ACH transfer takes 2 days.", sources) == "An ACH transfer takes 2 days."
-    assert cite_uncited("", sources) == ""
+    assert cite_uncited("An ACH transfer takes 2 days.", sources, question) == "An ACH transfer takes 2 days."
+    assert cite_uncited("", sources, question) == ""
+    # The passage matched the question's words; a sentence that only restates the question is not its statement.
+    echo = "You asked how long an ACH transfer takes, standard or not."
+    assert cite_uncited(echo, sources, "how long does a standard ACH transfer take") == echo
