@@ -165,9 +165,22 @@ class Chat:
         return self.events.count("task_start") > started_before and tasks[-1] == "task_end"
 
     def attach(self, path: Path) -> None:
-        """Attach a file to the next message; wait until the server has received it."""
-        with self.page.expect_response(lambda response: "/project/file" in response.url, timeout=120_000):
-            self.page.locator("#upload-button-input").set_input_files(str(path))
+        """Attach a file to the next message; wait until the server has received it and the composer shows it.
+
+        A composer re-rendered just after the upload (the page moving to the thread's address late, on a busy
+        machine) drops the file, and the message goes without it: then it is picked again, once.
+        """
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for _ in range(2):
+            with self.page.expect_response(lambda response: "/project/file" in response.url, timeout=120_000):
+                self.page.locator("#upload-button-input").set_input_files(str(path))
+            try:
+                self.page.get_by_text(path.name, exact=True).last.wait_for(state="visible", timeout=5_000)
+                return
+            except PlaywrightTimeout:
+                continue
+        raise AssertionError(f"the composer never showed {path.name}")
 
     def last_answer(self) -> str:
         """The text of the last assistant message."""
