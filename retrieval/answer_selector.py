@@ -268,6 +268,15 @@ def says_again_in_words(scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
     return restates(scored.unit.text, " ".join(earlier.unit.text for earlier in chosen))
 
 
+def only_said_before(chosen: list[ScoredUnit], said: str) -> bool:
+    """Whether a follow-up's chosen units are all the previous answer's (`said`): it gets that answer again.
+
+    `pick_unsaid` falls back to them when nothing new answers, or the follow-up is about that answer; a unit
+    of its own ranked just below among them makes the answer a new one.
+    """
+    return bool(said and chosen) and all(already_said(scored.unit.text, said) for scored in chosen)
+
+
 def already_said(text: str, said: str) -> bool:
     """The unit is quoted in `said` (an answer, with its citations), or restates it in other words.
 

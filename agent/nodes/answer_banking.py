@@ -19,7 +19,7 @@ from agent.context import Context
 from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
-from retrieval.answer_selector import AnswerSelector, ScoredUnit, already_said, document_units
+from retrieval.answer_selector import AnswerSelector, ScoredUnit, document_units, only_said_before
 from retrieval.answer_units import quoted
 from retrieval.retriever import RetrievedDocument
 from tools.citations import cite_uncited
@@ -185,7 +185,7 @@ def extractive_answer(
         f"{text} [{number[s.source]}]" if n == len(ordered) - 1 or ordered[n + 1].source != s.source else text
         for n, (s, text) in enumerate(zip(ordered, texts, strict=True))
     )
-    if said and all(already_said(scored.unit.text, said) for scored in chosen):
+    if only_said_before(chosen, said):
         answer = said_again(answer)
     return {"messages": [AIMessage(answer)], "sources": [sources[n - 1] for n in cited]}
 

@@ -18,6 +18,7 @@ from retrieval.answer_selector import (
     SelectorWeights,
     already_said,
     document_units,
+    only_said_before,
     restates,
 )
 from retrieval.answer_units import AnswerUnit, passage_units, quoted, split_sentences
@@ -397,6 +398,14 @@ def test_a_follow_up_about_the_answer_just_read_gets_it_again_not_a_weaker_new_s
     assert [s.unit.text for s in named] == [unblock, clears]
     close = selector(0.2, 0.99).pick_unsaid(ranked_units(0.9, 0.7, 0.28), said, "is there a way round that?")
     assert [s.unit.text for s in close] == [unblock]
+
+
+def test_only_a_follow_up_whose_units_were_all_said_before_is_said_again():
+    blocked, unblock, _ = ranked_units(0.9, 0.3, 0.28)
+    said = f"{blocked.unit.text} [1]"
+    assert only_said_before([blocked], said)
+    assert not only_said_before([blocked, unblock], said)  # a new sentence beside it: a new answer
+    assert not only_said_before([blocked], "") and not only_said_before([], said)
 
 
 @pytest.mark.parametrize(
