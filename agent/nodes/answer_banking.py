@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 # Small models go on to imitate the prompt's markup; any of these ends the answer.
 STOP_STRINGS = ["<source", "</source", "<question", "</question"]
 MAX_SENTENCES = 4
+QUOTED_UNITS = 2  # the sentences a fallback quotes from the best source
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
 ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
 # The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about. Narrower
@@ -112,7 +113,7 @@ def written_answer(
     if repeats_itself(answer) or adds_nothing(answer, question):
         log.info("Banking draft not shown: it repeats itself or says nothing new: %.80r", answer)
         answer = ""
-    cited = cite_uncited(answer, units, question) or quote_best_source(documents[0])
+    cited = cite_uncited(answer, units, question) or quote_best_source(documents[0], question)
     update: dict[str, Any] = {"messages": [AIMessage(cited)], "sources": sources}
     if dropped:  # check_output adds its own checks to this one
         update["output_check"] = [UNGROUNDED_NUMBER]
@@ -249,10 +250,20 @@ def grounded(draft: str, units: list[list[str]]) -> tuple[str, int]:
     return drop_unsupported_sentences(draft, [*trusted, prompts.CONTACT_LINE])
 
 
-def quote_best_source(document: RetrievedDocument) -> str:
-    """When the model says nothing, quote the best passage (without its title line) and cite it."""
-    body = document.passages[0].split("\n", 1)[-1]
-    return prompts.QUOTED_ANSWER.format(title=document.title, excerpt=first_sentences(body, 2))
+def quote_best_source(document: RetrievedDocument, question: str) -> str:
+    """When the model says nothing usable, quote the best document's sentences closest to the question, cited.
+
+    The two sentences (or list items) sharing most words with the question, in reading order; the passage's
+    first two when none shares a word. A page's opening sentences are on its topic, but asked "how much is a
+    stop payment order?", the customer should read the fee schedule's stop-payment line, not its first fee.
+    """
+    asked, units = content_words(question), document_units(document)
+    sharing = [unit for unit in units if asked & content_words(unit.text)]
+    # sorted() is stable: ties keep reading order
+    closest = sorted(sharing, key=lambda unit: -len(asked & content_words(unit.text)))[:QUOTED_UNITS]
+    closest = closest or units[:QUOTED_UNITS]
+    excerpt = " ".join(quoted(sorted(closest, key=lambda unit: (unit.passage, unit.position))))
+    return prompts.QUOTED_ANSWER.format(title=document.title, excerpt=excerpt)
 
 
 def format_sources(documents: list[RetrievedDocument]) -> str:
