@@ -20,7 +20,7 @@ from agent.nodes.history import earlier_messages, previous_reply
 from agent.runtime.backends import generate_answer
 from agent.state import Source, State
 from retrieval.answer_selector import AnswerSelector, ScoredUnit, document_units, only_said_before
-from retrieval.answer_units import quoted
+from retrieval.answer_units import AnswerUnit, quoted
 from retrieval.retriever import RetrievedDocument
 from tools.citations import cite_uncited
 from tools.draft_checks import adds_nothing, repeats_itself
@@ -108,12 +108,13 @@ def written_answer(
     A draft that loops ("The answer to the question is:" seventeen times) or only echoes the question ("Yes,
     there is a faster option.", "The answer is no.") answers nothing, so it is not shown.
     """
-    units = [[unit.text for unit in document_units(document)] for document in documents]
-    answer, dropped = grounded(draft, units)
+    units = [document_units(document) for document in documents]
+    texts = [[unit.text for unit in of_document] for of_document in units]
+    answer, dropped = grounded(draft, texts)
     if repeats_itself(answer) or adds_nothing(answer, question):
         log.info("Banking draft not shown: it repeats itself or says nothing new: %.80r", answer)
         answer = ""
-    cited = cite_uncited(answer, units, question) or quote_best_source(documents[0], question)
+    cited = cite_uncited(answer, texts, question) or quote_best_source(documents[0].title, units[0], question)
     update: dict[str, Any] = {"messages": [AIMessage(cited)], "sources": sources}
     if dropped:  # check_output adds its own checks to this one
         update["output_check"] = [UNGROUNDED_NUMBER]
@@ -250,20 +251,20 @@ def grounded(draft: str, units: list[list[str]]) -> tuple[str, int]:
     return drop_unsupported_sentences(draft, [*trusted, prompts.CONTACT_LINE])
 
 
-def quote_best_source(document: RetrievedDocument, question: str) -> str:
+def quote_best_source(title: str, units: list[AnswerUnit], question: str) -> str:
     """When the model says nothing usable, quote the best document's sentences closest to the question, cited.
 
     The two sentences (or list items) sharing most words with the question, in reading order; the passage's
     first two when none shares a word. A page's opening sentences are on its topic, but asked "how much is a
     stop payment order?", the customer should read the fee schedule's stop-payment line, not its first fee.
     """
-    asked, units = content_words(question), document_units(document)
-    sharing = [unit for unit in units if asked & content_words(unit.text)]
+    asked = content_words(question)
+    shared = [(len(asked & content_words(unit.text)), unit) for unit in units]
     # sorted() is stable: ties keep reading order
-    closest = sorted(sharing, key=lambda unit: -len(asked & content_words(unit.text)))[:QUOTED_UNITS]
+    closest = [unit for count, unit in sorted(shared, key=lambda pair: -pair[0]) if count][:QUOTED_UNITS]
     closest = closest or units[:QUOTED_UNITS]
     excerpt = " ".join(quoted(sorted(closest, key=lambda unit: (unit.passage, unit.position))))
-    return prompts.QUOTED_ANSWER.format(title=document.title, excerpt=excerpt)
+    return prompts.QUOTED_ANSWER.format(title=title, excerpt=excerpt)
 
 
 def format_sources(documents: list[RetrievedDocument]) -> str:

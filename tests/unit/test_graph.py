@@ -387,11 +387,12 @@ def test_a_banking_draft_without_citations_cites_the_source_that_states_it(isola
 
 def test_a_quoted_fallback_quotes_the_sentences_closest_to_the_question():
     from agent.nodes.answer_banking import quote_best_source
+    from retrieval.answer_selector import document_units
     from retrieval.retriever import RetrievedDocument
 
     passage = "Fees - Charges\nThe monthly fee is $12. An overdraft costs $32. A stop payment order costs $30 each."
-    document = RetrievedDocument("fees", "Fees", 0.9, (passage,))
-    quote = quote_best_source(document, "how much is a stop payment order?")
+    units = document_units(RetrievedDocument("fees", "Fees", 0.9, (passage,)))
+    quote = quote_best_source("Fees", units, "how much is a stop payment order?")
     assert quote == 'From "Fees" [1]: A stop payment order costs $30 each.'  # the others share no word with it
     # No word shared: the passage's first sentences, as before.
-    assert quote_best_source(document, "hi") == 'From "Fees" [1]: The monthly fee is $12. An overdraft costs $32.'
+    assert quote_best_source("Fees", units, "hi") == 'From "Fees" [1]: The monthly fee is $12. An overdraft costs $32.'
