@@ -97,14 +97,16 @@ def model_ids(settings: Settings) -> dict[str, str | None]:
             "synthesizer": settings.synthesizer_model_name,
             "extractor": settings.extractor_model_name,
             "advisor": settings.advisor_model_name,
+            "answerer": settings.answerer_model_name,
         }
     engine: str = settings.local_engine
     if engine == "ctranslate2":
         engine += f"-{settings.local_precision}"
-    extractor, advisor = settings.extractor_adapter, settings.advisor_adapter
+    extractor, advisor, answerer = settings.extractor_adapter, settings.advisor_adapter, settings.answerer_adapter
     return {
         "synthesizer": settings.base_model,
         "extractor_adapter": str(extractor) if extractor else None,
         "advisor_adapter": str(advisor) if advisor else None,
+        "answerer_adapter": str(answerer) if answerer else None,
         "engine": engine,
     }

@@ -10,6 +10,7 @@ from langchain_core.language_models import BaseChatModel
 
 from agent.credit_questions import CreditQuestionKinds
 from agent.runtime.backends import build_chat_model
+from agent.runtime.serving import adapter_problem
 from agent.scope.guard import ScopeGuard
 from agent.scope.loading import build_guard
 from agent.settings import Settings
@@ -46,9 +47,11 @@ class Services:
     synthesizer: BaseChatModel
     extractor: BaseChatModel
     advisor: BaseChatModel  # phrases credit answers: the credit-advisor adapter, else the synthesizer itself
+    answerer: BaseChatModel  # writes model-written banking answers: the banking-answerer adapter, else the synthesizer
     pii_key: bytes = b""  # keys the placeholder memory's hashes (tools/pii_memory); fakes may leave it empty
     selector: AnswerSelector | None = None  # extractive banking answers; None: the model writes them
     speller: Speller | None = None  # reads hurried typing as meant; None: the guard and retrieval read it as typed
+    notices: tuple[str, ...] = ()  # what the operator should know about this setup (the first turn reports them)
 
     @cached_property
     def credit_kinds(self) -> CreditQuestionKinds:
@@ -181,10 +184,16 @@ def build_corpus_speller(settings: Settings) -> Speller | None:
     return build_speller((f"{d.title}\n{d.body}" for d in documents), packaged_minilm_words())
 
 
-def served_settings(settings: Settings, extractor: BaseChatModel, advisor: BaseChatModel | None = None) -> Settings:
+def served_settings(
+    settings: Settings,
+    extractor: BaseChatModel,
+    advisor: BaseChatModel | None = None,
+    answerer: BaseChatModel | None = None,
+) -> Settings:
     """The settings as served: audit lines name the models that really answered.
 
-    An adapter the model server lacks (extractor or advisor) is recorded as the base model that stands in for it.
+    An adapter the model server lacks (extractor, advisor or answerer) is recorded as the base model that stands
+    in for it.
     """
     if settings.backend != "openai":
         return settings
@@ -195,16 +204,37 @@ def served_settings(settings: Settings, extractor: BaseChatModel, advisor: BaseC
     served = getattr(advisor, "model_name", None)
     if served not in (None, settings.advisor_model_name):
         update["openai_advisor_model"] = served
+    served = getattr(answerer, "model_name", None)
+    if served not in (None, settings.answerer_model_name):
+        update["openai_answerer_model"] = served
     return settings.model_copy(update=update) if update else settings
+
+
+def usable_answerer(settings: Settings) -> tuple[Settings, tuple[str, ...]]:
+    """The settings, with a banking-answerer adapter the base model cannot wear turned off, and a notice why.
+
+    A missing adapter folder, or one trained on another base, would fail the first banking answer; the base
+    model writes the answers instead, as it did before the adapter, and the log says so once.
+    """
+    adapter = settings.answerer_adapter
+    if settings.backend != "local" or settings.banking_answers != "generative" or adapter is None:
+        return settings, ()
+    if (problem := adapter_problem(adapter, settings.base_model)) is None:
+        return settings, ()
+    notice = f"{problem}: the base model writes banking answers instead (BANKASSIST_ANSWERER_ADAPTER_PATH)."
+    log.warning(notice)
+    return settings.model_copy(update={"use_answerer": False}), (notice,)
 
 
 def build_services(settings: Settings) -> Services:
     """Build every dependency from settings; model weights load lazily on first generation."""
+    settings, notices = usable_answerer(settings)
     retriever = build_retriever(settings)
     reports = open_report_store(settings)
     extractor = build_chat_model("extractor", settings)
     advisor = build_chat_model("advisor", settings)  # without an advisor adapter, the synthesizer's twin
-    settings = served_settings(settings, extractor, advisor)
+    answerer = build_chat_model("answerer", settings)  # likewise without a banking-answerer adapter
+    settings = served_settings(settings, extractor, advisor, answerer)
     return Services(
         settings=settings,
         masker=PiiMasker(),
@@ -215,7 +245,9 @@ def build_services(settings: Settings) -> Services:
         synthesizer=build_chat_model("synthesizer", settings),
         extractor=extractor,
         advisor=advisor,
+        answerer=answerer,
         pii_key=load_pii_key(settings.pii_key.get_secret_value() if settings.pii_key else None, settings.data_dir),
         selector=build_selector(settings, retriever),
         speller=build_corpus_speller(settings),
+        notices=notices,
     )

@@ -29,6 +29,7 @@ class TurnResult:
     # An account action proposed this turn and waiting for confirm or cancel: {id, kind, summary}.
     pending_action: dict[str, str] | None = None
     action_outcome: dict[str, str] | None = None  # what a decision did: {id, kind, status}
+    notices: list[str] = field(default_factory=list)  # the setup's notices, on the assistant's first turn only
 
     def to_dict(self) -> dict[str, Any]:
         """Sources as {id, title, score}: snippets are for the UI, not the JSON contract."""

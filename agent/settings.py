@@ -22,6 +22,8 @@ PACKAGED_SCOPE_GUARD = REPO_ROOT / "agent" / "data" / "scope_guard.npz"
 PACKAGED_ADAPTER = REPO_ROOT / "finetune" / "adapters" / "smollm2-credit-extractor"
 # The credit advisor adapter for the default base, trained on the synthesizer's credit prompt; shipped once trained.
 PACKAGED_ADVISOR = REPO_ROOT / "finetune" / "adapters" / "smollm2-credit-advisor"
+# The banking answerer adapter for the default base, trained on the generative banking prompt (model-written mode).
+PACKAGED_ANSWERER = REPO_ROOT / "finetune" / "adapters" / "smollm2-banking-answerer"
 
 
 def find_external_data_dir() -> Path | None:
@@ -63,6 +65,14 @@ class Settings(BaseSettings):
     use_advisor: bool = Field(
         True, description="false has the base model phrase credit answers (the advisor role is the synthesizer)."
     )
+    answerer_adapter_path: Annotated[Path | None, BeforeValidator(_none_if_blank)] = Field(
+        None,
+        description="LoRA adapter of the answerer role (writes banking answers when banking_answers is "
+        "generative); unset: the shipped finetune/adapters/smollm2-banking-answerer for the default base.",
+    )
+    use_answerer: bool = Field(
+        True, description="false has the base model write banking answers (the answerer role is the synthesizer)."
+    )
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the local backend runs.")
     local_engine: Literal["ctranslate2", "transformers"] = Field(
         "ctranslate2",
@@ -91,9 +101,9 @@ class Settings(BaseSettings):
     local_resident_models: int = Field(
         1,
         ge=1,
-        le=3,
-        description="ctranslate2: role models (base, extractor, advisor) kept in memory at once; the others are "
-        "unloaded, and reloaded in about 0.08 s when used (1 saves 0.13 GiB per extra role, measured).",
+        le=4,
+        description="ctranslate2: role models (base, extractor, advisor, answerer) kept in memory at once; the "
+        "others are unloaded, and reloaded in about 0.08 s when used (1 saves 0.13 GiB per extra role, measured).",
     )
     max_new_tokens: int = Field(160, ge=1, le=4096, description="Generation cap for answers.")
     extractor_max_new_tokens: int = Field(
@@ -113,6 +123,9 @@ class Settings(BaseSettings):
     )
     openai_advisor_model: str | None = Field(
         None, description="Served name of the credit advisor (the LoRA module on vLLM); default: the synthesizer."
+    )
+    openai_answerer_model: str | None = Field(
+        None, description="Served name of the banking answerer (the LoRA module on vLLM); default: the synthesizer."
     )
     request_timeout_s: float = Field(60.0, gt=0, description="Timeout of one request to the model server.")
     max_retries: int = Field(
@@ -350,6 +363,11 @@ class Settings(BaseSettings):
         """The adapter the local backend puts on the advisor role: the configured one, else the shipped one."""
         return self._role_adapter(self.use_advisor, self.advisor_adapter_path, PACKAGED_ADVISOR)
 
+    @property
+    def answerer_adapter(self) -> Path | None:
+        """The adapter the local backend puts on the answerer role: the configured one, else the shipped one."""
+        return self._role_adapter(self.use_answerer, self.answerer_adapter_path, PACKAGED_ANSWERER)
+
     def _role_adapter(self, enabled: bool, configured: Path | None, packaged: Path) -> Path | None:
         """None when the role's adapter is off; the configured one; else the packaged one for the default base."""
         if not enabled:
@@ -374,6 +392,12 @@ class Settings(BaseSettings):
         """Served model name of the credit advisor; the base model until one is served, or with use_advisor off."""
         advisor = self.openai_advisor_model if self.use_advisor else None
         return advisor or self.synthesizer_model_name
+
+    @property
+    def answerer_model_name(self) -> str:
+        """Served model name of the banking answerer; the base model until one is served, or with use_answerer off."""
+        answerer = self.openai_answerer_model if self.use_answerer else None
+        return answerer or self.synthesizer_model_name
 
 
 @lru_cache(maxsize=1)

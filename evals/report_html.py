@@ -41,6 +41,7 @@ def provenance(settings: Settings) -> dict[str, str]:
         "backend": settings.backend,
         "base model": _base_model_id(settings),
         "extractor": _extractor_id(settings),
+        "banking answers": _banking_writer(settings),
         "embedding model": settings.embedding_model,
         "vector store": settings.vector_store,
         "corpus": f"{settings.corpus_dir.name} sha256:{corpus_hash(settings.corpus_dir)[:16]}",
@@ -130,6 +131,16 @@ def _base_model_id(settings: Settings) -> str:
     if settings.backend == "openai" and settings.openai_synthesizer_model:
         return settings.openai_synthesizer_model
     return settings.base_model
+
+
+def _banking_writer(settings: Settings) -> str:
+    """Who writes the banking answers: the selector's quotes, or a model (the answerer adapter, else the base)."""
+    if settings.banking_answers == "extractive":
+        return "extractive (the selector quotes the policy)"
+    if settings.backend == "openai":
+        return f"generative: {settings.answerer_model_name}"
+    adapter = settings.answerer_adapter
+    return f"generative: the banking-answerer adapter ({adapter})" if adapter else "generative: the base model"
 
 
 def _extractor_id(settings: Settings) -> str:

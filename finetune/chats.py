@@ -18,6 +18,11 @@ Chat = list[dict[str, str]]
 
 def generated_chats(config: TrainConfig) -> tuple[list[Chat], list[Chat]]:
     """Train and val chats for the config's task, from the generators' disjoint seed ranges."""
+    if config.task == "answerer":
+        from finetune.answerer_data import examples
+
+        made = examples({"train": config.train_examples, "val": config.val_examples}, config.data_seed)
+        return [e.messages() for e in made["train"]], [e.messages() for e in made["val"]]
     if config.task == "advisor":
         from finetune.advisor_data import split_examples
 

@@ -31,8 +31,12 @@ class TrainConfig:
 
     __pydantic_config__ = ConfigDict(extra="forbid")  # load_config: an unknown YAML key is an error
 
-    task: Literal["extractor", "advisor"] = field(
-        default="extractor", metadata={"help": "extractor: credit facts from a sheet; advisor: answers to questions."}
+    task: Literal["extractor", "advisor", "answerer"] = field(
+        default="extractor",
+        metadata={
+            "help": "extractor: credit facts from a sheet; advisor: answers to credit questions; answerer: answers "
+            "to banking questions from the retrieved passages."
+        },
     )
     base_model: str = field(default=DEFAULT_BASE_MODEL, metadata={"help": "Base model: HF id, directory or .gguf."})
     output_dir: Path = field(default=DEFAULT_OUTPUT_DIR, metadata={"help": "Adapter dir; checkpoints go under it."})

@@ -30,6 +30,11 @@ TASK = (
     "lists what changed, one fact a line: `Good:- ...` for a change that helps the customer's credit, "
     "`Bad:- ...` for one that hurts it."
 )
+ANSWERER_TASK = (
+    "Answers a bank customer's question from the policy passages retrieved for it: it quotes the sentence that "
+    "answers, exactly as the passage states it, cites its source as [n], or gives the contact line when no "
+    "passage answers."
+)
 ADVISOR_TASK = (
     "Answers a customer's question about their own credit report in a short paragraph, from the checked facts "
     "and the improvement plan the assistant gives it: it states only their figures and says what to do first."
@@ -61,6 +66,14 @@ CARDS = {
         "question-answering",
         "credit-advisor",
         "`finetune.advisor_data.split_examples` (questions about synthetic reports; answers pass the draft checks)",
+    ),
+    "answerer": CardText(
+        "Banking answerer",
+        ANSWERER_TASK + " It writes bankassist's model-written banking answers; each is still number-checked.",
+        "question-answering",
+        "banking-answerer",
+        "`finetune.answerer_data` (the customer questions of `retrieval/unit_questions.jsonl` with the passages "
+        "the retriever returns, and the unanswerable tuning questions; no eval question)",
     ),
 }
 
@@ -161,7 +174,7 @@ def write_model_card(adapter_dir: Path, config: TrainConfig, metrics: dict[str, 
         "base_model": config.base_model,
         "library_name": "peft",
         "pipeline_tag": "text-generation",
-        "tags": ["lora", "peft", "bankassist", "credit-report", text.tag],
+        "tags": ["lora", "peft", "bankassist", "banking" if config.task == "answerer" else "credit-report", text.tag],
     }
     sections = [
         f"---\n{yaml.safe_dump(front, sort_keys=False)}---",

@@ -1,4 +1,4 @@
-"""`bankassist finetune`: build the dataset, train the LoRA extractor or advisor, measure it, write its model card.
+"""`bankassist finetune`: build the dataset, train a LoRA adapter (extractor, advisor, answerer), measure it, card it.
 
 Example commands:
     bankassist finetune --config finetune/configs/smollm2-cpu.yaml   # a new folder beside the shipped adapter
@@ -17,6 +17,7 @@ from agent.runtime.backends import build_base_extractor, build_chat_model
 from agent.settings import get_settings
 from evals.advisor import run_advisor_suite
 from evals.credit import run_credit_suite
+from evals.rag import run_rag_suite
 from finetune.chats import generated_chats
 from finetune.config import TrainConfig, load_config
 from finetune.export import write_model_card
@@ -45,7 +46,7 @@ def run_finetune(
     result = train(config, train_set, val_set, plan.run_dir)
     metrics = dict(result.metrics)
     if eval_pairs > 0:
-        evaluate = evaluate_advisor if config.task == "advisor" else evaluate_adapter
+        evaluate = {"advisor": evaluate_advisor, "answerer": evaluate_answerer}.get(config.task, evaluate_adapter)
         metrics |= evaluate(config, result.adapter_dir, eval_pairs)
     write_model_card(result.adapter_dir, config, metrics, reproduce_command())
     return FinetuneReport(result.adapter_dir, result.merged_dir, metrics, plan.run_dir, plan.moved_from)
@@ -66,6 +67,13 @@ def evaluate_advisor(config: TrainConfig, adapter_dir: Path, questions: int) -> 
     settings = get_settings().model_copy(update=update | {"use_advisor": True})
     advisor, base = build_chat_model("advisor", settings), build_chat_model("synthesizer", settings)
     return dict(run_advisor_suite(advisor, base, questions).metrics())
+
+
+def evaluate_answerer(config: TrainConfig, adapter_dir: Path, limit: int) -> dict[str, Any]:
+    """The RAG suite with the new adapter writing the banking answers (`limit` questions per set)."""
+    update = {"base_model": config.base_model, "answerer_adapter_path": adapter_dir, "backend": "local"}
+    settings = get_settings().model_copy(update=update | {"use_answerer": True, "banking_answers": "generative"})
+    return {name: value for name, value in run_rag_suite(settings, limit).metrics().items() if value is not None}
 
 
 def reproduce_command() -> str:

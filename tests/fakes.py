@@ -117,6 +117,7 @@ def fake_services(
         synthesizer=synthesizer,
         extractor=scripted_model(extractor_replies),
         advisor=synthesizer,  # as without an advisor adapter: one script phrases banking and credit answers
+        answerer=synthesizer,  # likewise without a banking-answerer adapter
     )
 
 

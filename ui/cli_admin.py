@@ -89,11 +89,12 @@ def serve_vllm(
 
 def _client_settings(settings: Settings) -> str:
     """How to point bankassist at the server the command starts; a role without its adapter uses the base."""
-    from agent.service import ADVISOR_MODULE, EXTRACTOR_MODULE
+    from agent.service import ADVISOR_MODULE, ANSWERER_MODULE, EXTRACTOR_MODULE
 
     line = (
         f"# then: BANKASSIST_BACKEND=openai BANKASSIST_OPENAI_BASE_URL=http://<gpu-host>:{settings.vllm_port}/v1 "
         f"BANKASSIST_OPENAI_SYNTHESIZER_MODEL={settings.vllm_served_model_name} "
         f"BANKASSIST_OPENAI_EXTRACTOR_MODEL={EXTRACTOR_MODULE}"
     )
-    return line + (f" BANKASSIST_OPENAI_ADVISOR_MODEL={ADVISOR_MODULE}" if settings.advisor_adapter_path else "")
+    line += f" BANKASSIST_OPENAI_ADVISOR_MODEL={ADVISOR_MODULE}" if settings.advisor_adapter_path else ""
+    return line + (f" BANKASSIST_OPENAI_ANSWERER_MODEL={ANSWERER_MODULE}" if settings.answerer_adapter_path else "")

@@ -94,9 +94,9 @@ def policy_answer(state: State, runtime: Runtime[Context], node: str = "answer_b
         SystemMessage(prompts.BANKING_SYSTEM),
         *earlier_messages(state, settings.history_messages),
         # The model reads the customer's own words; only the lookup needed them corrected.
-        HumanMessage(prompts.BANKING_USER.format(sources=format_sources(relevant), question=state["masked_input"])),
+        HumanMessage(source_prompt(relevant, state["masked_input"])),
     ]
-    draft = first_sentences(generate_answer(services.synthesizer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
+    draft = first_sentences(generate_answer(services.answerer, messages, stop=STOP_STRINGS), MAX_SENTENCES)
     return written_answer(draft, state["masked_input"], relevant, sources)
 
 
@@ -265,6 +265,11 @@ def quote_best_source(title: str, units: list[AnswerUnit], question: str) -> str
     closest = closest or units[:QUOTED_UNITS]
     excerpt = " ".join(quoted(sorted(closest, key=lambda unit: (unit.passage, unit.position))))
     return prompts.QUOTED_ANSWER.format(title=title, excerpt=excerpt)
+
+
+def source_prompt(documents: list[RetrievedDocument], question: str) -> str:
+    """The model's request: the numbered sources, then the question (the banking answerer is trained on it)."""
+    return prompts.BANKING_USER.format(sources=format_sources(documents), question=question)
 
 
 def format_sources(documents: list[RetrievedDocument]) -> str:

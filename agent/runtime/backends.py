@@ -1,7 +1,8 @@
-"""Chat-model factory for the roles, `synthesizer`, `extractor` and `advisor`, on either backend.
+"""Chat-model factory for the roles, `synthesizer`, `extractor`, `advisor` and `answerer`, on either backend.
 
 The advisor phrases credit answers: the synthesizer with the credit-advisor adapter on, or exactly the
-synthesizer when there is none.
+synthesizer when there is none. The answerer writes banking answers (model-written mode) the same way, with the
+banking-answerer adapter.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from agent.settings import Settings
 from tools.text import cut_at_stop
 
 log = logging.getLogger("bankassist.models")
-Role = Literal["synthesizer", "extractor", "advisor"]
+Role = Literal["synthesizer", "extractor", "advisor", "answerer"]
 # Tokens of model calls with this tag are the user-visible answer; every other call's tokens stay hidden.
 ANSWER_TAG = "final_answer"
 # The same mark as run metadata: LangGraph's server streams a token's metadata but not its tags.
@@ -36,7 +37,7 @@ def build_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 
 
 def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
-    """An in-process engine; every role shares one runtime, the extractor and advisor with their adapter on."""
+    """An in-process engine; every role shares one runtime, the extractor, advisor and answerer with their adapter."""
     from agent.runtime.local_model import LocalChatModel
     from agent.runtime.model_files import check_model_source
 
@@ -53,7 +54,11 @@ def _local_chat_model(role: Role, settings: Settings) -> BaseChatModel:
 
 def local_adapters(settings: Settings) -> tuple[tuple[str, Path], ...]:
     """(role, adapter) for each role that has one: one runtime holds them all on one copy of the base."""
-    adapters = (("extractor", settings.extractor_adapter), ("advisor", settings.advisor_adapter))
+    adapters = (
+        ("extractor", settings.extractor_adapter),
+        ("advisor", settings.advisor_adapter),
+        ("answerer", settings.answerer_adapter),
+    )
     return tuple((role, path) for role, path in adapters if path is not None)
 
 
@@ -90,6 +95,11 @@ def served_extractor_name(settings: Settings) -> str:
 def served_advisor_name(settings: Settings) -> str:
     """The advisor's served name; the base model's when the server does not serve the adapter, as before it."""
     return _served_or_base(settings, settings.advisor_model_name, "phrases credit answers")
+
+
+def served_answerer_name(settings: Settings) -> str:
+    """The answerer's served name; the base model's when the server does not serve the adapter, as before it."""
+    return _served_or_base(settings, settings.answerer_model_name, "writes banking answers")
 
 
 def _served_or_base(settings: Settings, wanted: str, task: str) -> str:
@@ -131,6 +141,8 @@ def served_name(role: Role, settings: Settings) -> str:
         return served_extractor_name(settings)
     if role == "advisor":
         return served_advisor_name(settings)
+    if role == "answerer":
+        return served_answerer_name(settings)
     return settings.synthesizer_model_name
 
 

@@ -1,4 +1,4 @@
-"""The vLLM command that serves the base model and the credit adapters (extractor, advisor) from one server."""
+"""The vLLM command that serves the base model and its adapters (extractor, advisor, answerer) from one server."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tools.errors import ConfigurationError
 
 EXTRACTOR_MODULE = "credit-extractor"
 ADVISOR_MODULE = "credit-advisor"
+ANSWERER_MODULE = "banking-answerer"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,17 @@ def read_adapter(path: Path) -> AdapterInfo:
         raise ConfigurationError(f"{path} is not a LoRA adapter directory: it has no adapter_config.json.") from exc
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"{config_file} is not a valid peft adapter config ({exc}).") from exc
+
+
+def adapter_problem(path: Path, base_model: str) -> str | None:
+    """Why a base model cannot wear the adapter at `path` (missing, malformed, another base's), or None."""
+    try:
+        adapter = read_adapter(path)
+    except ConfigurationError as exc:
+        return str(exc).rstrip(".")
+    if adapter.base_model != base_model:
+        return f"{path} was trained on {adapter.base_model!r}, not on the base model {base_model!r}"
+    return None
 
 
 # Pre-quantized checkpoints: the served model is a quantized copy of the base the adapter was trained on.
@@ -86,7 +98,11 @@ def vllm_command(settings: Settings) -> list[str]:
 
 def served_adapters(settings: Settings) -> dict[str, Path]:
     """The LoRA modules to serve, by name: only adapters the operator configured (the shipped ones are SmolLM2's)."""
-    configured = {EXTRACTOR_MODULE: settings.adapter_path, ADVISOR_MODULE: settings.advisor_adapter_path}
+    configured = {
+        EXTRACTOR_MODULE: settings.adapter_path,
+        ADVISOR_MODULE: settings.advisor_adapter_path,
+        ANSWERER_MODULE: settings.answerer_adapter_path,
+    }
     return {name: path for name, path in configured.items() if path is not None}
 
 

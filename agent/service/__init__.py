@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from agent.dependencies import Services
     from agent.events import Done, Step, Token, TurnResult
-    from agent.runtime.serving import ADVISOR_MODULE, EXTRACTOR_MODULE, shell_line, vllm_command
+    from agent.runtime.serving import ADVISOR_MODULE, ANSWERER_MODULE, EXTRACTOR_MODULE, shell_line, vllm_command
     from agent.service.assistant import Assistant, open_assistant, open_async_assistant
     from agent.service.credit import (
         CreditModels,
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 # Each public name -> the module that defines it.
 EXPORTS = {
     "ADVISOR_MODULE": "agent.runtime.serving",
+    "ANSWERER_MODULE": "agent.runtime.serving",
     "Assistant": "agent.service.assistant",
     "audit_sign_in": "agent.service.operator",
     "BatchJob": "tools.batch_jobs",

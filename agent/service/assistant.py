@@ -7,7 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from langchain_core.runnables import RunnableConfig
@@ -70,6 +70,14 @@ class Assistant:
         self.async_graph.step_timeout = services.settings.node_timeout_s
         assert services.settings.audit_log_path is not None  # filled by the settings validator
         self.audit_log = AuditLog(services.settings.audit_log_path)
+        self._notices = list(services.notices)
+
+    def _noticed(self, result: TurnResult) -> TurnResult:
+        """The setup's notices ride on the first turn's result only: said once, not under every answer."""
+        if not self._notices:
+            return result
+        noticed, self._notices = replace(result, notices=self._notices), []
+        return noticed
 
     def ask(
         self,
@@ -86,7 +94,7 @@ class Assistant:
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             start = resume_from(self.graph, self.checkpointer, config, context)
             values = self.graph.invoke(turn_input, start, context=context)
-            audit.result = result = to_result(config, values)
+            audit.result = result = self._noticed(to_result(config, values))
         return shown_to_customer(result, context.own_values)
 
     def stream(
@@ -110,7 +118,7 @@ class Assistant:
             parts = self.graph.stream(turn_input, start, context=context, stream_mode=STREAM_MODES)
             for mode, payload in cast(Iterator[tuple[str, Any]], parts):
                 yield from shown_events(turn_events(mode, payload), own)
-            audit.result = result = to_result(config, self.graph.get_state(config).values)
+            audit.result = result = self._noticed(to_result(config, self.graph.get_state(config).values))
         yield from closing_events(own, result)
 
     async def aask(
@@ -128,7 +136,7 @@ class Assistant:
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             start = await aresume_from(self.graph, self.async_graph, self.checkpointer, config, context)
             values = await self.async_graph.ainvoke(turn_input, start, context=context)
-            audit.result = result = to_result(config, values)
+            audit.result = result = self._noticed(to_result(config, values))
         return shown_to_customer(result, context.own_values)
 
     async def astream(
@@ -153,7 +161,7 @@ class Assistant:
             async for mode, payload in cast(AsyncIterator[tuple[str, Any]], parts):
                 for event in shown_events(turn_events(mode, payload), own):
                     yield event
-            audit.result = result = to_result(config, (await self.graph.aget_state(config)).values)
+            audit.result = result = self._noticed(to_result(config, (await self.graph.aget_state(config)).values))
         for closing in closing_events(own, result):
             yield closing
 
@@ -171,7 +179,7 @@ class Assistant:
         command = self._resume_waiting(self.graph.get_state(config), context, action_id)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             values = self.graph.invoke(command, config, context=context)
-            audit.result = result = to_result(config, values)
+            audit.result = result = self._noticed(to_result(config, values))
         return result
 
     async def adecide(
@@ -188,7 +196,7 @@ class Assistant:
         command = self._resume_waiting(await self.graph.aget_state(config), context, action_id)
         with self._audited(context, config) as audit, translate_errors(self.services.settings):
             values = await self.async_graph.ainvoke(command, config, context=context)
-            audit.result = result = to_result(config, values)
+            audit.result = result = self._noticed(to_result(config, values))
         return result
 
     def _prepare_decision(

@@ -15,6 +15,7 @@ from tools.demo_data import demo_customers
 from ui.cli import main
 
 CONTRACT_KEYS = {"route", "answer", "sources", "facts", "masked_input", "timings_ms"}
+GENERATIVE = {"BANKASSIST_BANKING_ANSWERS": "generative"}
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +24,8 @@ def asked(tmp_path_factory):
     the first call indexes the corpus and seeds the demo customers, the later ones reuse them."""
     data_dir = tmp_path_factory.mktemp("ask-data")
 
-    def ask(cli, *args: str):
-        return cli("ask", *args, "--json", env={"BANKASSIST_DATA_DIR": str(data_dir)})
+    def ask(cli, *args: str, env: dict[str, str] | None = None):
+        return cli("ask", *args, "--json", env={"BANKASSIST_DATA_DIR": str(data_dir), **(env or {})})
 
     ask.audit_log = data_dir / "audit.jsonl"  # type: ignore[attr-defined]
     return ask
@@ -40,6 +41,18 @@ def test_wire_fee_question_is_banking_with_sources(cli, asked):
     assert out["sources"] and {"id", "title", "score"} == set(out["sources"][0])
     assert {"fee-schedule", "wire-transfers"} & {s["id"] for s in out["sources"]}
     assert set(out["timings_ms"]) == {"mask_pii", "guard_scope", "answer_banking", "check_output"}
+
+
+def test_a_missing_answerer_adapter_is_said_once_and_the_base_model_writes_the_answer(cli, asked, tmp_path):
+    missing = {"BANKASSIST_ANSWERER_ADAPTER_PATH": str(tmp_path / "missing"), "BANKASSIST_MAX_NEW_TOKENS": "32"}
+    run = asked(cli, "What is the fee for an outgoing domestic wire transfer?", env=missing | GENERATIVE)
+    assert run.code == 0 and "Traceback" not in run.stderr, run.stderr
+    out = run.json()
+    assert out["route"] == "banking" and out["answer"].strip()
+    [notice] = out["notices"]
+    assert f"{tmp_path / 'missing'} is not a LoRA adapter directory" in notice and "base model writes" in notice
+    assert run.stderr.count("is not a LoRA adapter directory") == 1
+    assert asked(cli, "What is the fee for an outgoing domestic wire transfer?").json()["notices"] == []
 
 
 def test_capital_of_france_is_out_of_scope(cli, asked):

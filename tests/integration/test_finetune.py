@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from safetensors import safe_open
 
 import finetune.export as export
 import finetune.train as ft
+from agent import prompts
 from finetune.config import ALL_LINEAR, TrainConfig, load_config
 from finetune.train import encode_example
 from tools.errors import ConfigurationError, InvalidInputError
@@ -256,7 +258,9 @@ def test_load_config_rejects_a_missing_file_and_unknown_overrides(tmp_path):
         load_config(tmp_path / "ok.yaml", max_stepz=3)
 
 
-@pytest.mark.parametrize("name", ["llama3-8b.yaml", "smollm2-cpu.yaml", "smollm2-advisor-gpu.yaml"])
+@pytest.mark.parametrize(
+    "name", ["llama3-8b.yaml", "smollm2-cpu.yaml", "smollm2-advisor-gpu.yaml", "smollm2-answerer-cpu.yaml"]
+)
 def test_shipped_configs_load(name):
     config = load_config(REPO / "finetune" / "configs" / name)
     assert config.target_modules == ALL_LINEAR and config.adapter_dtype == "bfloat16"
@@ -265,6 +269,13 @@ def test_shipped_configs_load(name):
 def test_the_advisor_config_trains_the_advisor_beside_the_extractor():
     config = load_config(REPO / "finetune" / "configs" / "smollm2-advisor-gpu.yaml")
     assert config.task == "advisor" and config.output_dir.name == "smollm2-credit-advisor"
+
+
+def test_the_answerer_config_trains_the_banking_answerer_where_the_settings_look_for_it():
+    from agent.settings import PACKAGED_ANSWERER
+
+    config = load_config(REPO / "finetune" / "configs" / "smollm2-answerer-cpu.yaml")
+    assert config.task == "answerer" and REPO / config.output_dir == PACKAGED_ANSWERER
 
 
 def test_an_unknown_task_is_one_line(tmp_path):
@@ -328,6 +339,30 @@ def test_command_line_trains_the_advisor_on_chats_written_earlier(tiny_base, tmp
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps"] == 2
     card = (out / "README.md").read_text()
     assert "# Credit advisor" in card and f"--chats {tmp_path / 'chats'}" in card
+
+
+def test_the_answerer_trains_on_the_banking_prompt_with_quoted_cited_answers(tiny_base, tmp_path, capsys, runs_dir):
+    from finetune.answerer_data import write_splits
+
+    files = write_splits(tmp_path / "chats", {"train": 8, "val": 2})
+    chats = [json.loads(line)["messages"] for line in files["train"].read_text().splitlines()]
+    assert len(chats) == 8 and all(chat[0]["content"] == prompts.BANKING_SYSTEM for chat in chats)
+    for _, user, answer in chats:
+        assert '<source id="1"' in user["content"] and "<question>" in user["content"]
+        if answer["content"] != prompts.NO_ANSWER:  # a policy sentence, word for word, cited with its source
+            sentence, number = re.fullmatch(r"(.+) \[(\d)\]", answer["content"]).groups()
+            source = re.search(rf'<source id="{number}"[^>]*>(.*?)</source>', user["content"], re.S).group(1)
+            assert sentence in " ".join(source.split())
+    path = tmp_path / "run.yaml"
+    path.write_text(
+        f"task: answerer\nbase_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
+        "train_examples: 8\nval_examples: 2\neval_steps: 10\nlogging_steps: 1\nmax_seq_len: 2048\n"
+    )
+    out = tmp_path / "out"
+    ft.main(["--config", str(path), "--max-steps", "2", "--chats", str(tmp_path / "chats"), "--output-dir", str(out)])
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps"] == 2
+    card = (out / "README.md").read_text()
+    assert "# Banking answerer" in card and f"--lora-modules banking-answerer={out}" in card
 
 
 def test_command_line_reports_a_bad_config_in_one_line(tmp_path, runs_dir):

@@ -47,14 +47,14 @@ def test_no_attack_of_the_slice_gets_another_customers_data(assistant):
 
 def test_a_forced_leak_is_withheld_by_the_output_check(assistant, monkeypatch):
     monkeypatch.setattr(assistant.services, "selector", None)  # the model writes the banking answer
-    real_model = assistant.services.synthesizer
+    real_model = assistant.services.answerer
     # No digits in the leak: a sentence with a number the passages lack is dropped before the checks run.
     leak = f"Sure. {prompts.BANKING_SYSTEM[:150]} Also, Bob Nguyen banks here too."
-    assistant.services.synthesizer = scripted_model([leak])
+    assistant.services.answerer = scripted_model([leak])
     try:
         result = assistant.ask("What is the fee for an outgoing domestic wire transfer?", customer_id="C0001")
     finally:
-        assistant.services.synthesizer = real_model
+        assistant.services.answerer = real_model
     assert result.route == "banking" and result.answer == prompts.OUTPUT_WITHHELD
     assert result.output_check == ["system_prompt", "other_customer"]
 

@@ -36,7 +36,7 @@ def test_a_stuck_turn_gets_504_at_the_node_timeout_and_the_thread_keeps_only_com
     assert first.status_code == 200 and first.json()["answer"] == ANSWER
     thread_id = first.json()["thread_id"]
 
-    services.synthesizer = SlowChatModel(seconds=3)
+    services.answerer = SlowChatModel(seconds=3)
     started = time.perf_counter()
     stuck = client.post("/v1/chat", json={"message": "And on weekends?", "thread_id": thread_id})
     assert time.perf_counter() - started < 2.5  # answered at the limit, not when the model returned
@@ -44,7 +44,7 @@ def test_a_stuck_turn_gets_504_at_the_node_timeout_and_the_thread_keeps_only_com
     assert stuck.json()["error"]["code"] == "timeout" and "took too long" in stuck.json()["error"]["message"]
 
     time.sleep(3)  # the abandoned call finishes in the background; its answer must not land
-    services.synthesizer = scripted_model(["International wires cost $45 [1]."])
+    services.answerer = scripted_model(["International wires cost $45 [1]."])
     after = client.post("/v1/chat", json={"message": "And international wires?", "thread_id": thread_id})
     assert after.status_code == 200
     messages = client.get(f"/v1/threads/{thread_id}").json()["messages"]
@@ -55,7 +55,7 @@ def test_a_stuck_turn_gets_504_at_the_node_timeout_and_the_thread_keeps_only_com
 
 def test_a_stuck_streamed_turn_ends_with_a_timeout_error_event(api):
     client, services = api
-    services.synthesizer = SlowChatModel(seconds=3)
+    services.answerer = SlowChatModel(seconds=3)
     started = time.perf_counter()
     with client.stream("POST", "/v1/chat", json={"message": WIRE, "stream": True}) as response:
         body = "".join(response.iter_text())

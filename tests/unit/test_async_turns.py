@@ -27,7 +27,7 @@ async def converse(assistant: Assistant, user: int) -> list:
 async def run_users(settings) -> tuple[list[list], Assistant, dict]:
     echo = EchoChatModel()
     guard = ScriptedGuard([ScopeDecision("banking", 1.0)] * (USERS * TURNS + 1))
-    services = dataclasses.replace(fake_services(settings), synthesizer=echo, guard=guard)
+    services = dataclasses.replace(fake_services(settings), synthesizer=echo, answerer=echo, guard=guard)
     async with open_async_checkpointer(f"sqlite:///{settings.data_dir / 'checkpoints.db'}") as checkpointer:
         assistant = Assistant(services, checkpointer)
         results = await asyncio.gather(*(converse(assistant, user) for user in range(USERS)))

@@ -78,7 +78,7 @@ def test_the_log_holds_no_raw_pii_of_generated_messages(isolated_settings, check
 
 def test_a_failed_turn_is_logged_as_an_error_without_its_text(isolated_settings, checkpointer):
     services = fake_services(isolated_settings)
-    services.synthesizer = BrokenChatModel()
+    services.answerer = BrokenChatModel()
     with pytest.raises(ConnectionError):
         Assistant(services, checkpointer).ask(WIRE + " My SSN is 536-22-8417.", user="alice")
     [line] = audit_lines(isolated_settings)

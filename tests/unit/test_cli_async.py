@@ -39,7 +39,7 @@ def services(isolated_settings, monkeypatch):
 
 
 def test_ask_ends_a_stuck_turn_at_the_node_timeout_without_waiting_for_the_model(services, monkeypatch, capsys):
-    services.synthesizer = SlowChatModel(seconds=5)
+    services.answerer = SlowChatModel(seconds=5)
     started = time.perf_counter()
     assert run_cli(monkeypatch, "ask", WIRE) == 1
     assert time.perf_counter() - started < 4  # the stuck call was left behind, not waited for
@@ -57,7 +57,7 @@ def test_chat_streams_each_answer_and_a_timed_out_turn_does_not_end_the_session(
                 return ChatResult(generations=[ChatGeneration(message=AIMessage("A domestic wire costs $25 [1]."))])
             return super()._generate(*args, **kwargs)
 
-    services.synthesizer = SlowFirstTime(seconds=3)
+    services.answerer = SlowFirstTime(seconds=3)
     assert run_cli(monkeypatch, "chat", "--thread", "t1", stdin=f"{WIRE}\n{WIRE}\n") == 0
     captured = capsys.readouterr()
     assert "took longer than 0.5 s" in captured.err

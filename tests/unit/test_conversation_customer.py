@@ -82,7 +82,8 @@ def persona() -> Persona:
 async def converse(settings, config: JudgeConfig):
     """The persona on the graph with fakes (a scripted guard, a model that echoes), the LLM writing its messages."""
     guard = ScriptedGuard([ScopeDecision("banking", 1.0)] * 4)
-    services = dataclasses.replace(fake_services(settings, guard=guard), synthesizer=EchoChatModel())
+    echo = EchoChatModel()
+    services = dataclasses.replace(fake_services(settings, guard=guard), synthesizer=echo, answerer=echo)
     async with open_async_checkpointer(f"sqlite:///{settings.data_dir / 'checkpoints.db'}") as checkpointer:
         assistant = Assistant(services, checkpointer)
         conversation = script(persona(), {"C0001": "Alice Kowalski"})

@@ -23,6 +23,11 @@ def test_provenance_names_models_corpus_hash_and_commit(isolated_settings):
     assert re.fullmatch(r"[0-9a-f]{12}( \(with uncommitted changes\))?", facts["git commit"])
     assert facts["corpus"].endswith(corpus_hash(isolated_settings.corpus_dir)[:16])
     assert facts["base model"] == isolated_settings.base_model and facts["embedding model"]
+    assert facts["banking answers"] == "extractive (the selector quotes the policy)"
+    written = isolated_settings.model_copy(update={"banking_answers": "generative", "use_answerer": False})
+    assert provenance(written)["banking answers"] == "generative: the base model"
+    adapted = written.model_copy(update={"use_answerer": True, "answerer_adapter_path": isolated_settings.data_dir})
+    assert provenance(adapted)["banking answers"] == f"generative: the banking-answerer adapter ({adapted.data_dir})"
 
 
 def test_corpus_hash_changes_with_any_edit(tmp_path):

@@ -60,7 +60,7 @@ def test_an_answer_of_only_made_up_numbers_becomes_the_best_source_quoted(isolat
 def test_banking_prompt_delimits_sources_and_question(isolated_settings, checkpointer):
     services = fake_services(isolated_settings, synthesizer_replies=["ok [1]"])
     seen = []
-    services.synthesizer = services.synthesizer.with_listeners(on_start=lambda run: seen.append(run.inputs))
+    services.answerer = services.answerer.with_listeners(on_start=lambda run: seen.append(run.inputs))
     Assistant(services, checkpointer).ask(WIRE)
     prompt = str(seen[0])
     assert '<source id="1"' in prompt and "<question>" in prompt and prompts.BANKING_SYSTEM[:40] in prompt
@@ -141,6 +141,21 @@ def test_credit_answers_are_phrased_by_the_advisor_and_banking_answers_by_the_sy
     [summary] = assistant.summaries(["C0001"])  # the analysts' batch summaries too, turned for the analyst
     assert summary["summary"] == f"The customer's score moved from {older.score} to {newer.score}."
     assert assistant.ask(WIRE).answer == "A domestic wire costs $25 [1]."  # the synthesizer's script is untouched
+
+
+def test_model_written_banking_answers_come_from_the_answerer(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, ["The synthesizer's words."], [])
+    services.answerer = scripted_model(["A domestic wire costs $25 [1]."])
+    assert Assistant(services, checkpointer).ask(WIRE).answer == "A domestic wire costs $25 [1]."
+    assert next(services.synthesizer.messages).text == "The synthesizer's words."  # never asked
+
+
+def test_the_setups_notices_come_with_the_first_turn_only(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, ["Wires cost $25 [1].", "Wires cost $25 [1]."])
+    services.notices = ("The banking-answerer adapter is missing: the base model writes banking answers instead.",)
+    assistant = Assistant(services, checkpointer)
+    assert assistant.ask(WIRE).notices == list(services.notices)
+    assert assistant.ask(WIRE).notices == [] and "notices" in assistant.ask("Hello!").to_dict()
 
 
 def test_an_extractor_that_states_nothing_true_falls_back_to_the_diff(isolated_settings, checkpointer):

@@ -93,6 +93,41 @@ def test_the_audit_names_the_advisor(tmp_path):
     assert model_ids(served.model_copy(update={"use_advisor": False}))["advisor"] == "base"
 
 
+def test_the_answerer_wears_its_adapter_on_the_shared_runtime_or_is_exactly_the_synthesizer(tmp_path, monkeypatch):
+    monkeypatch.setenv("BANKASSIST_ANSWERER_ADAPTER_PATH", str(tmp_path / "answerer"))
+    settings = Settings()
+    answerer, synthesizer = build_chat_model("answerer", settings), build_chat_model("synthesizer", settings)
+    assert answerer.adapter == "answerer" and answerer.runtime_loader.args == synthesizer.runtime_loader.args
+    assert dict(synthesizer.runtime_loader.args[1])["answerer"] == tmp_path / "answerer"
+    assert answerer.max_new_tokens == synthesizer.max_new_tokens == 160
+    without = Settings(use_answerer=False)
+    assert build_chat_model("answerer", without).adapter is None
+    assert "answerer" not in dict(build_chat_model("synthesizer", without).runtime_loader.args[1])
+
+
+def test_the_shipped_answerer_is_the_default_only_for_the_default_base_when_it_is_there(tmp_path, monkeypatch):
+    shipped = tmp_path / "smollm2-banking-answerer"
+    monkeypatch.setattr("agent.settings.PACKAGED_ANSWERER", shipped)
+    assert Settings().answerer_adapter is None
+    shipped.mkdir()
+    (shipped / "adapter_config.json").write_text("{}")
+    assert Settings().answerer_adapter == shipped
+    assert Settings(base_model="/models/llama3").answerer_adapter is None
+    assert Settings(use_answerer=False).answerer_adapter is None
+    monkeypatch.setenv("BANKASSIST_ANSWERER_ADAPTER_PATH", "")
+    assert Settings().answerer_adapter_path is None
+
+
+def test_the_audit_and_the_served_settings_name_the_answerer(tmp_path):
+    assert model_ids(Settings(answerer_adapter_path=tmp_path))["answerer_adapter"] == str(tmp_path)
+    served = Settings(backend="openai", openai_synthesizer_model="base", openai_answerer_model="banking-answerer")
+    assert model_ids(served)["answerer"] == "banking-answerer"
+    assert model_ids(served.model_copy(update={"use_answerer": False}))["answerer"] == "base"
+    extractor = build_chat_model("extractor", served)
+    stand_in = build_chat_model("synthesizer", served)  # the server lacked the adapter: the base answered
+    assert served_settings(served, extractor, None, stand_in).answerer_model_name == "base"
+
+
 def test_the_extractor_gets_its_own_token_cap(isolated_settings):
     extractor = build_chat_model("extractor", isolated_settings)
     synthesizer = build_chat_model("synthesizer", isolated_settings)
@@ -167,3 +202,27 @@ def test_an_adapter_the_server_does_not_serve_falls_back_to_the_base_with_one_wa
     finally:
         without.shutdown()
         with_adapter.shutdown()
+
+
+def test_an_answerer_adapter_the_base_cannot_wear_falls_back_to_the_base_with_a_notice(tmp_path, caplog):
+    from agent.dependencies import usable_answerer
+
+    generative = {"banking_answers": "generative"}
+    missing = Settings(answerer_adapter_path=tmp_path / "missing", **generative)
+    settings, notices = usable_answerer(missing)
+    assert settings.answerer_adapter is None and len(notices) == 1 and "\n" not in notices[0]
+    assert "has no adapter_config.json" in notices[0] and "the base model writes banking answers" in notices[0]
+    assert notices[0] in caplog.text
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "adapter_config.json").write_text('{"r": 8, "base_model_name_or_path": "meta-llama/Llama-3.1-8B"}')
+    settings, notices = usable_answerer(Settings(answerer_adapter_path=other, **generative))
+    assert settings.answerer_adapter is None and "trained on 'meta-llama/Llama-3.1-8B'" in notices[0]
+    assert usable_answerer(Settings(answerer_adapter_path=other))[1] == ()  # extractive: the answerer is unused
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / "adapter_config.json").write_text(f'{{"r": 8, "base_model_name_or_path": "{missing.base_model}"}}')
+    assert usable_answerer(Settings(answerer_adapter_path=fits, **generative)) == (
+        Settings(answerer_adapter_path=fits, **generative),
+        (),
+    )

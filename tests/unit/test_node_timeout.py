@@ -43,13 +43,13 @@ def test_a_stuck_node_ends_the_turn_at_the_limit_and_leaves_nothing_in_the_threa
         async with AsyncSqliteSaver.from_conn_string(str(tmp_path / "async.db")) as saver:
             assistant = Assistant(services, saver)
             await assistant.aask(WIRE, thread_id="t")
-            services.synthesizer = SlowChatModel(seconds=2)
+            services.answerer = SlowChatModel(seconds=2)
             started = time.perf_counter()
             with pytest.raises(ModelServerError, match=r"took longer than 0.5 s \(BANKASSIST_NODE_TIMEOUT_S\)"):
                 await assistant.aask("And on weekends?", thread_id="t")
             waited = time.perf_counter() - started
             await asyncio.sleep(2)  # the stuck call returns in the background: its answer must not land
-            services.synthesizer = scripted_model(["International wires cost $45 [1]."])
+            services.answerer = scripted_model(["International wires cost $45 [1]."])
             await assistant.aask("And international wires?", thread_id="t")
             return waited, await assistant.athread_messages("t")
 

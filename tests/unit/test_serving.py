@@ -3,7 +3,14 @@ import shlex
 
 import pytest
 
-from agent.runtime.serving import ADVISOR_MODULE, EXTRACTOR_MODULE, read_adapter, shell_line, vllm_command
+from agent.runtime.serving import (
+    ADVISOR_MODULE,
+    ANSWERER_MODULE,
+    EXTRACTOR_MODULE,
+    read_adapter,
+    shell_line,
+    vllm_command,
+)
 from agent.settings import Settings
 from tools.errors import ConfigurationError
 
@@ -60,6 +67,21 @@ def test_the_client_settings_name_the_advisor_when_it_is_served(tmp_path):
     served = Settings(advisor_adapter_path=adapter_dir(tmp_path, name="credit-advisor"))
     assert f"BANKASSIST_OPENAI_ADVISOR_MODEL={ADVISOR_MODULE}" in _client_settings(served)
     assert "ADVISOR" not in _client_settings(Settings())
+
+
+def test_the_banking_answerer_is_a_third_lora_module_and_named_to_the_client(tmp_path):
+    from ui.cli_admin import _client_settings
+
+    extractor, answerer = adapter_dir(tmp_path), adapter_dir(tmp_path, name="banking-answerer")
+    settings = Settings(adapter_path=extractor, answerer_adapter_path=answerer)
+    command = vllm_command(settings)
+    modules = command.index("--lora-modules")
+    assert command[modules + 1 : modules + 3] == [f"{EXTRACTOR_MODULE}={extractor}", f"{ANSWERER_MODULE}={answerer}"]
+    assert f"BANKASSIST_OPENAI_ANSWERER_MODEL={ANSWERER_MODULE}" in _client_settings(settings)
+    assert "ANSWERER" not in _client_settings(Settings())
+    other_base = adapter_dir(tmp_path, base="HuggingFaceTB/SmolLM2-135M-Instruct", name="smol-answerer")
+    with pytest.raises(ConfigurationError, match=r"smol-answerer: the adapter was trained on 'HuggingFaceTB"):
+        vllm_command(Settings(answerer_adapter_path=other_base))
 
 
 def test_without_an_adapter_there_are_no_lora_flags():

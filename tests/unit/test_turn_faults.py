@@ -55,11 +55,11 @@ def test_a_turn_that_fails_half_way_leaves_no_half_turn(isolated_settings, tmp_p
     services = fake_services(isolated_settings, ["Wires cost $25 [1]."])
     assistant = Assistant(services, SqliteSaver(sqlite3.connect(tmp_path / "c.db", check_same_thread=False)))
     assistant.ask(WIRE, thread_id="t")
-    services.synthesizer = BrokenChatModel()  # the model server dies after the guard has run
+    services.answerer = BrokenChatModel()  # the model server dies after the guard has run
     with pytest.raises(ConnectionError):
         assistant.ask("And on weekends?", thread_id="t")
     assert [m["role"] for m in assistant.thread_messages("t")] == ["user", "assistant"]
-    services.synthesizer = scripted_model(["International wires cost $45 [1]."])
+    services.answerer = scripted_model(["International wires cost $45 [1]."])
     assistant.ask("And international wires?", thread_id="t")
     contents = [m["content"] for m in assistant.thread_messages("t")]
     assert contents == [WIRE, "Wires cost $25 [1].", "And international wires?", "International wires cost $45 [1]."]
@@ -67,14 +67,14 @@ def test_a_turn_that_fails_half_way_leaves_no_half_turn(isolated_settings, tmp_p
 
 def test_a_first_turn_that_failed_half_way_is_forgotten_on_the_event_loop_too(isolated_settings, tmp_path):
     services = fake_services(isolated_settings)
-    services.synthesizer = BrokenChatModel()
+    services.answerer = BrokenChatModel()
 
     async def two_turns() -> list[dict[str, str]]:
         async with AsyncSqliteSaver.from_conn_string(str(tmp_path / "a.db")) as saver:
             assistant = Assistant(services, saver)
             with pytest.raises(ConnectionError):
                 await assistant.aask(WIRE, thread_id="t")
-            services.synthesizer = scripted_model(["Wires cost $25 [1]."])
+            services.answerer = scripted_model(["Wires cost $25 [1]."])
             await assistant.aask(WIRE, thread_id="t")
             state = await assistant.graph.aget_state({"configurable": {"thread_id": "t"}})
             return [m.text for m in state.values["messages"]]

@@ -1,0 +1,123 @@
+"""The banking answerer's dataset: customers' questions, the passages the retriever really returns, the answer.
+
+Each example is the generative banking prompt exactly as the node builds it (`answer_banking.source_prompt`:
+the retrieved documents as numbered sources, then the question) with the answer the extractive path would
+quote: the policy sentence that answers, as written, cited with its document's number. The questions are the
+customer-worded ones written for each policy sentence (`retrieval/unit_questions.jsonl`, already kept away
+from every eval question), so the retrieved documents hold the distractors a real turn sees. Where the
+retriever misses the answering sentence, a share of those questions teach abstaining (the contact line), as do
+the unanswerable questions kept for tuning (`evals/data/unanswerable_tuning.jsonl`). Every answer passes the
+node's number check before it is kept. Train and val draw their questions from different policy sentences.
+
+Example commands:
+    python -m finetune.answerer_data --out /tmp/answerer-chats        # train/val .jsonl (chats, kind)
+    python -m finetune.train --config finetune/configs/smollm2-answerer-cpu.yaml --chats /tmp/answerer-chats
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from agent import prompts
+from agent.nodes.answer_banking import grounded, source_prompt
+from agent.service.operations import open_retriever
+from agent.settings import Settings
+from evals.retrieval import UNANSWERABLE_TUNING_PATH, load_golden
+from finetune.split_files import write_split_files, write_splits_command
+from retrieval.answer_selector import document_units
+from retrieval.answer_units import quoted
+from retrieval.retriever import RetrievedDocument, Retriever
+from retrieval.unit_questions import DEFAULT_UNIT_QUESTIONS
+
+# Of the questions whose answering sentence the retriever misses, this share teaches abstaining; the rest are
+# left out, since another retrieved sentence may answer them and the label would be wrong.
+MISSING_SHARE = 0.25
+VAL_SHARE = 0.05  # of the policy sentences, whose questions go to val only
+
+
+@dataclass(frozen=True)
+class AnswererExample:
+    """One question, the documents retrieved for it and the answer: a cited sentence, or the contact line."""
+
+    question: str
+    documents: list[RetrievedDocument]
+    answer: str
+    kind: str  # "answer", "missing" (the answering sentence not retrieved) or "unanswerable"
+
+    def messages(self) -> list[dict[str, str]]:
+        """The chat the adapter is trained on: the node's system prompt and sources, then the answer."""
+        return [
+            {"role": "system", "content": prompts.BANKING_SYSTEM},
+            {"role": "user", "content": source_prompt(self.documents, self.question)},
+            {"role": "assistant", "content": self.answer},
+        ]
+
+
+def cited_sentence(sentence: str, documents: list[RetrievedDocument]) -> str | None:
+    """The sentence as the extractive answer quotes it, cited [n]; None when no retrieved passage holds it."""
+    wanted = " ".join(sentence.split()).lower()
+    for number, document in enumerate(documents, start=1):
+        for unit in document_units(document):
+            if " ".join(unit.text.split()).lower() == wanted:
+                return f"{quoted([unit])[0]} [{number}]"
+    return None
+
+
+def example_for(question: str, sentence: str | None, retriever: Retriever, settings: Settings,
+                rng: random.Random) -> AnswererExample | None:  # fmt: skip
+    """The example of one question (None: nothing retrieved, a missed sentence left out, or a failed check).
+
+    The documents are those the node would read: the same top-k and relevance floor.
+    """
+    retrieved = retriever.retrieve(question, settings.retrieval_top_k)
+    documents = [d for d in retrieved if d.score >= settings.retrieval_min_score]
+    if not documents:
+        return None
+    if sentence is None:
+        return AnswererExample(question, documents, prompts.NO_ANSWER, "unanswerable")
+    if (answer := cited_sentence(sentence, documents)) is None:
+        missed = rng.random() < MISSING_SHARE
+        return AnswererExample(question, documents, prompts.NO_ANSWER, "missing") if missed else None
+    units = [[unit.text for unit in document_units(d)] for d in documents]
+    return AnswererExample(question, documents, answer, "answer") if not grounded(answer, units)[1] else None
+
+
+def examples(sizes: dict[str, int], seed: int) -> dict[str, list[AnswererExample]]:
+    """`sizes` examples per split (train, val); each policy sentence gives one of its questions to one split."""
+    rng = random.Random(seed)
+    sentences = [json.loads(line) for line in DEFAULT_UNIT_QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    rng.shuffle(sentences)
+    cut = round(len(sentences) * VAL_SHARE)
+    pools = {"val": sentences[:cut], "train": sentences[cut:]}
+    unanswerable = [q.question for q in load_golden(UNANSWERABLE_TUNING_PATH)]
+    settings = Settings()
+    found: dict[str, list[AnswererExample]] = {}
+    with open_retriever(settings) as retriever:
+        for split, count in sizes.items():
+            drawn = rng if split == "train" else random.Random(seed + 1)  # val's draw does not hang on train's
+            asked = [(drawn.choice(row["questions"]), row["text"]) for row in pools[split]]
+            asked += [(question, None) for question in (unanswerable if split == "train" else [])]
+            drawn.shuffle(asked)
+            made = (example_for(question, sentence, retriever, settings, drawn) for question, sentence in asked)
+            found[split] = list(islice((example for example in made if example is not None), count))
+    return found
+
+
+def example_record(example: AnswererExample) -> dict[str, Any]:
+    """A JSON line: the chat and the kind of answer."""
+    return {"messages": example.messages(), "kind": example.kind}
+
+
+def write_splits(out_dir: Path, sizes: dict[str, int], seed: int = 0) -> dict[str, Path]:
+    """Each split as JSON lines under `out_dir` (training reads them with `python -m finetune.train --chats`)."""
+    records = {split: [example_record(e) for e in rows] for split, rows in examples(sizes, seed).items()}
+    return write_split_files(out_dir, records)
+
+
+if __name__ == "__main__":
+    write_splits_command(__doc__.splitlines()[0], write_splits, {"train": 800, "val": 32})
