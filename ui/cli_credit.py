@@ -80,7 +80,15 @@ def finetune(
     max_steps: Annotated[int | None, typer.Option("--max-steps", help="Stop after this many steps.")] = None,
     merge: Annotated[bool | None, typer.Option("--merge/--no-merge", help="Also save a merged model.")] = None,
     resume: Annotated[bool | None, typer.Option("--resume/--no-resume", help="Continue from a checkpoint.")] = None,
-    eval_pairs: Annotated[int, typer.Option("--eval-pairs", min=0, help="Held-out pairs to evaluate on.")] = 100,
+    eval_pairs: Annotated[
+        int,
+        typer.Option(
+            "--eval-pairs",
+            min=0,
+            help="Evaluate on this many held-out pairs (extractor), questions (advisor) or questions per RAG set "
+            "(answerer); 0: none.",
+        ),
+    ] = 100,
     run_name: Annotated[
         str | None, typer.Option("--run-name", help="TensorBoard run under finetune/runs; default: adapter + time.")
     ] = None,

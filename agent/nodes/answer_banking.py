@@ -38,6 +38,7 @@ MAX_SENTENCES = 4
 QUOTED_UNITS = 2  # the sentences a fallback quotes from the best source
 UNGROUNDED_NUMBER = "ungrounded_number"  # the output_check name of sentences dropped for a made-up number
 ABSTAINED = "abstained"  # no sentence of the passages answers the question: the contact channel instead
+ABSTENTION_OPENING = prompts.NO_ANSWER.split(". ")[0]  # "I'm sorry, I don't have information about that in ..."
 # The words of a question that ask for a figure ("the fee for" ...), rather than say what it is about. Narrower
 # than the selector's WANTS_FIGURE, which also counts words that name a topic ("interest", "rate", "phone").
 FIGURE_ASK = re.compile(
@@ -106,8 +107,11 @@ def written_answer(
     """The model's draft, grounded and cited; the best source quoted instead when nothing of it is usable.
 
     A draft that loops ("The answer to the question is:" seventeen times) or only echoes the question ("Yes,
-    there is a faster option.", "The answer is no.") answers nothing, so it is not shown.
+    there is a faster option.", "The answer is no.") answers nothing, so it is not shown. A draft that gives
+    the contact line (the banking answerer is trained to, when no passage answers) is the abstention it says.
     """
+    if draft.startswith(ABSTENTION_OPENING):
+        return no_answer()
     units = [document_units(document) for document in documents]
     texts = [[unit.text for unit in of_document] for of_document in units]
     answer, dropped = grounded(draft, texts)

@@ -150,6 +150,13 @@ def test_model_written_banking_answers_come_from_the_answerer(isolated_settings,
     assert next(services.synthesizer.messages).text == "The synthesizer's words."  # never asked
 
 
+def test_a_written_abstention_is_an_abstention_without_sources(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings, [])
+    services.answerer = scripted_model([prompts.NO_ANSWER])
+    result = Assistant(services, checkpointer).ask(WIRE)
+    assert result.answer == prompts.NO_ANSWER and result.sources == [] and "abstained" in result.output_check
+
+
 def test_the_setups_notices_come_with_the_first_turn_only(isolated_settings, checkpointer):
     services = fake_services(isolated_settings, ["Wires cost $25 [1].", "Wires cost $25 [1]."])
     services.notices = ("The banking-answerer adapter is missing: the base model writes banking answers instead.",)
