@@ -328,17 +328,21 @@ def test_command_line_trains_the_advisor_on_chats_written_earlier(tiny_base, tmp
     from finetune.advisor_data import write_splits
 
     write_splits(tmp_path / "chats", {"train": 8, "val": 2})
+    card = train_two_steps_on_chats("advisor", tmp_path, capsys, max_seq_len=1024)
+    assert "# Credit advisor" in card and f"--chats {tmp_path / 'chats'}" in card
+
+
+def train_two_steps_on_chats(task: str, tmp_path: Path, capsys, max_seq_len: int) -> str:
+    """Train the tiny base for 2 steps on the 8 + 2 chats written to tmp_path/chats; the model card."""
     path = tmp_path / "run.yaml"
     path.write_text(
-        f"task: advisor\nbase_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
-        "train_examples: 8\nval_examples: 2\neval_steps: 10\nlogging_steps: 1\nmax_seq_len: 1024\n"
+        f"task: {task}\nbase_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
+        f"train_examples: 8\nval_examples: 2\neval_steps: 10\nlogging_steps: 1\nmax_seq_len: {max_seq_len}\n"
     )
     out = tmp_path / "out"
     ft.main(["--config", str(path), "--max-steps", "2", "--chats", str(tmp_path / "chats"), "--output-dir", str(out)])
-
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps"] == 2
-    card = (out / "README.md").read_text()
-    assert "# Credit advisor" in card and f"--chats {tmp_path / 'chats'}" in card
+    return (out / "README.md").read_text()
 
 
 def test_the_answerer_trains_on_the_banking_prompt_with_quoted_cited_answers(tiny_base, tmp_path, capsys, runs_dir):
@@ -353,16 +357,8 @@ def test_the_answerer_trains_on_the_banking_prompt_with_quoted_cited_answers(tin
             sentence, number = re.fullmatch(r"(.+) \[(\d)\]", answer["content"]).groups()
             source = re.search(rf'<source id="{number}"[^>]*>(.*?)</source>', user["content"], re.S).group(1)
             assert sentence in " ".join(source.split())
-    path = tmp_path / "run.yaml"
-    path.write_text(
-        f"task: answerer\nbase_model: {HUB_NAME}\nlora_r: 4\nlora_alpha: 8\nquantize_4bit: never\nbatch_size: 4\n"
-        "train_examples: 8\nval_examples: 2\neval_steps: 10\nlogging_steps: 1\nmax_seq_len: 2048\n"
-    )
-    out = tmp_path / "out"
-    ft.main(["--config", str(path), "--max-steps", "2", "--chats", str(tmp_path / "chats"), "--output-dir", str(out)])
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["steps"] == 2
-    card = (out / "README.md").read_text()
-    assert "# Banking answerer" in card and f"--lora-modules banking-answerer={out}" in card
+    card = train_two_steps_on_chats("answerer", tmp_path, capsys, max_seq_len=2048)
+    assert "# Banking answerer" in card and f"--lora-modules banking-answerer={tmp_path / 'out'}" in card
 
 
 def test_command_line_reports_a_bad_config_in_one_line(tmp_path, runs_dir):
