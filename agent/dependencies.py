@@ -221,7 +221,7 @@ def usable_answerer(settings: Settings) -> tuple[Settings, tuple[str, ...]]:
         return settings, ()
     if (problem := adapter_problem(adapter, settings.base_model)) is None:
         return settings, ()
-    notice = f"{problem}: the base model writes banking answers instead (BANKASSIST_ANSWERER_ADAPTER_PATH)."
+    notice = f"{problem}; the base model writes banking answers instead (BANKASSIST_ANSWERER_ADAPTER_PATH)."
     log.warning(notice)
     return settings.model_copy(update={"use_answerer": False}), (notice,)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A sentence ends at . ! or ? followed by a space and a capital or a digit ("U.S. dollars" stays whole).
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
+from tools.text import SENTENCE_END  # the written answers' rule: "U.S. dollars" stays whole
+
 BULLET = re.compile(r"^\s*(?:[-*]|\d+\.)\s+")
 MAX_JOINED_LIST = 500  # characters: beyond it a list's items are quoted one by one (full RAG suite, 2026-12-04)
 ABBREVIATIONS = ("U.S.", "e.g.", "i.e.", "a.m.", "p.m.", "No.", "St.")

@@ -6,7 +6,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A sentence ends at . ! or ? followed by a space and a capital, a digit, a quote, a bracket or a citation mark:
+# "cash at ATMs in the U.S. and abroad." is one sentence, not two (the second then cited on its own).
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(\[])")
 # "[2]" cites a source; its number is not a figure the answer states.
 CITATION = re.compile(r"\[\d+\]")
 # Citation marks written after a sentence's full stop ("... is $25. [1]") belong to that sentence.

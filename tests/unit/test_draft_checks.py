@@ -94,3 +94,9 @@ def test_an_uncited_sentence_is_cited_as_the_first_source_that_states_it():
     # The passage matched the question's words; a sentence that only restates the question is not its statement.
     echo = "You asked how long an ACH transfer takes, standard or not."
     assert cite_uncited(echo, sources, "how long does a standard ACH transfer take") == echo
+
+
+def test_a_sentence_with_an_abbreviation_keeps_its_one_citation():
+    sources = [["The Larkspur Visa debit card lets you withdraw cash at ATMs in the U.S. and abroad."]]
+    answer = "The Larkspur Visa debit card lets you withdraw cash at ATMs in the U.S. and abroad. [1]"
+    assert cite_uncited(answer, sources, "whats the daily atm withdrawal limit") == answer

@@ -1,5 +1,5 @@
 from agent.runtime.local_model import until_stop
-from tools.text import cut_at_stop, first_sentences
+from tools.text import cited_sentences, cut_at_stop, first_sentences
 
 
 def streamed(pieces, stop):
@@ -26,6 +26,12 @@ def test_first_sentences_keeps_each_sentences_citation_marks():
     assert first_sentences("The minimum opening deposit is $25. [1]", 4) == "The minimum opening deposit is $25. [1]"
     assert first_sentences("A is $1. [1] B is $2. [1][2] C is $3. [3] D", 2) == "A is $1. [1] B is $2. [1][2]"
     assert first_sentences("See [1] for the fee. It is $5 [2]. Then", 4) == "See [1] for the fee. It is $5 [2]."
+
+
+def test_an_abbreviation_inside_a_sentence_does_not_end_it():
+    # Split at "U.S. and", the answer read "... ATMs in the U.S. [1] and abroad. [1]".
+    answer = "The card withdraws cash at ATMs in the U.S. and abroad. [1] The fee is $2."
+    assert cited_sentences(answer) == ["The card withdraws cash at ATMs in the U.S. and abroad. [1]", "The fee is $2."]
 
 
 class SilentRuntime:
