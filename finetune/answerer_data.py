@@ -30,7 +30,7 @@ from agent.settings import Settings
 from evals.retrieval import UNANSWERABLE_TUNING_PATH, load_golden
 from finetune.split_files import write_split_files, write_splits_command
 from retrieval.answer_selector import document_units
-from retrieval.answer_units import quoted
+from retrieval.answer_units import AnswerUnit, quoted
 from retrieval.retriever import RetrievedDocument, Retriever
 from retrieval.unit_questions import DEFAULT_UNIT_QUESTIONS
 
@@ -58,11 +58,11 @@ class AnswererExample:
         ]
 
 
-def cited_sentence(sentence: str, documents: list[RetrievedDocument]) -> str | None:
-    """The sentence as the extractive answer quotes it, cited [n]; None when no retrieved passage holds it."""
+def cited_sentence(sentence: str, units: list[list[AnswerUnit]]) -> str | None:
+    """The sentence as the extractive answer quotes it, cited [n]; None when no retrieved document's units hold it."""
     wanted = " ".join(sentence.split()).lower()
-    for number, document in enumerate(documents, start=1):
-        for unit in document_units(document):
+    for number, of_document in enumerate(units, start=1):
+        for unit in of_document:
             if " ".join(unit.text.split()).lower() == wanted:
                 return f"{quoted([unit])[0]} [{number}]"
     return None
@@ -80,11 +80,12 @@ def example_for(question: str, sentence: str | None, retriever: Retriever, setti
         return None
     if sentence is None:
         return AnswererExample(question, documents, prompts.NO_ANSWER, "unanswerable")
-    if (answer := cited_sentence(sentence, documents)) is None:
+    units = [document_units(document) for document in documents]
+    if (answer := cited_sentence(sentence, units)) is None:
         missed = rng.random() < MISSING_SHARE
         return AnswererExample(question, documents, prompts.NO_ANSWER, "missing") if missed else None
-    units = [[unit.text for unit in document_units(d)] for d in documents]
-    return AnswererExample(question, documents, answer, "answer") if not grounded(answer, units)[1] else None
+    texts = [[unit.text for unit in of_document] for of_document in units]
+    return AnswererExample(question, documents, answer, "answer") if not grounded(answer, texts)[1] else None
 
 
 def examples(sizes: dict[str, int], seed: int) -> dict[str, list[AnswererExample]]:
