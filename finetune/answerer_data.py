@@ -7,17 +7,20 @@ customer-worded ones written for each policy sentence (`retrieval/unit_questions
 from every eval question), so the retrieved documents hold the distractors a real turn sees. Where the
 retriever misses the answering sentence, a share of those questions teach abstaining (the contact line), as do
 the unanswerable questions kept for tuning (`evals/data/unanswerable_tuning.jsonl`). Every answer passes the
-node's number check before it is kept. Train and val draw their questions from different policy sentences.
+node's number check before it is kept. Train and val draw their questions from different policy sentences;
+every sentence is asked once before any is asked twice, so a larger set asks each in more customers' words.
 
 Example commands:
     python -m finetune.answerer_data --out /tmp/answerer-chats        # train/val .jsonl (chats, kind)
     python -m finetune.train --config finetune/configs/smollm2-answerer-cpu.yaml --chats /tmp/answerer-chats
+    python -m finetune.answerer_data --out /tmp/answerer-chats --train 6000 --val 64   # for the GPU config
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -89,7 +92,11 @@ def example_for(question: str, sentence: str | None, retriever: Retriever, setti
 
 
 def examples(sizes: dict[str, int], seed: int) -> dict[str, list[AnswererExample]]:
-    """`sizes` examples per split (train, val); each policy sentence gives one of its questions to one split."""
+    """`sizes` examples per split (train, val); a policy sentence's questions all go to one split.
+
+    Each sentence gives one question before any gives a second (`asked_in_rounds`), so a small set covers every
+    sentence and a large one (6,000 chats for a GPU) asks each in several customers' words.
+    """
     rng = random.Random(seed)
     sentences = [json.loads(line) for line in DEFAULT_UNIT_QUESTIONS.read_text(encoding="utf-8").splitlines()]
     rng.shuffle(sentences)
@@ -101,12 +108,27 @@ def examples(sizes: dict[str, int], seed: int) -> dict[str, list[AnswererExample
     with open_retriever(settings) as retriever:
         for split, count in sizes.items():
             drawn = rng if split == "train" else random.Random(seed + 1)  # val's draw does not hang on train's
-            asked = [(drawn.choice(row["questions"]), row["text"]) for row in pools[split]]
-            asked += [(question, None) for question in (unanswerable if split == "train" else [])]
-            drawn.shuffle(asked)
+            asked = asked_in_rounds(pools[split], unanswerable if split == "train" else [], drawn)
             made = (example_for(question, sentence, retriever, settings, drawn) for question, sentence in asked)
             found[split] = list(islice((example for example in made if example is not None), count))
     return found
+
+
+def asked_in_rounds(
+    sentences: list[dict[str, Any]], unanswerable: list[str], rng: random.Random
+) -> Iterator[tuple[str, str | None]]:
+    """(question, the sentence that answers it or None), a round at a time: round k asks each sentence's k-th question.
+
+    The first round, shuffled with the unanswerable questions, is what a one-question-per-sentence set was; the
+    later rounds (each shuffled) add the other wordings. A sentence runs out when its questions do.
+    """
+    orders = [rng.sample(row["questions"], len(row["questions"])) for row in sentences]
+    for round_ in range(max((len(order) for order in orders), default=1)):
+        pairs = zip(orders, sentences, strict=True)
+        asked = [(order[round_], row["text"]) for order, row in pairs if round_ < len(order)]
+        asked += [(question, None) for question in (unanswerable if round_ == 0 else [])]
+        rng.shuffle(asked)
+        yield from asked
 
 
 def example_record(example: AnswererExample) -> dict[str, Any]:

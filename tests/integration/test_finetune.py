@@ -259,7 +259,14 @@ def test_load_config_rejects_a_missing_file_and_unknown_overrides(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", ["llama3-8b.yaml", "smollm2-cpu.yaml", "smollm2-advisor-gpu.yaml", "smollm2-answerer-cpu.yaml"]
+    "name",
+    [
+        "llama3-8b.yaml",
+        "smollm2-cpu.yaml",
+        "smollm2-advisor-gpu.yaml",
+        "smollm2-answerer-cpu.yaml",
+        "smollm2-answerer-gpu.yaml",
+    ],
 )
 def test_shipped_configs_load(name):
     config = load_config(REPO / "finetune" / "configs" / name)
@@ -271,10 +278,11 @@ def test_the_advisor_config_trains_the_advisor_beside_the_extractor():
     assert config.task == "advisor" and config.output_dir.name == "smollm2-credit-advisor"
 
 
-def test_the_answerer_config_trains_the_banking_answerer_where_the_settings_look_for_it():
+@pytest.mark.parametrize("name", ["smollm2-answerer-cpu.yaml", "smollm2-answerer-gpu.yaml"])
+def test_the_answerer_configs_train_the_banking_answerer_where_the_settings_look_for_it(name):
     from agent.settings import PACKAGED_ANSWERER
 
-    config = load_config(REPO / "finetune" / "configs" / "smollm2-answerer-cpu.yaml")
+    config = load_config(REPO / "finetune" / "configs" / name)
     assert config.task == "answerer" and REPO / config.output_dir == PACKAGED_ANSWERER
 
 
