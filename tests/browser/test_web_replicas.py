@@ -62,7 +62,7 @@ def test_a_conversation_started_on_one_web_ui_continues_on_the_other(web_pair, b
 def test_an_abstention_shows_its_closest_section_under_the_answer(web_pair, browser):
     with open_chat(browser, web_pair[0]) as chat:
         chat.log_in("bob")
-        chat.send("wire cut off time")  # no sentence answers it for the selector; its section does
+        chat.send("wire cutoff")  # no sentence answers it for the selector; its section does
         message = chat.page.locator("[data-step-type=assistant_message]").last
         # No citation mark links to the section, so it opens inline, under the answer, with its passage.
         message.get_by_text("4:00 p.m. Eastern Time", exact=False).wait_for(timeout=10_000)

@@ -56,7 +56,7 @@ def test_chat_answers_a_banking_question_with_sources(server, keys):
     assert {"id", "title", "score"} == set(body["sources"][0]) and "answer_banking" in body["timings_ms"]
     assert body["abstained"] is False
     # No sentence answers: still an abstention, with the closest section's page as the one source.
-    pointed = call(server, "POST", "/v1/chat", keys["alice"], json={"message": "wire cut off time"}).json()
+    pointed = call(server, "POST", "/v1/chat", keys["alice"], json={"message": "wire cutoff"}).json()
     assert pointed["abstained"] is True and [s["id"] for s in pointed["sources"]] == ["wire-transfers"]
 
 

@@ -4,7 +4,7 @@ from evals.answer_checks import abstained
 
 
 def test_a_terse_question_no_sentence_answers_gets_the_section_that_holds_it(assistant):
-    result = assistant.ask("wire cut off time")
+    result = assistant.ask("wire cutoff")
     assert result.route == "banking" and "abstained" in result.output_check
     # Still an abstention (no figure, the contact channel), but the customer is pointed at the section to read.
     assert abstained(result.answer) and '"Cut-off times" in "Wire Transfers' in result.answer

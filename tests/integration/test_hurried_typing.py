@@ -4,6 +4,7 @@ import pytest
 
 from agent.service import open_assistant
 from agent.settings import Settings
+from evals.answer_checks import abstained
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +30,12 @@ def test_a_fragment_after_a_wire_question_is_read_with_the_thread(assistant):
     # No word points back, and alone the heads cannot place it; with the thread it is the wire cut-off.
     fragment = assistant.ask("cut off  time for same day?", thread_id=first.thread_id)
     assert fragment.route == "banking" and "4:00 p.m." in fragment.answer
-    # A thread's first message: alone the heads cannot place it, but the policy's cut-offs answer it plainly.
+    # A thread's first message: alone the heads cannot place it, and the cut-off of what (a wire, bill pay, a
+    # deposit) is for the customer to say: the answerability check does not guess, so they are asked.
     services = assistant.services
     assert services.guard.classify([services.as_meant("cut off  time for same day?")])[0].route == "clarify"
     alone = assistant.ask("cut off  time for same day?")
-    assert alone.route == "banking" and "4:00 p.m." in alone.answer and "ask_to_clarify" in alone.timings_ms
+    assert alone.route == "clarify" and "ask_to_clarify" in alone.timings_ms and abstained(alone.answer)
     # A misspelt follow-up reaches banking rather than a refusal.
     assert assistant.ask("intenational one how amny days", thread_id=first.thread_id).route == "banking"
 

@@ -3,14 +3,14 @@
 from agent import prompts
 from evals.answer_checks import abstained
 
-INSURED = "is my money actually insured with you guys, up to how much"
+PROVISIONAL = "Will I get a provisional credit while my dispute is being reviewed?"
 
 
 def test_an_unsure_question_the_policy_answers_gets_the_answer(assistant):
-    assert assistant.services.guard.classify([INSURED])[0].route == "clarify"  # 0.51 in scope: the guard's band
-    result = assistant.ask(INSURED)
-    assert result.route == "banking" and "$250,000" in result.answer and "FDIC" in result.answer
-    assert [s["id"] for s in result.sources] == ["checking-savings"]
+    assert assistant.services.guard.classify([PROVISIONAL])[0].route == "clarify"  # the guard's band
+    result = assistant.ask(PROVISIONAL)
+    assert result.route == "banking" and "make the provisional credit permanent" in result.answer
+    assert [s["id"] for s in result.sources] == ["disputes-chargebacks"]
 
 
 def test_an_unsure_message_the_policy_does_not_answer_gets_a_question_and_the_contact_channel(assistant):
