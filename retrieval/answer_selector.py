@@ -208,7 +208,7 @@ class AnswerSelector:
         return self.pick(unsaid, standalone=False) or self.pick(ranked, standalone=False)
 
     def pick(self, ranked: list[ScoredUnit], standalone: bool = True) -> list[ScoredUnit]:
-        """The best unit above the threshold, and the next ones (MAX_UNITS in all) above the second threshold.
+        """The best unit when it answers (`answers`), and the next ones (MAX_UNITS in all) above the second threshold.
 
         More than one unit answers the questions that ask two things (a fee and a time, two documents' facts).
         """
