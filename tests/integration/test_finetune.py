@@ -16,6 +16,7 @@ from agent import prompts
 from finetune.config import ALL_LINEAR, TrainConfig, load_config
 from finetune.train import encode_example
 from tools.errors import ConfigurationError, InvalidInputError
+from tools.text import content_words
 
 REPO = Path(__file__).resolve().parents[2]
 HUB_NAME = "tests/tiny-llama"  # a hub-style name; the tests resolve it to the local tiny model
@@ -361,10 +362,13 @@ def test_the_answerer_trains_on_the_banking_prompt_with_quoted_cited_answers(tin
     assert len(chats) == 8 and all(chat[0]["content"] == prompts.BANKING_SYSTEM for chat in chats)
     for _, user, answer in chats:
         assert '<source id="1"' in user["content"] and "<question>" in user["content"]
-        if answer["content"] != prompts.NO_ANSWER:  # a policy sentence, word for word, cited with its source
+        if answer["content"] != prompts.NO_ANSWER:  # a policy sentence, as the extractive answer quotes it, cited
             sentence, number = re.fullmatch(r"(.+) \[(\d)\]", answer["content"]).groups()
             source = re.search(rf'<source id="{number}"[^>]*>(.*?)</source>', user["content"], re.S).group(1)
-            assert sentence in " ".join(source.split())
+            if ": " in sentence:  # maybe a list item after its intro ("... common reasons: you deposited after ...")
+                assert content_words(sentence) <= content_words(source)
+            else:
+                assert sentence in " ".join(source.split())
     card = train_two_steps_on_chats("answerer", tmp_path, capsys, max_seq_len=2048)
     assert "# Banking answerer" in card and f"--lora-modules banking-answerer={tmp_path / 'out'}" in card
 
