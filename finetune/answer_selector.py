@@ -191,13 +191,13 @@ def fit_answerability(selector: AnswerSelector, ranked: list[Ranked], calibrated
     questions the policy does not answer; this limit chose 0.40, which states more facts and abstains more often
     than the unanswered gate before it, 5-fold cross-validated (README).
     """
-    answerable = np.array([row.question.answerable for row in ranked])
     selector.weights = calibrated
-    alone = scores(*outcomes(selector, ranked), answerable)["fact_accuracy"]  # the answer threshold's facts
+    alone = evaluate(selector, ranked)["fact_accuracy"]  # the answer threshold's facts
     selector.weights = replace(calibrated, answer_threshold=0.0, answerable=None)
     rescored = [Ranked(row.question, selector.rescore(row.units)) for row in ranked]
-    good, units = outcomes(selector, rescored)
-    has_units = units > 0
+    answerable = np.array([row.question.answerable for row in rescored])
+    good, units = outcomes(selector, rescored)  # no units: nothing retrieved, or under the asked-like floor
+    has_units = np.array([bool(row.units) for row in rescored])
     features = np.array([answerable_features(row.units[0]) for row in rescored if row.units])
     teaches = (~answerable | good)[has_units]
     mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-9  # fitted on a common scale, stored on their own
@@ -209,7 +209,7 @@ def fit_answerability(selector: AnswerSelector, ranked: list[Ranked], calibrated
     abstaining_serves = ~answerable
     trials = []
     for threshold in GRID:
-        answers = has_units & (probabilities >= threshold)
+        answers = (units > 0) & (probabilities >= threshold)
         found = scores(np.where(answers, good, abstaining_serves), np.where(answers, units, 0), answerable)
         within, serving = served(found)
         trials.append((within and found["fact_accuracy"] > alone, serving, threshold))
