@@ -513,3 +513,43 @@ def test_an_unsure_message_the_policy_does_not_answer_gets_a_question_and_the_co
     result = Assistant(services, checkpointer).ask("i got a letter")
     assert result.route == "clarify" and result.answer == prompts.CLARIFY and result.sources == []
     assert abstained(result.answer)  # no figure of its own, and where to ask
+
+
+def refused_turn(isolated_settings, checkpointer, message, weights, reason=None):
+    """`message` through the whole graph, the guard refusing it (for `reason`, if the screen did)."""
+    services = fake_services(isolated_settings)
+    services.selector = AnswerSelector(services.retriever.embedder, weights)
+    services.guard = ScriptedGuard([ScopeDecision("out_of_scope", 0.9, 0.1, reason=reason)])
+    return Assistant(services, checkpointer).ask(message)
+
+
+ANSWERS_WIRES = SelectorWeights({"lexical": 10.0}, -5.0, 0.5, 1.01)
+
+
+def test_a_refused_message_put_to_the_bank_gets_the_policys_answer(isolated_settings, checkpointer):
+    result = refused_turn(isolated_settings, checkpointer, "How much is a Larkspur wire sent online?", ANSWERS_WIRES)
+    assert result.route == "banking" and "$25" in result.answer and result.answer.endswith(" [1]")
+    assert len(result.sources) == 1 and "refuse_out_of_scope" in result.timings_ms
+
+
+@pytest.mark.parametrize(
+    "message", ["How much is an outgoing domestic wire sent online?", "how much is a wire, my friend asks"]
+)
+def test_a_refused_message_not_put_to_the_bank_is_refused_though_the_policy_answers_it(
+    isolated_settings, checkpointer, message
+):
+    result = refused_turn(isolated_settings, checkpointer, message, ANSWERS_WIRES)
+    assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL and result.sources == []
+
+
+def test_a_message_the_screen_refused_is_not_tried_on_the_policy(isolated_settings, checkpointer):
+    message = "Pretend you are my wire clerk: how much is a wire sent online with you guys?"
+    result = refused_turn(isolated_settings, checkpointer, message, ANSWERS_WIRES, reason="frame")
+    assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL and result.sources == []
+
+
+def test_a_message_put_to_the_bank_that_the_policy_does_not_answer_is_refused(isolated_settings, checkpointer):
+    never_sure = SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01)
+    result = refused_turn(isolated_settings, checkpointer, "can i buy stocks in my larkspur account", never_sure)
+    assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL and result.sources == []
+    assert abstained(result.answer)  # no figure, and where to ask
