@@ -6,7 +6,8 @@ similarity, how close the question is to the customer questions the unit answers
 where the question asks for one, the document's retrieval score)
 says how likely each unit is to be the answer. Whether anything answers a standalone question is a second,
 smaller model's call (`Answerability`, over the best unit); when nothing does, the assistant abstains. Both
-are trained by `finetune/answer_selector.py` on the tuning questions.
+are trained by `finetune/answer_selector.py` on the tuning questions. A unit that answers alone is quoted with
+the next sentence of its paragraph (`with_next_sentence`).
 """
 
 from __future__ import annotations
@@ -220,6 +221,17 @@ class AnswerSelector:
                 chosen.append(scored)
         return chosen
 
+    def with_next_sentence(self, chosen: list[ScoredUnit], ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+        """A unit that answers alone, followed by the sentence after it in its paragraph (`next_in_paragraph`).
+
+        The thresholds choose what answers; this only completes it, so training calibrates them without it.
+        """
+        after = next_in_paragraph(chosen[0], ranked) if len(chosen) == 1 else None
+        # A page's introduction ("This page lists the common reasons ...") answers nothing.
+        if after is None or OVERVIEW.match(after.unit.text) or self.says_again(after, chosen):
+            return chosen
+        return [*chosen, after]
+
     def says_again(self, scored: ScoredUnit, chosen: list[ScoredUnit]) -> bool:
         """The unit says what the chosen ones already say, in nearly their words or another page's."""
         return says_again_in_words(scored, chosen) or self.restates_elsewhere(scored, chosen)
@@ -279,6 +291,29 @@ class AnswerSelector:
         """The logistic model's probability that a unit with these features answers the question."""
         logit = self.weights.bias + float(np.dot(self._vector, features))
         return 1.0 / (1.0 + math.exp(-logit))
+
+
+def next_in_paragraph(scored: ScoredUnit, ranked: list[ScoredUnit]) -> ScoredUnit | None:
+    """The sentence after the unit in its paragraph, among the ranked units; None at its end or for a list item.
+
+    A policy paragraph states its rule, then what the customer needs with it: "A payment that shows up twice is
+    often a pending authorization and its final charge." is followed by "When the merchant settles, the pending
+    entry drops off and only one charge remains." Quoting the next sentence with a unit that answers alone
+    states the expected fact for 0.534 of the answerable tuning questions against 0.498 without, for 7 more
+    words an answer on average (53 against 47; the longest tenth unchanged, 90 and more).
+    """
+    unit = scored.unit
+    return next(
+        (
+            s
+            for s in ranked
+            if s.source == scored.source
+            and s.unit.passage == unit.passage
+            and s.unit.position == unit.position + 1
+            and s.unit.lead == unit.text
+        ),
+        None,
+    )
 
 
 def asks_about_said(ranked: list[ScoredUnit], unsaid: list[ScoredUnit], asked: str, said: str) -> bool:

@@ -179,6 +179,8 @@ def extractive_answer(
     """
     ranked = selector.rank(question, documents)
     chosen = selector.pick_unsaid(ranked, said, asked)
+    if not said:  # a follow-up's answer is what is new to it, or what was just said: nothing more
+        chosen = selector.with_next_sentence(chosen, ranked)
     if not chosen:
         return closest_section(ranked[0], documents) if ranked else no_answer()
     # The best unit's document first, so the answer leads with it even where another document was retrieved

@@ -288,11 +288,13 @@ def test_a_follow_up_that_only_what_was_just_said_answers_gets_it_again_not_the_
     sources = [{"id": "pin-help", "title": "PIN", "score": 0.7}]
     question = "the block clears at midnight eastern time"
     first = extractive_answer(selector(), question, documents, sources)["messages"][0].text
-    assert first == "The block clears at midnight Eastern Time. [1]"
+    # Alone it answers, so the next sentence of its paragraph follows it.
+    assert first == "The block clears at midnight Eastern Time. Fees are in U.S. dollars. [1]"
     # Nothing else in the passage reaches the threshold: the customer reads the same answer, not "I don't know",
     # said to be the one just given, with where to ask for more.
     again = extractive_answer(selector(), question, documents, sources, said=first)
-    assert again["messages"][0].text == f"As I said: {first}{prompts.MORE_HELP}" and "output_check" not in again
+    repeated = "The block clears at midnight Eastern Time. [1]"  # what answers it, without the sentence after it
+    assert again["messages"][0].text == f"As I said: {repeated}{prompts.MORE_HELP}" and "output_check" not in again
 
 
 def test_an_answer_said_again_gets_the_phone_number_once():
@@ -553,3 +555,36 @@ def test_a_message_put_to_the_bank_that_the_policy_does_not_answer_is_refused(is
     result = refused_turn(isolated_settings, checkpointer, "can i buy stocks in my larkspur account", never_sure)
     assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL and result.sources == []
     assert abstained(result.answer)  # no figure, and where to ask
+
+
+def test_a_sentence_that_answers_alone_is_quoted_with_the_next_one_of_its_paragraph_only():
+    ranked = selector().rank("the block clears at midnight", [RetrievedDocument("pin-help", "PIN", 0.7, (PIN,))])
+    by_start = {s.unit.text.split()[0]: s for s in ranked}
+    clears, fees = by_start["The"], by_start["Fees"]
+    assert selector().with_next_sentence([clears], ranked) == [clears, fees]
+    # The paragraph's last sentence has none after it; a list (its intro and items) is no paragraph's sentence,
+    # so the sentence before it has none either.
+    for alone in (fees, by_start["Entering"], by_start["To"]):
+        assert selector().with_next_sentence([alone], ranked) == [alone]
+
+
+def test_a_pages_introduction_does_not_follow_the_sentence_that_answers():
+    passage = "Declined Card Payments - Overview\nA payment can be declined for simple reasons. This page lists them."
+    ranked = selector().rank("why declined", [RetrievedDocument("declined", "Declined", 0.7, (passage,))])
+    declined = [s for s in ranked if s.unit.text.startswith("A payment")]
+    assert selector().with_next_sentence(declined, ranked) == declined
+
+
+def test_two_chosen_units_and_a_follow_ups_answer_get_no_next_sentence():
+    from agent.nodes.answer_banking import extractive_answer
+
+    documents = [RetrievedDocument("pin-help", "PIN", 0.7, (PIN,))]
+    ranked = selector().rank("the block clears at midnight", documents)
+    two = sorted((s for s in ranked if s.unit.text.startswith(("Entering", "The block"))), key=lambda s: s.unit.text)
+    assert two[1].unit.text.startswith("The block")  # its paragraph goes on, but it does not answer alone
+    two.reverse()
+    assert selector().with_next_sentence(two, ranked) == two
+    sources = [{"id": "pin-help", "title": "PIN", "score": 0.7}]
+    said = "Entering a wrong PIN 3 times blocks your PIN. [1]"
+    again = extractive_answer(selector(), "the block clears at midnight eastern time", documents, sources, said=said)
+    assert again["messages"][0].text == "The block clears at midnight Eastern Time. [1]"
