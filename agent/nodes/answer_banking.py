@@ -70,6 +70,18 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
+def policy_answer_if_any(state: State, runtime: Runtime[Context], node: str) -> dict[str, Any] | None:
+    """The policy's quoted answer to a message the guard did not route to banking, on the banking route; or None.
+
+    Only the extractive selector decides: its thresholds and checks were calibrated to abstain. Without it
+    (generative answers) or when it abstains, None: the node gives its own reply.
+    """
+    if runtime.context.services.selector is None:
+        return None
+    answered = policy_answer(state, runtime, node=node)
+    return None if abstained(answered) else {**answered, "route": "banking"}
+
+
 def abstained(update: dict[str, Any]) -> bool:
     """The policy answer gave the contact channel: no sentence of the passages answers the question."""
     return ABSTAINED in update.get("output_check", [])

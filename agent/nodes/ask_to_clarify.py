@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.nodes.answer_banking import abstained, policy_answer
+from agent.nodes.answer_banking import policy_answer_if_any
 from agent.nodes.history import recent_misses
 from agent.state import State
 
@@ -26,9 +26,7 @@ def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     CLINC150 out-of-scope and scope-eval messages in this band it picked a sentence for one, a banking
     question. After two misses in a row, a person is offered.
     """
-    if runtime.context.services.selector is not None:
-        answered = policy_answer(state, runtime, node="ask_to_clarify")
-        if not abstained(answered):
-            return {**answered, "route": "banking"}
+    if answered := policy_answer_if_any(state, runtime, node="ask_to_clarify"):
+        return answered
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
     return {"messages": [AIMessage(prompts.CLARIFY + offer)]}

@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.nodes.answer_banking import abstained, policy_answer
+from agent.nodes.answer_banking import policy_answer_if_any
 from agent.nodes.ask_to_clarify import MISSES
 from agent.nodes.history import recent_misses
 from agent.state import State
@@ -49,9 +49,6 @@ def bank_question_answer(state: State, runtime: Runtime[Context]) -> dict[str, A
     A message the screen refused (another language, a role-play frame, a task for a general assistant) is not
     tried: it was refused for what it is, not for its topic.
     """
-    if runtime.context.services.selector is None or state.get("scope_reason"):
+    if state.get("scope_reason") or not PUT_TO_THE_BANK.search(state["masked_input"]):
         return None
-    if not PUT_TO_THE_BANK.search(state["masked_input"]):
-        return None
-    answered = policy_answer(state, runtime, node="refuse_out_of_scope")
-    return None if abstained(answered) else {**answered, "route": "banking"}
+    return policy_answer_if_any(state, runtime, node="refuse_out_of_scope")
