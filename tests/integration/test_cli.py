@@ -83,11 +83,16 @@ def test_greeting_is_smalltalk_with_a_short_reply(cli, asked):
 def test_pii_is_masked_before_the_turn(cli, asked):
     out = asked(cli, "My card 4111 1111 1111 1111 was stolen, what should I do?").json()
     assert out["masked_input"] == "My card <CARD_1> was stolen, what should I do?"
-    assert "4111" not in json.dumps(out)
+    assert not _names_the_card(json.dumps(out))
     audit = asked.audit_log.read_text()
     last = json.loads(audit.splitlines()[-1])
     assert last["masked_input"] == out["masked_input"] and last["user"].startswith("cli")
-    assert last["thread_id"] == out["thread_id"] and "4111" not in audit
+    assert last["thread_id"] == out["thread_id"] and not _names_the_card(audit)
+
+
+def _names_the_card(text: str) -> bool:
+    # The whole number, not a prefix: a random hex id may contain "4111".
+    return "4111 1111 1111 1111" in text or "4111111111111111" in text
 
 
 def test_route_runs_the_guard_alone_without_any_llm(cli, tmp_path):
