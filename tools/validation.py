@@ -11,17 +11,28 @@ from tools.reports import ReportStore
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CUSTOMER_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+# Bytes that are not UTF-8 reach Python as lone surrogates (argv and stdin decode with surrogateescape; JSON
+# may escape one as "\udcff"); nothing downstream can encode them.
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 MAX_REPORT_BYTES = 2_000_000  # a report with hundreds of accounts is ~200 KB
 
 
 def validate_message(text: str, max_chars: int) -> str:
-    """Strip control characters and whitespace; refuse empty or over-long messages."""
+    """Strip control characters and whitespace; refuse empty, over-long or non-UTF-8 messages."""
+    check_utf8(text or "", "The message")
     cleaned = CONTROL_CHARS.sub("", text or "").strip()
     if not cleaned:
         raise InvalidInputError("The message is empty: please type a question.")
     if len(cleaned) > max_chars:
         raise InvalidInputError(f"The message is {len(cleaned):,} characters long; the limit is {max_chars:,}.")
     return cleaned
+
+
+def check_utf8(text: str, what: str) -> str:
+    """The text, unless it came from bytes that are not UTF-8 (`what` names it in the error)."""
+    if LONE_SURROGATE.search(text):
+        raise InvalidInputError(f"{what} is not valid UTF-8: check the terminal's or the file's encoding.")
+    return text
 
 
 def validate_thread_id(thread_id: str) -> str:

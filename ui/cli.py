@@ -182,8 +182,9 @@ def mask(
 ) -> None:
     """Print the text with PII replaced by placeholders such as <CARD_1>."""
     from agent.service import mask_texts
+    from tools.validation import check_utf8
 
-    lines = [text] if text is not None else _read_lines(None)
+    lines = [check_utf8(text, "The text")] if text is not None else _read_lines(None)
     for masked in mask_texts(lines):
         print(masked)
 
@@ -268,8 +269,10 @@ app.command("train-retriever")(train_retriever_command)
 
 def _read_lines(file: Path | None) -> list[str]:
     """Lines of a file or of stdin, without their newlines."""
+    from tools.validation import check_utf8
+
     if file is None:
-        return [line.rstrip("\n") for line in sys.stdin]
+        return [check_utf8(line, f"Line {n} of stdin").rstrip("\n") for n, line in enumerate(sys.stdin, start=1)]
     try:
         return file.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -297,6 +300,11 @@ def _set_runtime_defaults() -> None:
         limit_malloc_arenas()
 
 
+def from_bytes_not_utf8(error: Exception) -> bool:
+    """Whether the error is text from bytes that are not UTF-8 (Python keeps them as lone surrogates) being written."""
+    return isinstance(error, UnicodeEncodeError) and error.reason == "surrogates not allowed"
+
+
 def _configure_logging(level: str) -> None:
     """Logs go to stderr; stdout carries only results."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -321,6 +329,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # a bug: still one line for the user, the traceback only at DEBUG
+    except Exception as exc:  # bytes that are not UTF-8, or a bug: one line for the user (a traceback at DEBUG)
+        if from_bytes_not_utf8(exc):
+            fail("An argument or a line of input is not valid UTF-8: check the terminal's or the file's encoding.")
         log.debug("Unexpected failure", exc_info=True)
         fail(f"unexpected {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tools.errors import InvalidInputError
+from tools.validation import check_utf8
 
 if TYPE_CHECKING:
     from agent.service import Settings, UserStore
@@ -110,7 +111,7 @@ def read_password() -> str:
     if sys.stdin.isatty():
         password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         return password
-    line = sys.stdin.readline().rstrip("\r\n")
+    line = check_utf8(sys.stdin.readline(), "The password").rstrip("\r\n")
     if not line:
         raise InvalidInputError("No password: type it at the prompt, or give it as the first line of stdin.")
     return line

@@ -23,7 +23,7 @@ from tools.accounts import AccountStore, Case
 from tools.errors import InvalidInputError
 from tools.pii import PiiMasker
 from tools.reports import Customer
-from tools.validation import check_customer, validate_message, validate_thread_id
+from tools.validation import check_customer, validate_customer_id, validate_message, validate_thread_id
 
 
 def precheck_turn(
@@ -41,6 +41,7 @@ def precheck_session(customer_id: str | None, thread_id: str | None, settings: S
     if thread_id is not None:
         validate_thread_id(thread_id)
     if customer_id is not None:
+        validate_customer_id(customer_id)
         store = open_report_store(settings)
         try:
             check_customer(store, customer_id)

@@ -63,3 +63,13 @@ def test_a_stuck_streamed_turn_ends_with_a_timeout_error_event(api):
     assert response.status_code == 200  # the stream had begun: the error is its last event
     last_event = body.strip().split("\n\n")[-1]
     assert last_event.startswith("event: error") and '"code": "timeout"' in last_event
+
+
+def test_a_message_with_a_lone_surrogate_gets_a_422_in_one_line(api):
+    client, _ = api
+    response = client.post(
+        "/v1/chat", content=b'{"message": "fee \\udcff"}', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422  # pydantic refuses the string before the turn's own check
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and "body.message" in error["message"] and "\n" not in error["message"]
