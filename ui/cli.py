@@ -181,8 +181,7 @@ def mask(
     text: Annotated[str | None, typer.Argument(help="Text to mask; default: stdin, line by line.")] = None,
 ) -> None:
     """Print the text with PII replaced by placeholders such as <CARD_1>."""
-    from agent.service import mask_texts
-    from tools.validation import check_utf8
+    from agent.service import check_utf8, mask_texts
 
     lines = [check_utf8(text, "The text")] if text is not None else _read_lines(None)
     for masked in mask_texts(lines):
@@ -269,7 +268,7 @@ app.command("train-retriever")(train_retriever_command)
 
 def _read_lines(file: Path | None) -> list[str]:
     """Lines of a file or of stdin, without their newlines."""
-    from tools.validation import check_utf8
+    from agent.service import check_utf8
 
     if file is None:
         return [check_utf8(line, f"Line {n} of stdin").rstrip("\n") for n, line in enumerate(sys.stdin, start=1)]

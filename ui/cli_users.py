@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tools.errors import InvalidInputError
-from tools.validation import check_utf8
 
 if TYPE_CHECKING:
     from agent.service import Settings, UserStore
@@ -108,6 +107,8 @@ def check_customer_link(settings: Settings, role: RoleChoice, customer: str | No
 
 def read_password() -> str:
     """A hidden prompt typed twice at a terminal; otherwise stdin's first line."""
+    from agent.service import check_utf8
+
     if sys.stdin.isatty():
         password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
         return password

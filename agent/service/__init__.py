@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from tools.credit import CreditReport
     from tools.pii import PiiMasker
     from tools.users import User, UserStore
-    from tools.validation import validate_customer_id, validate_message
+    from tools.validation import check_utf8, validate_customer_id, validate_message
 
 # Each public name -> the module that defines it.
 EXPORTS = {
@@ -61,6 +61,7 @@ EXPORTS = {
     "BatchJob": "tools.batch_jobs",
     "BatchJobs": "tools.batch_jobs",
     "Case": "tools.accounts",
+    "check_utf8": "tools.validation",
     "classify_scope": "agent.service.operations",
     "close_case": "agent.service.operations",
     "Count": "tools.counters",
