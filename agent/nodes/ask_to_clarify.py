@@ -11,6 +11,7 @@ from agent import prompts
 from agent.context import Context
 from agent.nodes.answer_banking import policy_answer_if_any
 from agent.nodes.history import recent_misses
+from agent.scope.vague import says_nothing_yet
 from agent.state import State
 
 # The replies that mean the assistant did not help: a run of them in one thread offers a person.
@@ -26,7 +27,10 @@ def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     CLINC150 out-of-scope and scope-eval messages in this band it picked a sentence for one, a banking
     question. After two misses in a row, a person is offered.
     """
-    if answered := policy_answer_if_any(state, runtime, node="ask_to_clarify"):
+    # A message that names no subject ("I got a notice") is not tried: any sentence would answer a guess.
+    if not says_nothing_yet(state["masked_input"]) and (
+        answered := policy_answer_if_any(state, runtime, node="ask_to_clarify")
+    ):
         return answered
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
     return {"messages": [AIMessage(prompts.CLARIFY + offer)]}

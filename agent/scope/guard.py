@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from agent.scope.screen import ReadMessage, read_message
+from agent.scope.vague import says_nothing_yet
 from agent.scope.weights import IntentHead, ScopeWeights, Thresholds, routes_of
 from agent.state import ROUTES, Decision
 from retrieval.embeddings import Embedder
@@ -61,6 +62,7 @@ class ScopeDecision:
     intent: str | None = None  # the most probable class: "banking77:card_arrival", "clinc150:...", "ours:credit"
     intent_probability: float = 0.0
     read_with_thread: bool = False  # placed by reading it after the message before: it follows that one up
+    announces_only: bool = False  # says it has a question or got a letter, but not about what: ask (`vague`)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,12 @@ class ScopeGuard:
         classes = self.class_probabilities([message.core for message in read])
         routes = routes_of(classes, self.weights.class_routes)
         return [
-            screen(with_intent(decide(row, self.weights.thresholds), classes_row, self.weights.class_names), message)
+            ask_if_vague(
+                screen(
+                    with_intent(decide(row, self.weights.thresholds), classes_row, self.weights.class_names), message
+                ),
+                message,
+            )
             for row, classes_row, message in zip(routes, classes, read, strict=True)
         ]
 
@@ -158,7 +165,7 @@ class ScopeGuard:
     ) -> ScopeDecision:
         """Route a message in its thread: an unclear follow-up to a banking or credit turn keeps that route."""
         decision = self.classify([text])[0]
-        if decision.reason or not previous_text or not is_unclear(decision, previous_route):
+        if decision.reason or decision.announces_only or not previous_text or not is_unclear(decision, previous_route):
             return decision
         unplaced = is_short_and_unplaced(decision, text, self.weights.thresholds)
         if previous_route != "clarify" and not (looks_like_follow_up(text) or unplaced):
@@ -210,6 +217,16 @@ def screen(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
     if message.framed and decision.route not in ("banking", "credit"):
         return refused(decision, "frame")
     return decision
+
+
+def ask_if_vague(decision: ScopeDecision, message: ReadMessage) -> ScopeDecision:
+    """A clarifying question for a message that names no subject ("I have a question"), wherever the heads put it.
+
+    Small talk keeps its reply ("need help" gets what the assistant can do), and the screen's refusals stand.
+    """
+    if decision.reason or decision.route == "smalltalk" or not says_nothing_yet(message.core):
+        return decision
+    return replace(decision, route="clarify", confidence=decision.in_scope, announces_only=True)
 
 
 def refused(decision: ScopeDecision, reason: str) -> ScopeDecision:
