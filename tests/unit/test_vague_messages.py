@@ -16,7 +16,7 @@ from tests.unit.test_scope import DEFAULT_THRESHOLDS, TableEncoder, one_hot_weig
 @pytest.mark.parametrize(
     "text",
     ["i got a letter", "I have a question", "I received a letter", "i have a problem", "I got a notice",
-     "i got a weird email", "quick question", "there's an issue", "i got a text"],
+     "i got a weird email", "quick question", "there's an issue", "i got a text", "there's a problem with my account"],
 )  # fmt: skip
 def test_announcing_without_a_subject(text):
     assert says_nothing_yet(text)
