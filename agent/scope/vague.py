@@ -15,8 +15,10 @@ from tools.text import content_words
 ANNOUNCING = "question query help problem issue trouble concern letter mail email text message notice notification"
 # Not "call", "ask" or "wrong": "what will you call me", "where are you from if i may ask" and "you are wrong" are
 # CLINC150's chit-chat, which the guard refuses as it should.
-# Words that may come with it and add no subject ("i got a weird letter", "quick question").
-FILLERS = "something thing stuff received need want quick one weird strange odd wonder some small little what whats s account"
+# Words that may come with it and add no subject ("i got a weird letter", "a problem with my account").
+FILLERS = (
+    "something thing stuff received need want quick one weird strange odd wonder some small little what whats s account"
+)
 
 
 def says_nothing_yet(text: str) -> bool:
