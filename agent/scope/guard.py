@@ -87,15 +87,12 @@ class ScopeGuard:
         read = [read_message(text) for text in texts]
         classes = self.class_probabilities([message.core for message in read])
         routes = routes_of(classes, self.weights.class_routes)
-        return [
-            ask_if_vague(
-                screen(
-                    with_intent(decide(row, self.weights.thresholds), classes_row, self.weights.class_names), message
-                ),
-                message,
-            )
-            for row, classes_row, message in zip(routes, classes, read, strict=True)
-        ]
+        return [self._decision(*row) for row in zip(routes, classes, read, strict=True)]
+
+    def _decision(self, routes_row: np.ndarray, classes_row: np.ndarray, message: ReadMessage) -> ScopeDecision:
+        """One message's decision: the heads' route and class, then the screen, then a message naming no subject."""
+        decided = with_intent(decide(routes_row, self.weights.thresholds), classes_row, self.weights.class_names)
+        return ask_if_vague(screen(decided, message), message)
 
     def classify_in_batches(self, texts: list[str], batch: int = BATCH) -> Iterator[ScopeDecision]:
         """Route many texts, a batch at a time, so callers can print as results come."""
