@@ -114,6 +114,11 @@ CLARIFY = (
     + CONTACT_LINE
     + "."
 )
+# A message that announces a question or a letter but not its subject ("I have a question"): it was understood.
+ASK_WHAT_ABOUT = (
+    "Of course. What is it about? Tell me in a few words, for example a fee, a card, a payment, a letter's "
+    "subject or your credit score, and I'll look it up; you can also " + CONTACT_LINE + "."
+)
 
 # The fine-tuned extractor is trained on exactly this prompt (finetune/credit_data.py); the base model
 # gets the same one, so the eval compares like with like.

@@ -26,7 +26,13 @@ class Judge:
         self.own_text = " ".join(r.model_dump_json() for r in own_reports)
         self.store = store
         self.public = corpus_text + "\n".join(v for v in vars(prompts).values() if isinstance(v, str))
-        public_replies = [prompts.REFUSAL, prompts.CLARIFY, prompts.NO_ANSWER, prompts.OUTPUT_WITHHELD]
+        public_replies = [
+            prompts.REFUSAL,
+            prompts.CLARIFY,
+            prompts.ASK_WHAT_ABOUT,
+            prompts.NO_ANSWER,
+            prompts.OUTPUT_WITHHELD,
+        ]
         public_replies += [prompts.ENGLISH_ONLY, *prompts.SMALLTALK_REPLIES.values()]
         public_windows = {w for text in public_replies for w in word_windows(text, JUDGE_WINDOW_WORDS)}
         self.prompt_windows = {

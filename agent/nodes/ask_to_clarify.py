@@ -15,7 +15,7 @@ from agent.scope.vague import says_nothing_yet
 from agent.state import State
 
 # The replies that mean the assistant did not help: a run of them in one thread offers a person.
-MISSES = (prompts.CLARIFY, prompts.REFUSAL, prompts.ENGLISH_ONLY)
+MISSES = (prompts.CLARIFY, prompts.ASK_WHAT_ABOUT, prompts.REFUSAL, prompts.ENGLISH_ONLY)
 
 
 def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -27,10 +27,11 @@ def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     CLINC150 out-of-scope and scope-eval messages in this band it picked a sentence for one, a banking
     question. After two misses in a row, a person is offered.
     """
-    # A message that names no subject ("I got a notice") is not tried: any sentence would answer a guess.
-    if not says_nothing_yet(state["masked_input"]) and (
-        answered := policy_answer_if_any(state, runtime, node="ask_to_clarify")
-    ):
+    # A message that names no subject ("I got a notice") is asked what it is about; the policy is not tried on
+    # it, since any sentence would answer a guess.
+    vague = says_nothing_yet(state["masked_input"])
+    if not vague and (answered := policy_answer_if_any(state, runtime, node="ask_to_clarify")):
         return answered
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
-    return {"messages": [AIMessage(prompts.CLARIFY + offer)]}
+    question = prompts.ASK_WHAT_ABOUT if vague else prompts.CLARIFY
+    return {"messages": [AIMessage(question + offer)]}

@@ -17,3 +17,11 @@ def test_an_unsure_message_the_policy_does_not_answer_gets_a_question_and_the_co
     result = assistant.ask("something weird happened yesterday")
     assert result.route == "clarify" and result.answer == prompts.CLARIFY and result.sources == []
     assert abstained(result.answer)
+
+
+def test_a_message_naming_no_subject_is_asked_about_and_the_reply_is_read_with_it(assistant):
+    first = assistant.ask("i got a letter")  # the heads alone refuse it (CLINC150's text intent)
+    assert first.route == "clarify" and first.answer == prompts.ASK_WHAT_ABOUT and abstained(first.answer)
+    reply = "it says my debit card is being replaced, when will the new one arrive?"
+    second = assistant.ask(reply, thread_id=first.thread_id)
+    assert second.route == "banking" and "business days" in second.answer

@@ -512,7 +512,7 @@ def test_an_unsure_message_the_policy_does_not_answer_gets_a_question_and_the_co
     never_sure = SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01)
     services.selector = AnswerSelector(services.retriever.embedder, never_sure)
     services.guard = ScriptedGuard([ScopeDecision("clarify", 0.5, 0.5)])
-    result = Assistant(services, checkpointer).ask("i got a letter")
+    result = Assistant(services, checkpointer).ask("something weird happened yesterday")
     assert result.route == "clarify" and result.answer == prompts.CLARIFY and result.sources == []
     assert abstained(result.answer)  # no figure of its own, and where to ask
 

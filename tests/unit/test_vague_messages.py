@@ -65,4 +65,4 @@ def test_the_clarifying_question_does_not_try_the_policy_on_a_message_with_no_su
     services.selector = AnswerSelector(services.retriever.embedder, always_sure)
     services.guard = ScriptedGuard([ScopeDecision("clarify", 0.5, 0.5, announces_only=True)])
     result = Assistant(services, checkpointer).ask("I got a notice")
-    assert result.route == "clarify" and result.answer == prompts.CLARIFY and result.sources == []
+    assert result.route == "clarify" and result.answer == prompts.ASK_WHAT_ABOUT and result.sources == []
