@@ -48,6 +48,7 @@ class State(TypedDict, total=False):
     route: Decision
     scope_confidence: float
     scope_reason: str | None  # why the guard's screen refused the turn ("language", "frame", ...); None otherwise
+    announces_only: bool  # the message names no subject ("I have a question"): ask what it is about
     intent: str | None  # the guard's most probable class ("banking77:card_arrival", "ours:credit", ...)
     intent_probability: float | None
     follows_up: str | None  # the earlier question (masked) a short follow-up on the same route points back to

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import os
@@ -297,6 +298,16 @@ def _set_runtime_defaults() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if not SERVER_COMMANDS & set(sys.argv[1:2]):
         limit_malloc_arenas()
+    lenient_stdin()
+
+
+def lenient_stdin() -> None:
+    """Read stdin's bytes that are not UTF-8 as argv's are (lone surrogates), so `check_utf8` names the line.
+
+    Python does so by itself only in the C locale; under en_US.UTF-8 such a byte fails inside the decoder.
+    """
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="surrogateescape")
 
 
 def from_bytes_not_utf8(error: Exception) -> bool:

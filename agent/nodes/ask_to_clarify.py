@@ -11,7 +11,6 @@ from agent import prompts
 from agent.context import Context
 from agent.nodes.answer_banking import policy_answer_if_any
 from agent.nodes.history import recent_misses
-from agent.scope.vague import says_nothing_yet
 from agent.state import State
 
 # The replies that mean the assistant did not help: a run of them in one thread offers a person.
@@ -19,7 +18,7 @@ MISSES = (prompts.CLARIFY, prompts.ASK_WHAT_ABOUT, prompts.REFUSAL, prompts.ENGL
 
 
 def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """The policy's answer when its sentence selector finds one; otherwise a short question naming what we help with.
+    """A short question back, unless the policy plainly answers; "what is it about?" to a message naming no subject.
 
     The guard's unsure band holds customers' own wording ("is my money actually insured with you guys, up to
     how much" is 0.51 in scope): asking them to rephrase a question the policy answers plainly is a miss. Only
@@ -28,8 +27,8 @@ def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     question. After two misses in a row, a person is offered.
     """
     # A message that names no subject ("I got a notice") is asked what it is about; the policy is not tried on
-    # it, since any sentence would answer a guess.
-    vague = says_nothing_yet(state["masked_input"])
+    # it, since any sentence would answer a guess. The guard decided that once, on the words meant.
+    vague = bool(state.get("announces_only"))
     if not vague and (answered := policy_answer_if_any(state, runtime, node="ask_to_clarify")):
         return answered
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""

@@ -37,6 +37,7 @@ def guard_scope(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "route": decision.route,
         "scope_confidence": decision.confidence,
         "scope_reason": decision.reason,
+        "announces_only": decision.announces_only,
         "intent": decision.intent,
         "intent_probability": decision.intent_probability,
         "follows_up": previous if follows_up else None,

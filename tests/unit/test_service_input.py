@@ -82,3 +82,13 @@ def test_only_bytes_that_were_not_utf8_get_the_encoding_line():
 
     assert from_bytes_not_utf8(encode_error(not_utf8(b"z\xff"), "utf-8"))
     assert not from_bytes_not_utf8(encode_error("café", "ascii"))  # a terminal that cannot show it: a bug to report
+
+
+def test_stdin_that_decodes_strictly_is_made_lenient_so_the_line_is_named(monkeypatch):
+    from ui.cli import _read_lines, lenient_stdin
+
+    strict = io.TextIOWrapper(io.BytesIO(b"fee \xff\n"), encoding="utf-8", errors="strict")  # en_US.UTF-8's stdin
+    monkeypatch.setattr(sys, "stdin", strict)
+    lenient_stdin()
+    with pytest.raises(BankassistError, match="^Line 1 of stdin is not valid UTF-8"):
+        _read_lines(None)
