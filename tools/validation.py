@@ -19,8 +19,7 @@ MAX_REPORT_BYTES = 2_000_000  # a report with hundreds of accounts is ~200 KB
 
 def validate_message(text: str, max_chars: int) -> str:
     """Strip control characters and whitespace; refuse empty, over-long or non-UTF-8 messages."""
-    check_utf8(text or "", "The message")
-    cleaned = CONTROL_CHARS.sub("", text or "").strip()
+    cleaned = CONTROL_CHARS.sub("", check_utf8(text or "", "The message")).strip()
     if not cleaned:
         raise InvalidInputError("The message is empty: please type a question.")
     if len(cleaned) > max_chars:

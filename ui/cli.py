@@ -269,9 +269,9 @@ app.command("train-retriever")(train_retriever_command)
 
 def _read_lines(file: Path | None) -> list[str]:
     """Lines of a file or of stdin, without their newlines."""
-    from agent.service import check_utf8
-
     if file is None:
+        from agent.service import check_utf8
+
         return [check_utf8(line, f"Line {n} of stdin").rstrip("\n") for n, line in enumerate(sys.stdin, start=1)]
     try:
         return file.read_text(encoding="utf-8").splitlines()
