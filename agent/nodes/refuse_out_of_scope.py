@@ -16,12 +16,22 @@ from agent.nodes.history import recent_misses
 from agent.state import State
 
 BANK_FIRST_WORD = prompts.BANK_NAME.split()[0]  # "Larkspur"
+# A question that names the bank or speaks to it as a business ("do u guys do student loans", "how many branches
+# does larkspur have") asks about the bank's own services: "I can only help with Larkspur Bank's banking services"
+# reads to its asker as not understood, so where the policy has no answer, that is what the reply says.
+NAMES_THE_BANK = re.compile(rf"\b{BANK_FIRST_WORD}\b|\b(?:you|u) guys\b|\by'?all\b|\byour bank\b", re.IGNORECASE)
+# ... when it asks something: "y'all suck" is not a question the policy could have answered.
+ASKS = re.compile(
+    r"\?|^\W*(?:do|does|did|can|could|will|would|is|are|was|were|has|have|how|what|whats|when|where|which|who|"
+    r"why|should|may)\b",
+    re.IGNORECASE,
+)
 # A message that names the bank, addresses it ("thru you guys") or names the customer's own account or card is
 # put to the bank, whatever the guard makes of its other words: "will my larkspur card work in cuba" is 0.43 in
-# scope (CLINC150's plug_type), "my birthday is wrong on my account, how do i fix it" 0.28.
+# scope (CLINC150's plug_type), "my birthday is wrong on my account, how do i fix it" 0.28. Only the policy's
+# answer is tried for "with you": "what kind of pets live with you" is put to the assistant, not the bank.
 PUT_TO_THE_BANK = re.compile(
-    rf"\b{BANK_FIRST_WORD}\b"
-    r"|\b(?:you|u) guys\b|\by'?all\b|\b(?:with|thru|through|from) (?:you|u)\b|\byour bank\b"
+    NAMES_THE_BANK.pattern + r"|\b(?:with|thru|through|from) (?:you|u)\b"
     r"|\bmy (?:(?:bank|checking|savings|debit|credit) )?(?:account|acct|card|cd|loan|mortgage|checking|savings|"
     r"heloc|statement|balance|deposit|transfer|wire)s?\b",
     re.IGNORECASE,
@@ -35,12 +45,24 @@ def refuse_out_of_scope(state: State, runtime: Runtime[Context]) -> dict[str, An
     the guard's unsure band does: only the extractive selector decides, and its answerability check was
     calibrated to abstain. Of the messages put to the bank that the guard refuses (10 of CLINC150's 1,028 such
     training and validation messages, 2 of the red-team and scope-eval ones), it picked a sentence for none.
+    One that names the bank and gets no answer is told the policy does not say (`refusal`).
     """
     if answered := bank_question_answer(state, runtime):
         return answered
-    reply = prompts.ENGLISH_ONLY if state.get("scope_reason") == "language" else prompts.REFUSAL
+    reply = refusal(state)
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
     return {"messages": [AIMessage(reply + offer)]}
+
+
+def refusal(state: State) -> str:
+    """The fixed reply: in English only, not in the policy (a question to the bank), or banking and credit only."""
+    reason = state.get("scope_reason")
+    if reason == "language":
+        return prompts.ENGLISH_ONLY
+    message = state["masked_input"]
+    if reason is None and NAMES_THE_BANK.search(message) and ASKS.search(message):
+        return prompts.NO_ANSWER
+    return prompts.REFUSAL
 
 
 def bank_question_answer(state: State, runtime: Runtime[Context]) -> dict[str, Any] | None:
