@@ -102,8 +102,8 @@ def test_an_analyst_may_read_but_not_act(open_assistant):
         assistant.decide("t", "confirm", customer_id="C0001", role="analyst")
 
 
-def signed_out(settings, replies=()) -> Assistant:
-    services = fake_services(settings, guard=ScriptedGuard([BANKING]), synthesizer_replies=replies)
+def signed_out(settings, replies=(), decision=BANKING) -> Assistant:
+    services = fake_services(settings, guard=ScriptedGuard([decision]), synthesizer_replies=replies)
     return Assistant(services, InMemorySaver())
 
 
@@ -125,6 +125,17 @@ def test_signed_out_nothing_is_read_and_a_lookup_the_policy_cannot_answer_asks_t
     result = signed_out(nothing_relevant).ask("what's my balance?")
     # The phone line and secure messages answer what neither the policy nor a signed-out ledger can.
     assert result.answer == prompts.NO_ACCOUNT_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN and result.sources == []
+
+
+def test_signed_out_an_own_account_question_the_guard_is_unsure_of_is_asked_to_sign_in_with_the_contact_line(
+    isolated_settings,
+):
+    # The band's own-account messages are mostly lookups the policy cannot answer ("was I paid this week?"):
+    # the policy is not tried, and the contact channel answers what a signed-out ledger cannot.
+    unsure = ScopeDecision("clarify", 0.5, 0.5)
+    result = signed_out(isolated_settings, ["Your balance is shown in the app."], unsure).ask("what's my balance?")
+    assert result.route == "account" and result.sources == []
+    assert result.answer == prompts.NO_ACCOUNT_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN
 
 
 def test_a_policy_question_signed_out_gets_no_pointer_to_sign_in(isolated_settings):
