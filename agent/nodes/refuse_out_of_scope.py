@@ -28,8 +28,8 @@ ASKS = re.compile(
 )
 # A message that names the bank, addresses it ("thru you guys") or names the customer's own account or card is
 # put to the bank, whatever the guard makes of its other words: "will my larkspur card work in cuba" is 0.43 in
-# scope (CLINC150's plug_type), "my birthday is wrong on my account, how do i fix it" 0.28. Only the policy's
-# answer is tried for "with you": "what kind of pets live with you" is put to the assistant, not the bank.
+# scope (CLINC150's plug_type), "my birthday is wrong on my account, how do i fix it" 0.28. Where the policy has
+# no answer, "with you" and "my ..." keep the refusal: "what kind of pets live with you" is put to the assistant.
 PUT_TO_THE_BANK = re.compile(
     NAMES_THE_BANK.pattern + r"|\b(?:with|thru|through|from) (?:you|u)\b"
     r"|\bmy (?:(?:bank|checking|savings|debit|credit) )?(?:account|acct|card|cd|loan|mortgage|checking|savings|"
