@@ -13,8 +13,9 @@ from agent.nodes.answer_banking import policy_answer_if_any
 from agent.nodes.history import recent_misses
 from agent.state import State
 
-# The replies that mean the assistant did not help: a run of them in one thread offers a person.
-MISSES = (prompts.CLARIFY, prompts.ASK_WHAT_ABOUT, prompts.REFUSAL, prompts.ENGLISH_ONLY)
+# The replies that mean the assistant did not help: a run of them in one thread offers a person. NO_ANSWER is
+# also what a refused question about the bank gets when the policy does not answer it.
+MISSES = (prompts.CLARIFY, prompts.ASK_WHAT_ABOUT, prompts.REFUSAL, prompts.ENGLISH_ONLY, prompts.NO_ANSWER)
 
 
 def ask_to_clarify(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -19,11 +19,14 @@ BANK_FIRST_WORD = prompts.BANK_NAME.split()[0]  # "Larkspur"
 # A question that names the bank or speaks to it as a business ("do u guys do student loans", "how many branches
 # does larkspur have") asks about the bank's own services: "I can only help with Larkspur Bank's banking services"
 # reads to its asker as not understood, so where the policy has no answer, that is what the reply says.
-NAMES_THE_BANK = re.compile(rf"\b{BANK_FIRST_WORD}\b|\b(?:you|u) guys\b|\by'?all\b|\byour bank\b", re.IGNORECASE)
-# ... when it asks something: "y'all suck" is not a question the policy could have answered.
+NAMES_THE_BANK = re.compile(rf"\b{BANK_FIRST_WORD}\b|\b(?:you|u) guys\b|\by['’]?all\b|\byour bank\b", re.IGNORECASE)
+# ... when it asks something, in any clause and after a greeting ("hey do you guys do student loans", "i was
+# wondering if y'all do CDs"): "y'all suck" is not a question the policy could have answered.
 ASKS = re.compile(
-    r"\?|^\W*(?:do|does|did|can|could|will|would|is|are|was|were|has|have|how|what|whats|when|where|which|who|"
-    r"why|should|may)\b",
+    r"\?|\b(?:wonder(?:ing)?|want to know|wanna know|curious)\b"
+    r"|(?:^|[.!,;:]\s*)\W*(?:(?:hey|hi|hello|so|ok|okay|well|and|but|also|larkspur)\W+)*"
+    r"(?:do|does|did|can|could|will|would|is|are|r|was|were|has|have|how|what|whats|when|where|wheres|which|who|"
+    r"why|should|may|any)\b",
     re.IGNORECASE,
 )
 # A message that names the bank, addresses it ("thru you guys") or names the customer's own account or card is
@@ -45,22 +48,22 @@ def refuse_out_of_scope(state: State, runtime: Runtime[Context]) -> dict[str, An
     the guard's unsure band does: only the extractive selector decides, and its answerability check was
     calibrated to abstain. Of the messages put to the bank that the guard refuses (10 of CLINC150's 1,028 such
     training and validation messages, 2 of the red-team and scope-eval ones), it picked a sentence for none.
-    One that names the bank and gets no answer is told the policy does not say (`refusal`).
+    One that asks about the bank and gets no answer from it is told the policy does not say (`fixed_reply`).
     """
     if answered := bank_question_answer(state, runtime):
         return answered
-    reply = refusal(state)
+    reply = fixed_reply(state, policy_tried=runtime.context.services.selector is not None)
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
     return {"messages": [AIMessage(reply + offer)]}
 
 
-def refusal(state: State) -> str:
-    """The fixed reply: in English only, not in the policy (a question to the bank), or banking and credit only."""
+def fixed_reply(state: State, policy_tried: bool) -> str:
+    """In English only; not in the policy (a question to the bank the policy was tried on); else the refusal."""
     reason = state.get("scope_reason")
     if reason == "language":
         return prompts.ENGLISH_ONLY
     message = state["masked_input"]
-    if reason is None and NAMES_THE_BANK.search(message) and ASKS.search(message):
+    if policy_tried and not reason and NAMES_THE_BANK.search(message) and ASKS.search(message):
         return prompts.NO_ANSWER
     return prompts.REFUSAL
 

@@ -26,8 +26,9 @@ from tools.account_requests import AccountRequest, follow_up_request, read_reque
 def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Read the session customer's ledger, or propose the action they asked for; never act on the message's say."""
     context = runtime.context
-    if context.customer_id is None:
-        return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN)]}
+    if context.customer_id is None:  # an analyst is signed in, and picks a customer instead
+        help_line = prompts.HELP_WITHOUT_SIGNING_IN if context.role == "customer" else ""
+        return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER + help_line)]}
     if not context.services.accounts.has_ledger(context.customer_id):
         return {"messages": [AIMessage(prompts.NO_ACCOUNTS)]}
     request = chosen_request(state, context)

@@ -138,6 +138,13 @@ def test_signed_out_an_own_account_question_the_guard_is_unsure_of_is_asked_to_s
     assert result.answer == prompts.NO_ACCOUNT_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN
 
 
+def test_an_analyst_without_a_customer_is_asked_to_pick_one_without_the_line_for_the_signed_out(isolated_settings):
+    unsure = ScopeDecision("clarify", 0.5, 0.5)
+    assistant = signed_out(isolated_settings, ["Your balance is shown in the app."], unsure)
+    result = assistant.ask("what's my balance?", role="analyst")
+    assert result.route == "account" and result.answer == prompts.NO_ACCOUNT_CUSTOMER
+
+
 def test_a_policy_question_signed_out_gets_no_pointer_to_sign_in(isolated_settings):
     result = signed_out(isolated_settings, ["Wires sent before 3 p.m. go out the same day."]).ask(
         "when do wires go out?"

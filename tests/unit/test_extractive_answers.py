@@ -553,13 +553,40 @@ def test_a_message_the_screen_refused_is_not_tried_on_the_policy(isolated_settin
 NEVER_SURE = SelectorWeights({"cosine": 10.0}, -5.0, 0.999, 1.01)
 
 
-@pytest.mark.parametrize("message", ["can i buy stocks in my larkspur account", "do u guys do student loans"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can i buy stocks in my larkspur account",
+        "do u guys do student loans",
+        "hey do you guys do student loans",
+        "Hi there. Do y’all do gold coins",
+        "i was wondering if your bank sells gift cards",
+    ],
+)
 def test_a_question_naming_the_bank_that_the_policy_does_not_answer_is_told_so(
     isolated_settings, checkpointer, message
 ):
     result = refused_turn(isolated_settings, checkpointer, message, NEVER_SURE)
     assert result.route == "out_of_scope" and result.answer == prompts.NO_ANSWER and result.sources == []
-    assert abstained(result.answer)  # no figure, and where to ask
+
+
+def test_without_the_selector_a_question_naming_the_bank_is_refused_not_told_the_policy_is_silent(
+    isolated_settings, checkpointer
+):
+    services = fake_services(isolated_settings)  # generative answers: the policy is not tried on refused messages
+    services.guard = ScriptedGuard([ScopeDecision("out_of_scope", 0.9, 0.1)])
+    result = Assistant(services, checkpointer).ask("do u guys do student loans")
+    assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL
+
+
+def test_a_third_question_about_the_bank_the_policy_does_not_answer_offers_a_person(isolated_settings, checkpointer):
+    services = fake_services(isolated_settings)
+    services.selector = AnswerSelector(services.retriever.embedder, NEVER_SURE)
+    services.guard = ScriptedGuard([ScopeDecision("out_of_scope", 0.9, 0.1)] * 3)
+    assistant = Assistant(services, checkpointer)
+    asked = ("do u guys do student loans?", "do y'all sell gold coins?", "what year was larkspur founded?")
+    replies = [assistant.ask(text, thread_id="m").answer for text in asked]
+    assert replies[:2] == [prompts.NO_ANSWER] * 2 and replies[2] == prompts.NO_ANSWER + prompts.HANDOFF_OFFER
 
 
 @pytest.mark.parametrize(
