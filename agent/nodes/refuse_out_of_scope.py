@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 
 from agent import prompts
 from agent.context import Context
-from agent.nodes.answer_banking import policy_answer_if_any
+from agent.nodes.answer_banking import ABSTAINED, policy_answer_if_any
 from agent.nodes.ask_to_clarify import MISSES
 from agent.nodes.history import recent_misses
 from agent.state import State
@@ -54,7 +54,10 @@ def refuse_out_of_scope(state: State, runtime: Runtime[Context]) -> dict[str, An
         return answered
     reply = fixed_reply(state, policy_tried=runtime.context.services.selector is not None)
     offer = prompts.HANDOFF_OFFER if recent_misses(state, MISSES) >= 2 else ""
-    return {"messages": [AIMessage(reply + offer)]}
+    update: dict[str, Any] = {"messages": [AIMessage(reply + offer)]}
+    if reply == prompts.NO_ANSWER:  # the policy was tried and is silent: an abstention, as the banking route's
+        update["output_check"] = [ABSTAINED]
+    return update
 
 
 def fixed_reply(state: State, policy_tried: bool) -> str:

@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 from agent import prompts
 from agent.account_tools import request_from_model
 from agent.context import Context
-from agent.nodes.answer_banking import abstained, extractive_answer, to_source
+from agent.nodes.answer_banking import abstained, extractive_answer, help_without_signing_in, to_source
 from agent.state import State
 from tools.account_actions import record_proposal
 from tools.account_proposals import propose
@@ -27,8 +27,7 @@ def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Read the session customer's ledger, or propose the action they asked for; never act on the message's say."""
     context = runtime.context
     if context.customer_id is None:  # an analyst is signed in, and picks a customer instead
-        help_line = prompts.HELP_WITHOUT_SIGNING_IN if context.role == "customer" else ""
-        return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER + help_line)]}
+        return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER + help_without_signing_in(runtime))]}
     if not context.services.accounts.has_ledger(context.customer_id):
         return {"messages": [AIMessage(prompts.NO_ACCOUNTS)]}
     request = chosen_request(state, context)

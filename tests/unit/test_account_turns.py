@@ -127,6 +127,14 @@ def test_signed_out_nothing_is_read_and_a_lookup_the_policy_cannot_answer_asks_t
     assert result.answer == prompts.NO_ACCOUNT_CUSTOMER + prompts.HELP_WITHOUT_SIGNING_IN and result.sources == []
 
 
+def test_an_analyst_without_a_customer_gets_no_line_for_the_signed_out_where_the_policy_cannot_answer(
+    isolated_settings,
+):
+    nothing_relevant = isolated_settings.model_copy(update={"retrieval_min_score": 2.0})
+    result = signed_out(nothing_relevant).ask("what's my balance?", role="analyst")
+    assert result.route == "banking" and result.answer == prompts.NO_ACCOUNT_CUSTOMER
+
+
 def test_signed_out_an_own_account_question_the_guard_is_unsure_of_is_asked_to_sign_in_with_the_contact_line(
     isolated_settings,
 ):

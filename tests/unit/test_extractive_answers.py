@@ -568,6 +568,7 @@ def test_a_question_naming_the_bank_that_the_policy_does_not_answer_is_told_so(
 ):
     result = refused_turn(isolated_settings, checkpointer, message, NEVER_SURE)
     assert result.route == "out_of_scope" and result.answer == prompts.NO_ANSWER and result.sources == []
+    assert result.output_check == ["abstained"]  # the API says so, as for the banking route's abstention
 
 
 def test_without_the_selector_a_question_naming_the_bank_is_refused_not_told_the_policy_is_silent(
@@ -597,6 +598,7 @@ def test_a_message_put_to_the_assistant_or_asking_nothing_is_refused_when_the_po
 ):
     result = refused_turn(isolated_settings, checkpointer, message, NEVER_SURE)
     assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL and result.sources == []
+    assert result.output_check == []  # a refusal is no abstention
 
 
 def test_a_screened_message_naming_the_bank_keeps_the_refusal(isolated_settings, checkpointer):
