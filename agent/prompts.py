@@ -70,6 +70,7 @@ HANDOFF = (
     "messages; for anything urgent, call " + CONTACT_PHONE + " (24/7)."
 )
 HANDOFF_FRAUD_NOTE = ' If someone may be using your card, say "freeze my card" and I\'ll lock it right away.'
+MEANWHILE = "Meanwhile, from our policies: "
 HANDOFF_OFFER = " If you'd rather talk to a person, say \"talk to a human\" and I'll pass this conversation on."
 NO_REPORTS = "There is no credit report on file for you yet, so I can't say what changed."
 SINGLE_REPORT_NOTE = "No earlier report exists, so this describes your only report, dated {date}."

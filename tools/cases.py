@@ -19,7 +19,10 @@ INSERT_CASE = (
 # "talk to a human", "a real person", "customer service", "an agent please". "human" needs a request's words
 # around it: "the human body" is no request, and without the guard's head nothing else would say so.
 WANTS_PERSON = re.compile(
-    r"\b((a|to|real|live) human|human (agent|being|rep|representative|please)|real person|a person|someone real"
+    r"\b((a|to|real|live) human|human (agent|being|rep|representative|please)|real person|someone real"
+    # Not "a person" alone: "At what age can a person open an account?", "I sent money to a person ...".
+    r"|(talk|speak|chat)(ing)? (to|with) a person|(get|give|put|connect|transfer) (me|us)( through)?( to| with)? "
+    r"a person|(need|want) a person|(call|message|reply) from a person"
     r"|live (agent|chat|person)|(customer )?(service|support) "
     r"(rep|representative|agent|team)|an agent|speak to (someone|somebody)|talk to (someone|somebody)"
     r"|call me back|operator)\b"

@@ -50,6 +50,12 @@ POLICY, PERSON = AccountReading(OWN_UNLIKELY / 2, 0.0), AccountReading(0.0, PERS
         ("how many bones are in the human body", OFF_TOPIC, None, "out_of_scope"),
         ("i want to talk to a human", BANKING, None, "handoff"),
         ("human agent please", OFF_TOPIC, None, "handoff"),
+        # "a person" asks for one only in a request's words.
+        ("At what age can a person open an account?", BANKING, None, "banking"),
+        ("are you a bot or a person", ScopeDecision("smalltalk", 0.9), None, "smalltalk"),
+        ("this bot is useless, give me a person", BANKING, None, "handoff"),
+        ("i need a person, not a chatbot", OFF_TOPIC, None, "handoff"),
+        ("can I get a phone call from a person", OFF_TOPIC, None, "handoff"),
     ],
 )
 def test_the_head_and_the_parsers_decide_the_account_and_handoff_routes_together(text, decision, reading, route):

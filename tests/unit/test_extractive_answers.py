@@ -607,6 +607,39 @@ def test_a_screened_message_naming_the_bank_keeps_the_refusal(isolated_settings,
     assert result.route == "out_of_scope" and result.answer == prompts.REFUSAL
 
 
+def handed_off_turn(isolated_settings, checkpointer, message, weights):
+    """`message` through the whole graph, the guard calling it banking; its wording asks for a person."""
+    services = fake_services(isolated_settings)
+    services.selector = AnswerSelector(services.retriever.embedder, weights)
+    services.guard = ScriptedGuard([ScopeDecision("banking", 0.9)])
+    return Assistant(services, checkpointer).ask(message, thread_id="h")
+
+
+def test_a_question_asked_with_the_request_for_a_person_gets_the_policys_answer_after_the_case(
+    isolated_settings, checkpointer
+):
+    message = "human please. How much is a Larkspur wire sent online?"
+    result = handed_off_turn(isolated_settings, checkpointer, message, ANSWERS_WIRES)
+    reply, answer = result.answer.split(prompts.MEANWHILE)
+    assert result.route == "handoff" and reply.startswith("I've passed this conversation to our team as case H-")
+    assert "$25" in answer and answer.endswith(" [1]") and len(result.sources) == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "weights"),
+    [
+        ("human please, about how much a Larkspur wire sent online is", ANSWERS_WIRES),  # it asks nothing
+        ("human please. How much is a Larkspur wire sent online?", NEVER_SURE),  # the policy is silent
+    ],
+)
+def test_a_request_for_a_person_that_asks_nothing_the_policy_answers_gets_the_case_alone(
+    isolated_settings, checkpointer, message, weights
+):
+    result = handed_off_turn(isolated_settings, checkpointer, message, weights)
+    assert result.route == "handoff" and prompts.MEANWHILE not in result.answer and result.sources == []
+    assert result.answer.endswith(prompts.CONTACT_PHONE + " (24/7).")
+
+
 def test_a_sentence_that_answers_alone_is_quoted_with_the_next_one_of_its_paragraph_only():
     ranked = selector().rank("the block clears at midnight", [RetrievedDocument("pin-help", "PIN", 0.7, (PIN,))])
     by_start = {s.unit.text.split()[0]: s for s in ranked}
