@@ -113,7 +113,7 @@ def add_one_offs(ledger: Ledger, start: date) -> None:
     name, low, high = rng.choice(MERCHANTS)
     day = start + timedelta(days=rng.randint(40, 85))
     ledger.add(day, name, "card_payment", -rng.randint(low * 100, high * 100), status="declined")
-    ledger.add(start + timedelta(days=62), "Interest paid", "direct_deposit", rng.randint(5, 60) * 100, ledger.savings)
+    ledger.add(start + timedelta(days=62), "Interest paid", "interest", rng.randint(5, 60) * 100, ledger.savings)
 
 
 def demo_cards(ledger: Ledger, index: int) -> list[tuple[str, str, str, str, str, str, str | None]]:

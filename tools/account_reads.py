@@ -5,6 +5,7 @@ Every sentence is built from the store's rows, so every figure an answer states 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,6 +14,25 @@ from tools.account_requests import AccountRequest, Window
 from tools.accounts import AccountStore, Card, Transaction, money
 
 MAX_LISTED = 8
+# What a search asks for when it names no merchant or payee: the kind of item, and how the answer says so.
+# "did i get paid this month?" is about pay, not the savings account's "Interest paid".
+KINDS: list[tuple[re.Pattern[str], Callable[[Transaction], bool], str]] = [
+    (
+        re.compile(
+            r"\b(pay ?checks?|salary|salaries|payroll|wages?|pay ?day|(get|got|gotten|getting|been|be|being) paid"
+            r"|(was|were|am|are) (i|we) paid|(i|we) (was|were) paid)\b"
+        ),
+        lambda t: t.category == "direct_deposit",
+        "that are direct deposits of pay",
+    ),
+    (
+        re.compile(r"\b(deposits?|deposited|came in|coming in|incoming)\b"),
+        lambda t: t.amount_cents > 0 and t.category != "internal",
+        "that came in",
+    ),
+    (re.compile(r"\b(refunds?|refunded)\b"), lambda t: t.category == "refund", "that are refunds"),
+    (re.compile(r"\bfees?\b"), lambda t: t.category == "fee", "that are fees"),
+]
 
 
 @dataclass(frozen=True)
@@ -56,11 +76,18 @@ def search_transactions(store: AccountStore, customer_id: str, request: AccountR
     named = [t for t in found if named_in(t, request.words)]
     if named:
         found, described = named, f"{described} matching your words"
-    elif "fee" in request.words or "fees" in request.words:
-        found, described = [t for t in found if t.category == "fee"], f"{described} that are fees"
+    elif kind := asked_kind(request):
+        wanted, kind_words = kind
+        found, described = [t for t in found if wanted(t)], f"{described} {kind_words}"
     if not found:
         return ToolAnswer([f"I found no transactions{described} up to {day(today)}."])
     return ToolAnswer([f"Your transactions{described} up to {day(today)}:", *listed(found)])
+
+
+def asked_kind(request: AccountRequest) -> tuple[Callable[[Transaction], bool], str] | None:
+    """The kind of item the request's words ask for (`KINDS`), the first that matches; None for any item."""
+    words = " ".join(request.words)  # a follow-up's words include the earlier request's
+    return next(((wanted, said) for pattern, wanted, said in KINDS if pattern.search(words)), None)
 
 
 def pending_items(store: AccountStore, customer_id: str, request: AccountRequest) -> ToolAnswer:
@@ -154,7 +181,7 @@ def within_amounts(transaction: Transaction, request: AccountRequest) -> bool:
 def named_in(transaction: Transaction, words: list[str]) -> bool:
     """Whether the message names the transaction's merchant or payee ("amazon", "rent", "uber")."""
     own = {w for w in transaction.description.lower().replace(".", "").split() if len(w) > 3}
-    own -= {"transfer", "from", "direct", "deposit", "payroll", "outgoing", "domestic", "high-yield", "savings"}
+    own -= {"transfer", "from", "direct", "deposit", "payroll", "outgoing", "domestic", "high-yield", "savings", "paid"}
     return bool(own & set(words))
 
 

@@ -59,7 +59,7 @@ class Transaction:
     card_id: str | None
     posted_on: str
     description: str
-    category: str  # card_payment, transfer_in, transfer_out, direct_deposit, fee, refund, internal
+    category: str  # card_payment, transfer_in, transfer_out, direct_deposit, interest, fee, refund, internal
     amount_cents: int
     status: str
 

@@ -10,6 +10,7 @@ parser's reading (or, for a read, the guard's intent).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from agent.scope.guard import FOLLOW_UP_FLOOR, AccountReading, ScopeDecision
@@ -31,6 +32,10 @@ PERSON_SURE = 0.9
 # person?", 0.008) or something else ("how many bones r in the human body"), not a request for one; every
 # request for a person in the project's sets reads 0.69 or more.
 PERSON_UNLIKELY = 0.1
+# CLINC150's "payday" is off topic among its domains ("work"): when the next pay comes is the employer's to say.
+# But whether it has come in ("has my paycheck come in?", "when was I paid last?") is in the customer's ledger.
+PAYDAY = "clinc150:payday"
+AHEAD = re.compile(r"\b(next|will|expect\w*|going to|gonna|due|until|till|again|soon|usually|how often)\b", re.I)
 
 
 def with_account_route(decision: ScopeDecision, text: str, reading: AccountReading | None = None) -> ScopeDecision:
@@ -49,8 +54,14 @@ def with_account_route(decision: ScopeDecision, text: str, reading: AccountReadi
         return decision
     own = reading is not None and reading.own >= OWN_SURE
     if decision.route == "out_of_scope" and decision.in_scope < FOLLOW_UP_FLOOR and not own:
-        return decision
+        if not asks_about_pay_received(decision, text):
+            return decision
     unlikely = reading is not None and reading.own < OWN_UNLIKELY
     if not unlikely and read_request(text, own, decision.intent) is not None:
         return replace(decision, route="account")
     return replace(decision, route="handoff") if reason and not is_how_to(text) else decision
+
+
+def asks_about_pay_received(decision: ScopeDecision, text: str) -> bool:
+    """The guard read "payday" into it, and it asks about pay that came in, not pay to come (`AHEAD`)."""
+    return decision.intent == PAYDAY and not AHEAD.search(text)

@@ -16,6 +16,7 @@ from tools.errors import ModelFilesError
 
 BANKING = ScopeDecision("banking", 0.9)
 OFF_TOPIC = ScopeDecision("out_of_scope", 0.9, 0.1)
+PAYDAY_TALK = ScopeDecision("out_of_scope", 0.98, 0.02, intent="clinc150:payday")
 OWN, UNSURE = AccountReading(OWN_SURE + 0.05, 0.0), AccountReading(0.5, 0.0)
 POLICY, PERSON = AccountReading(OWN_UNLIKELY / 2, 0.0), AccountReading(0.0, PERSON_SURE + 0.05)
 
@@ -50,6 +51,11 @@ POLICY, PERSON = AccountReading(OWN_UNLIKELY / 2, 0.0), AccountReading(0.0, PERS
         ("how many bones are in the human body", OFF_TOPIC, None, "out_of_scope"),
         ("i want to talk to a human", BANKING, None, "handoff"),
         ("human agent please", OFF_TOPIC, None, "handoff"),
+        # CLINC150's payday, off topic: pay that came in is in the ledger, the next payday the employer's to say.
+        ("has my paycheck come in", PAYDAY_TALK, UNSURE, "account"),
+        ("when was i paid the last time", PAYDAY_TALK, None, "account"),
+        ("when is my next payday", PAYDAY_TALK, UNSURE, "out_of_scope"),
+        ("has my paycheck come in", OFF_TOPIC, UNSURE, "out_of_scope"),  # another off-topic intent
         # "a person" asks for one only in a request's words.
         ("At what age can a person open an account?", BANKING, None, "banking"),
         ("are you a bot or a person", ScopeDecision("smalltalk", 0.9), None, "smalltalk"),

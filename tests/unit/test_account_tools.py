@@ -102,6 +102,20 @@ def test_a_search_filters_by_merchant_window_and_amount(store):
     assert amounts and all(float(a.strip("-$").replace(",", "")) > 500 for a in amounts)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("did i get paid this month?", lambda line: "Direct deposit from" in line),  # not the savings' "Interest paid"
+        ("show me my deposits", lambda line: not line.split(", ")[-1].startswith("-")),  # money in, of any kind
+        ("did my refunds come through?", lambda line: "Refund from" in line),
+        ("what fees did i pay?", lambda line: "fee" in line),
+    ],
+)
+def test_a_search_that_names_no_merchant_lists_the_kind_of_item_it_asks_for(store, text, kind):
+    listed = [line for line in answer_read(store, "C0001", read_request(text)).lines if line.startswith("- ")]
+    assert listed and all(kind(line) for line in listed)
+
+
 def test_an_unknown_card_gets_a_question_not_a_guess(store):
     answer = answer_read(store, "C0001", read_request("is my platinum card active?"))
     assert answer.lines == [] and "platinum" in answer.question and "Which one" in answer.question
