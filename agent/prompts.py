@@ -57,6 +57,8 @@ HELP_WITHOUT_SIGNING_IN = " For help without signing in, " + CONTACT_LINE + "."
 SIGN_IN_FOR_ACCOUNTS = "To see or change your own accounts here, sign in (or, as an operator, pass --customer)."
 # Between the policy's answer to a general credit question and what the customer's own report shows.
 ABOUT_YOUR_REPORT = "As for your own report:"
+# Before the report's answer, when the question took the score's move the wrong way ("why did it drop?").
+SCORE_MOVED_OTHERWISE = "Your {model} score didn't {claimed}: it {moved}."
 SIGN_IN_FOR_CREDIT = "To discuss your own credit report here, sign in (or, as an operator, pass --customer)."
 NO_ACCOUNTS = "I can't find any accounts for you here. For help, call " + CONTACT_PHONE + "."
 ANALYST_CANNOT_ACT = (

@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 from agent import prompts
 from agent.context import Context
 from agent.credit import checked_answer, extract_facts, improvement_plan
+from agent.credit_premise import premise_correction, with_correction
 from agent.nodes.answer_banking import abstained, policy_answer
 from agent.state import State
 from tools.credit import CreditReport
@@ -34,6 +35,8 @@ def analyze_credit(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     answer = checked_answer(services.advisor, checked.facts, plan, state["masked_input"])
     if len(reports) == 1:
         answer = f"{single_report_note(reports[0])} {answer}"
+    if correction := premise_correction(services.as_meant(state["masked_input"]), reports):
+        answer = with_correction(correction, answer, reports)
     facts = [f.line for f in checked.facts]
     if runtime.context.role == "analyst":  # written to the customer; an analyst reads about them
         answer, facts = third_person(answer), [third_person(fact) for fact in facts]

@@ -177,7 +177,7 @@ def test_a_draft_with_invented_numbers_is_regenerated_once(isolated_settings, ch
     score = facts[0].split("to ")[-1].rstrip(".") if " to " in facts[0] else facts[0].split("at ")[-1].rstrip(".")
     replies = ["Your score is 812.", f"Your score is now {score}."]
     result = assistant_with(isolated_settings, checkpointer, replies, ["\n".join(facts)]).ask(
-        "Why did my credit score drop?", customer_id="C0002"
+        "What changed in my credit score?", customer_id="C0002"
     )
     assert result.answer == f"Your score is now {score}."
 
@@ -185,7 +185,7 @@ def test_a_draft_with_invented_numbers_is_regenerated_once(isolated_settings, ch
 def test_credit_draft_with_invented_numbers_twice_is_replaced_by_the_template(isolated_settings, checkpointer):
     invented = ["Your score is 812 and you owe $99,999."] * 2
     result = assistant_with(isolated_settings, checkpointer, invented, ["\n".join(true_facts(1))]).ask(
-        "Why did my credit score drop?", customer_id="C0002"
+        "What changed in my credit score?", customer_id="C0002"
     )
     assert "812" not in result.answer and "99,999" not in result.answer
     assert result.answer.startswith("Here is what your credit report shows.")
