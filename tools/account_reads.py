@@ -32,7 +32,29 @@ KINDS: list[tuple[re.Pattern[str], Callable[[Transaction], bool], str]] = [
     ),
     (re.compile(r"\b(refunds?|refunded)\b"), lambda t: t.category == "refund", "that are refunds"),
     (re.compile(r"\bfees?\b"), lambda t: t.category == "fee", "that are fees"),
+    (
+        re.compile(r"\b(spend|spent|spending)\b"),
+        lambda t: t.amount_cents < 0 and t.category != "internal",
+        "that went out",
+    ),
 ]
+# Kinds of spending, by the merchants' words (descriptions' words of 4 letters or more, as `named_in` reads them):
+# "how much did I spend on gas?" is about Shell. A real ledger's merchant category codes would say it instead.
+SPENDING_KINDS = {
+    "gas": {"shell", "exxon", "chevron", "mobil", "sunoco"},
+    "fuel": {"shell", "exxon", "chevron", "mobil", "sunoco"},
+    "groceries": {"whole", "costco", "kroger", "safeway", "aldi"},
+    "grocery": {"whole", "costco", "kroger", "safeway", "aldi"},
+    "coffee": {"starbucks", "dunkin"},
+    "flights": {"delta", "united", "southwest", "airlines"},
+    "airline": {"delta", "united", "southwest", "airlines"},
+    "rides": {"uber", "lyft"},
+    "rideshare": {"uber", "lyft"},
+    "streaming": {"netflix", "spotify", "hulu"},
+    "subscriptions": {"netflix", "spotify", "hulu", "apple"},
+    "pharmacy": {"pharmacy", "walgreens"},
+}
+ASKS_TOTAL = re.compile(r"\b(how much|total|in all|altogether|all together|sum)\b")
 
 
 @dataclass(frozen=True)
@@ -81,7 +103,19 @@ def search_transactions(store: AccountStore, customer_id: str, request: AccountR
         found, described = [t for t in found if wanted(t)], f"{described} {kind_words}"
     if not found:
         return ToolAnswer([f"I found no transactions{described} up to {day(today)}."])
-    return ToolAnswer([f"Your transactions{described} up to {day(today)}:", *listed(found)])
+    lines = [f"Your transactions{described} up to {day(today)}:", *listed(found)]
+    if ASKS_TOTAL.search(" ".join(request.words)):
+        lines.append(total_line(found))
+    return ToolAnswer(lines)
+
+
+def total_line(transactions: list[Transaction]) -> str:
+    """What went out and what came in, all of it (not only the listed), pending included, declined not."""
+    moved = [t.amount_cents for t in transactions if t.status != "declined"]
+    out, came_in = -sum(c for c in moved if c < 0), sum(c for c in moved if c > 0)
+    parts = [f"{money(out)} went out"] if out else []
+    parts += [f"{money(came_in)} came in"] if came_in else []
+    return f"In all, {' and '.join(parts) or 'nothing moved'}."
 
 
 def asked_kind(request: AccountRequest) -> tuple[Callable[[Transaction], bool], str] | None:
@@ -182,7 +216,8 @@ def named_in(transaction: Transaction, words: list[str]) -> bool:
     """Whether the message names the transaction's merchant or payee ("amazon", "rent", "uber")."""
     own = {w for w in transaction.description.lower().replace(".", "").split() if len(w) > 3}
     own -= {"transfer", "from", "direct", "deposit", "payroll", "outgoing", "domestic", "high-yield", "savings", "paid"}
-    return bool(own & set(words))
+    wanted = set(words).union(*(SPENDING_KINDS.get(word, set()) for word in words))
+    return bool(own & wanted)
 
 
 def describe_filters(request: AccountRequest) -> str:

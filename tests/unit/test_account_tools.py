@@ -116,6 +116,22 @@ def test_a_search_that_names_no_merchant_lists_the_kind_of_item_it_asks_for(stor
     assert listed and all(kind(line) for line in listed)
 
 
+def test_how_much_was_spent_is_totalled_over_every_item_found_not_only_those_listed(store):
+    answer = answer_read(store, "C0001", read_request("how much did i spend this month?"))
+    today = store.today("C0001")
+    this_month = [t for t in store.transactions("C0001") if t.posted_on.startswith(today.isoformat()[:7])]
+    spent = [t for t in this_month if t.amount_cents < 0 and t.category != "internal" and t.status != "declined"]
+    assert answer.lines[-1] == f"In all, {money(-sum(t.amount_cents for t in spent))} went out."
+    listed = answer_read(store, "C0001", read_request("what did i spend this month?")).lines
+    assert not listed[-1].startswith("In all")  # not asked for a total
+
+
+def test_a_kind_of_spending_is_read_as_its_merchants(store):
+    answer = answer_read(store, "C0001", read_request("how much did i spend on gas?"))
+    listed = [line for line in answer.lines if line.startswith("- ")]
+    assert listed and all("Shell" in line for line in listed) and answer.lines[-1].startswith("In all, $")
+
+
 def test_an_unknown_card_gets_a_question_not_a_guess(store):
     answer = answer_read(store, "C0001", read_request("is my platinum card active?"))
     assert answer.lines == [] and "platinum" in answer.question and "Which one" in answer.question
