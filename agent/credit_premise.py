@@ -11,13 +11,18 @@ import re
 from agent import prompts
 from tools.credit import CreditReport
 
+# What the question says happened: a past move ("why did it drop?", "why is my score down?"), not one it asks
+# about ahead ("will a hard inquiry drop my score?", "how can I increase my score?", "how do I get my score up").
+DID = r"\b(?:did|has|have|had|made|caused)\b[^.?!]*\b"
+IS_NOW = r"\b(?:(?:is|'s) (?:my |the |your )?(?:credit )?(?:score )?|score(?:'s| is) )(?:now |so )?"
 SAYS_DOWN = re.compile(
-    r"\b(drop(ped|s|ping)?|fell|fall(en|s|ing)?|(went|go|gone|going) down|decreas\w*|lower(ed)?|tank(ed|s|ing)?"
-    r"|dip(ped|s)?|plummet\w*|sank|tumbl\w*|or down)\b",  # "up or down" says both
+    r"\b(?:dropped|fell|fallen|(?:went|gone) down|decreased|lowered|tanked|dipped|plummeted|sank|tumbled|or down)\b"
+    rf"|{IS_NOW}(?:lower|down)\b|{DID}(?:drop|fall|go down|decrease|tank|dip|plummet|sink|tumble)\b",
     re.IGNORECASE,
 )
 SAYS_UP = re.compile(
-    r"\b(rose|risen|rising|(went|go|gone|going) up|increas\w*|jump(ed|s)?|climb(ed|s|ing)?|higher|or up)\b",
+    r"\b(?:rose|risen|(?:went|gone) up|increased|jumped|climbed|improved|or up)\b"
+    rf"|{IS_NOW}(?:higher|up)\b|{DID}(?:rise|go up|increase|jump|climb|improve)\b",
     re.IGNORECASE,
 )
 # The move may be another figure's ("why did my utilization go up?"); only the score's is checked.
@@ -26,6 +31,7 @@ OTHER_FIGURE = re.compile(
 )
 SCORE = re.compile(r"\bscores?\b", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+WHOLE_NUMBER = re.compile(r"(?<![\d,.$])\d+(?![\d,.]\d)")
 
 
 def premise_correction(question: str, reports: list[CreditReport]) -> str:
@@ -46,12 +52,14 @@ def premise_correction(question: str, reports: list[CreditReport]) -> str:
 def with_correction(correction: str, answer: str, reports: list[CreditReport]) -> str:
     """The correction, then the answer without its sentences that state the move again (both scores)."""
     new, old = reports[0], reports[1]
-    kept = [
-        sentence
-        for sentence in SENTENCE_END.split(answer)
-        if not (str(old.score) in sentence and str(new.score) in sentence)
-    ]
+    kept = [sentence for sentence in SENTENCE_END.split(answer) if not states_move(sentence, old.score, new.score)]
     return " ".join([correction, *kept])
+
+
+def states_move(sentence: str, old: int, new: int) -> bool:
+    """The sentence is about the score and states both of its figures, as whole numbers ("$1,700" is not 700)."""
+    figures = {int(f) for f in WHOLE_NUMBER.findall(sentence)}
+    return bool(SCORE.search(sentence)) and {old, new} <= figures
 
 
 def score_move(old: CreditReport, new: CreditReport) -> str:

@@ -18,9 +18,11 @@ MAX_LISTED = 8
 # "did i get paid this month?" is about pay, not the savings account's "Interest paid".
 KINDS: list[tuple[re.Pattern[str], Callable[[Transaction], bool], str]] = [
     (
+        # The customer's own pay: "did my electric bill get paid?" is not about it.
         re.compile(
-            r"\b(pay ?checks?|salary|salaries|payroll|wages?|pay ?day|(get|got|gotten|getting|been|be|being) paid"
-            r"|(was|were|am|are) (i|we) paid|(i|we) (was|were) paid)\b"
+            r"\b(pay ?checks?|salary|salaries|payroll|wages?|pay ?day|direct deposits?"
+            r"|(i|we)( last| have| had|'ve)? (get|got|gotten|been|was|were|am|are) paid"
+            r"|(did|have|has|do|does|was|were|am|are) (i|we)( get| got| been)? paid)\b"
         ),
         lambda t: t.category == "direct_deposit",
         "that are direct deposits of pay",
@@ -54,6 +56,8 @@ SPENDING_KINDS = {
     "subscriptions": {"netflix", "spotify", "hulu", "apple"},
     "pharmacy": {"pharmacy", "walgreens"},
 }
+# "spend at walmart": the word after "at" names a merchant, found or not.
+AT_MERCHANT = re.compile(r"\bat (?!(least|most|all|the|my|a|an|any|once|home|work|night|midnight)\b)([a-z]\w+)")
 ASKS_TOTAL = re.compile(r"\b(how much|total|in all|altogether|all together|sum)\b")
 
 
@@ -92,11 +96,11 @@ def balances(store: AccountStore, customer_id: str, request: AccountRequest) -> 
 def search_transactions(store: AccountStore, customer_id: str, request: AccountRequest) -> ToolAnswer:
     """Transactions matching the message's merchant, amount, window and kind words, newest first."""
     today = store.today(customer_id)
-    found = [t for t in store.transactions(customer_id) if in_window(t, request.window, today)]
+    every = store.transactions(customer_id)
+    found = [t for t in every if in_window(t, request.window, today) and within_amounts(t, request)]
     described = describe_filters(request)
-    found = [t for t in found if within_amounts(t, request)]
-    named = [t for t in found if named_in(t, request.words)]
-    if named:
+    named = merchants_named(found, every, request)
+    if named is not None:  # a merchant or kind of spending was named: its items only, even none
         found, described = named, f"{described} matching your words"
     elif kind := asked_kind(request):
         wanted, kind_words = kind
@@ -118,10 +122,33 @@ def total_line(transactions: list[Transaction]) -> str:
     return f"In all, {' and '.join(parts) or 'nothing moved'}."
 
 
+def merchants_named(
+    found: list[Transaction], every: list[Transaction], request: AccountRequest
+) -> list[Transaction] | None:
+    """The found items whose merchant or payee the words name; None when they name none of the ledger (`every`).
+
+    A follow-up's own words come first: "and starbucks last month?" after the Amazon charges is Starbucks alone,
+    even none. "how much did I spend at Walmart?" names a merchant the ledger lacks: no items, not all spending.
+    """
+    for words in word_sets(request):
+        if any(named_in(t, words) for t in every):
+            return [t for t in found if named_in(t, words)]
+    text = " ".join(request.words)
+    return [] if AT_MERCHANT.search(text) or any(word in SPENDING_KINDS for word in request.words) else None
+
+
 def asked_kind(request: AccountRequest) -> tuple[Callable[[Transaction], bool], str] | None:
     """The kind of item the request's words ask for (`KINDS`), the first that matches; None for any item."""
-    words = " ".join(request.words)  # a follow-up's words include the earlier request's
-    return next(((wanted, said) for pattern, wanted, said in KINDS if pattern.search(words)), None)
+    for words in word_sets(request):  # "what about fees?" after "did i get paid?" asks for fees
+        text = " ".join(words)
+        if kind := next(((wanted, said) for pattern, wanted, said in KINDS if pattern.search(text)), None):
+            return kind
+    return None
+
+
+def word_sets(request: AccountRequest) -> list[list[str]]:
+    """The words to read, in order: a follow-up's own, then all of them (the earlier request's included)."""
+    return [words for words in (request.follow_up_words, request.words) if words]
 
 
 def pending_items(store: AccountStore, customer_id: str, request: AccountRequest) -> ToolAnswer:

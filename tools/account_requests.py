@@ -163,6 +163,8 @@ class AccountRequest:
     max_cents: int | None = None
     amount_text: str | None = None  # the amount as typed, for a money move
     words: list[str] = field(default_factory=list)  # the message's words, to match merchants and payees
+    # A follow-up's own words ("and starbucks last month?"), read before the earlier request's, which `words` adds.
+    follow_up_words: list[str] = field(default_factory=list)
 
     @property
     def is_action(self) -> bool:
@@ -251,6 +253,7 @@ def follow_up_request(previous: str, text: str) -> AccountRequest | None:
         min_cents=earlier.min_cents if min_cents is None else min_cents,
         max_cents=earlier.max_cents if max_cents is None else max_cents,
         words=earlier.words + words,
+        follow_up_words=words,
     )
 
 

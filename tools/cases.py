@@ -20,9 +20,10 @@ INSERT_CASE = (
 # around it: "the human body" is no request, and without the guard's head nothing else would say so.
 WANTS_PERSON = re.compile(
     r"\b((a|to|real|live) human|human (agent|being|rep|representative|please)|real person|someone real"
-    # Not "a person" alone: "At what age can a person open an account?", "I sent money to a person ...".
-    r"|(talk|speak|chat)(ing)? (to|with) a person|(get|give|put|connect|transfer) (me|us)( through)?( to| with)? "
-    r"a person|(need|want) a person|(call|message|reply) from a person"
+    # Not "a person" alone: "At what age can a person open an account?", "do I need a person to co-sign?".
+    r"|(talk|speak|chat)(ing)? (to|with) a person|a person (i|we) can (talk|speak|chat)|(give|get) (me|us) a person"
+    r"|get a person(?! to)|(put|connect|transfer)( me| us)?( through)?( to| with) a person|a person,? please"
+    r"|(need|want) a person(?! to| added| as| on| who| for)|(get|have) a (phone )?call from a person"
     r"|live (agent|chat|person)|(customer )?(service|support) "
     r"(rep|representative|agent|team)|an agent|speak to (someone|somebody)|talk to (someone|somebody)"
     r"|call me back|operator)\b"

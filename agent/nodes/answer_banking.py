@@ -64,15 +64,16 @@ def answer_banking(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if sign_in := state.get("needs_sign_in"):
         ask_to_sign_in, pointer = SIGN_IN[sign_in]
         if abstained(update):  # "what's my balance?", or a branch's own fee
-            return {"messages": [AIMessage(ask_to_sign_in + help_without_signing_in(runtime))], "sources": []}
+            reply = ask_to_sign_in + help_without_signing_in(runtime.context.role)
+            return {"messages": [AIMessage(reply)], "sources": []}
         answer = update["messages"][0]
         update["messages"] = [AIMessage(f"{answer.text} {pointer}")]
     return update
 
 
-def help_without_signing_in(runtime: Runtime[Context]) -> str:
+def help_without_signing_in(role: str) -> str:
     """The contact line for a signed-out customer; an analyst without a customer picks one instead."""
-    return prompts.HELP_WITHOUT_SIGNING_IN if runtime.context.role == "customer" else ""
+    return prompts.HELP_WITHOUT_SIGNING_IN if role == "customer" else ""
 
 
 def policy_answer_if_any(state: State, runtime: Runtime[Context], node: str) -> dict[str, Any] | None:

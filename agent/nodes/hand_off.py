@@ -13,7 +13,14 @@ from agent.context import Context
 from agent.nodes.answer_banking import policy_answer_if_any
 from agent.nodes.refuse_out_of_scope import ASKS
 from agent.state import State
-from tools.cases import handoff_reason, open_handoff
+from tools.cases import WANTS_PERSON, handoff_reason, open_handoff
+from tools.text import content_words
+
+# The words left of a request for a person once its phrase ("talk to a human") is taken out.
+ASKING_FOR_A_PERSON = (
+    "can could i please need want get talk speak chat call reach contact connect transfer someone somebody now asap "
+    "urgent help me"
+)
 
 
 def hand_off(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -44,9 +51,10 @@ def policy_meanwhile(state: State, runtime: Runtime[Context]) -> tuple[str, list
     ..."). Of the 191 handoff messages in the datasets and evals, 12 ask and get one (2026-12-08): the
     identity-theft steps, a stolen phone's, a reverted top-up.
     """
-    if not ASKS.search(state["masked_input"]):
-        return None
-    answered = policy_answer_if_any(state, runtime, node="hand_off")
+    question = WANTS_PERSON.sub(" ", state["masked_input"])  # what it asks besides a person
+    if not ASKS.search(question) or not content_words(question) - content_words(ASKING_FOR_A_PERSON):
+        return None  # "can I talk to a human?" asks for nothing else
+    answered = policy_answer_if_any({**state, "masked_input": question}, runtime, node="hand_off")
     if answered is None:
         return None
     return answered["messages"][0].text, answered["sources"]

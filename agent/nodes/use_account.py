@@ -27,7 +27,7 @@ def use_account(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """Read the session customer's ledger, or propose the action they asked for; never act on the message's say."""
     context = runtime.context
     if context.customer_id is None:  # an analyst is signed in, and picks a customer instead
-        return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER + help_without_signing_in(runtime))]}
+        return {"messages": [AIMessage(prompts.NO_ACCOUNT_CUSTOMER + help_without_signing_in(context.role))]}
     if not context.services.accounts.has_ledger(context.customer_id):
         return {"messages": [AIMessage(prompts.NO_ACCOUNTS)]}
     request = chosen_request(state, context)

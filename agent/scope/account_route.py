@@ -35,7 +35,11 @@ PERSON_UNLIKELY = 0.1
 # CLINC150's "payday" is off topic among its domains ("work"): when the next pay comes is the employer's to say.
 # But whether it has come in ("has my paycheck come in?", "when was I paid last?") is in the customer's ledger.
 PAYDAY = "clinc150:payday"
-AHEAD = re.compile(r"\b(next|will|expect\w*|going to|gonna|due|until|till|again|soon|usually|how often)\b", re.I)
+AHEAD = re.compile(
+    r"\b(next|will|expect\w*|going to|gonna|due|until|till|soon|usually|how often|when (do|does|is|are|will)"
+    r"|what (day|date) (do|does|is|will))\b",
+    re.I,
+)
 
 
 def with_account_route(decision: ScopeDecision, text: str, reading: AccountReading | None = None) -> ScopeDecision:

@@ -132,6 +132,28 @@ def test_a_kind_of_spending_is_read_as_its_merchants(store):
     assert listed and all("Shell" in line for line in listed) and answer.lines[-1].startswith("In all, $")
 
 
+def test_a_merchant_the_ledger_lacks_finds_nothing_not_every_payment(store):
+    answer = answer_read(store, "C0001", read_request("how much did I spend at Walmart last month?"))
+    assert answer.lines == ["I found no transactions last month matching your words up to Nov 30, 2026."]
+
+
+def test_a_bill_that_got_paid_is_not_the_customers_pay(store):
+    answer = answer_read(store, "C0001", read_request("did my electric bill get paid this month?"))
+    assert "direct deposits of pay" not in answer.lines[0]
+
+
+@pytest.mark.parametrize(
+    ("previous", "text", "says", "never"),
+    [
+        ("did i get paid this month?", "what about fees last month?", "last month that are fees", "Direct deposit"),
+        ("show my amazon charges this month", "and starbucks last month?", "last month matching", "Amazon"),
+    ],
+)
+def test_a_follow_ups_own_words_come_before_the_earlier_requests(store, previous, text, says, never):
+    answer = answer_read(store, "C0001", follow_up_request(previous, text))
+    assert says in answer.lines[0] and not any(never in line for line in answer.lines)
+
+
 def test_an_unknown_card_gets_a_question_not_a_guess(store):
     answer = answer_read(store, "C0001", read_request("is my platinum card active?"))
     assert answer.lines == [] and "platinum" in answer.question and "Which one" in answer.question

@@ -18,6 +18,14 @@ OLD = report(score=700)
         ("why did my score drop?", 690, ""),  # it did
         ("did my score go up or down?", 690, ""),  # nothing taken for granted
         ("how can I improve my score?", 690, ""),
+        # Asked about ahead, not said to have happened.
+        ("how can I increase my credit score?", 690, ""),
+        ("will a hard inquiry drop my score?", 709, ""),
+        ("what would lower my score?", 709, ""),
+        ("how do I keep my score from dropping?", 709, ""),
+        ("how do I get a higher score?", 690, ""),
+        ("why is my score so low", 709, ""),  # low is where it is, not a move
+        ("why is my score down?", 709, "Your FICO 8 score didn't drop: it rose 9 points, from 700 to 709."),
         ("why did my utilization go up?", 709, ""),  # another figure's move
         (
             "my balance went down, why did my score drop?",
@@ -33,6 +41,12 @@ def test_a_question_that_takes_the_score_move_the_wrong_way_is_told_how_it_moved
 
 def test_one_report_has_no_move_to_correct():
     assert premise_correction("why did my score drop?", [OLD]) == ""
+
+
+def test_a_sentence_with_only_the_same_digits_is_kept():
+    newest_first = [report(score=700), OLD]
+    said = with_correction("Your FICO 8 score didn't drop: it held steady at 700.", "Pay $1,700 off.", newest_first)
+    assert said.endswith(" Pay $1,700 off.")
 
 
 def test_the_answer_does_not_state_the_move_again_after_the_correction():
