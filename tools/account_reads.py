@@ -57,7 +57,10 @@ SPENDING_KINDS = {
     "pharmacy": {"pharmacy", "walgreens"},
 }
 # "spend at walmart": the word after "at" names a merchant, found or not.
-AT_MERCHANT = re.compile(r"\bat (?!(least|most|all|the|my|a|an|any|once|home|work|night|midnight)\b)([a-z]\w+)")
+AT_MERCHANT = re.compile(
+    r"\bat (?!(least|most|all|the|my|a|an|any|this|that|these|those|some|each|every|one|our|your|their|once|home"
+    r"|work|night|midnight|first|last)\b)([a-z]\w+)"
+)
 ASKS_TOTAL = re.compile(r"\b(how much|total|in all|altogether|all together|sum)\b")
 
 
