@@ -42,16 +42,14 @@ KINDS: list[tuple[re.Pattern[str], Callable[[Transaction], bool], str]] = [
 ]
 # Kinds of spending, by the merchants' words (descriptions' words of 4 letters or more, as `named_in` reads them):
 # "how much did I spend on gas?" is about Shell. A real ledger's merchant category codes would say it instead.
+GAS, GROCERIES = {"shell", "exxon", "chevron", "mobil", "sunoco"}, {"whole", "costco", "kroger", "safeway", "aldi"}
+FLIGHTS, RIDES = {"delta", "united", "southwest", "airlines"}, {"uber", "lyft"}
 SPENDING_KINDS = {
-    "gas": {"shell", "exxon", "chevron", "mobil", "sunoco"},
-    "fuel": {"shell", "exxon", "chevron", "mobil", "sunoco"},
-    "groceries": {"whole", "costco", "kroger", "safeway", "aldi"},
-    "grocery": {"whole", "costco", "kroger", "safeway", "aldi"},
+    **dict.fromkeys(("gas", "fuel"), GAS),
+    **dict.fromkeys(("groceries", "grocery"), GROCERIES),
+    **dict.fromkeys(("flights", "airline"), FLIGHTS),
+    **dict.fromkeys(("rides", "rideshare"), RIDES),
     "coffee": {"starbucks", "dunkin"},
-    "flights": {"delta", "united", "southwest", "airlines"},
-    "airline": {"delta", "united", "southwest", "airlines"},
-    "rides": {"uber", "lyft"},
-    "rideshare": {"uber", "lyft"},
     "streaming": {"netflix", "spotify", "hulu"},
     "subscriptions": {"netflix", "spotify", "hulu", "apple"},
     "pharmacy": {"pharmacy", "walgreens"},
